@@ -1,0 +1,39 @@
+//! The nine workers of the contract.
+
+mod artwork;
+mod backfill;
+mod lyrics;
+mod matching;
+mod metadata;
+mod playlist_sync;
+mod retry_scheduler;
+mod sync;
+mod watchlist;
+
+pub use artwork::ArtworkWorker;
+pub use backfill::BackfillWorker;
+pub use lyrics::LyricsWorker;
+pub use matching::MatchingWorker;
+pub use metadata::MetadataWorker;
+pub use playlist_sync::PlaylistSyncWorker;
+pub use retry_scheduler::RetryScheduler;
+pub use sync::SyncWorker;
+pub use watchlist::WatchlistWorker;
+
+use super::supervisor::{spawner, SpawnWorker};
+use crate::domain::worker_name::WorkerName;
+
+/// The production logic of a worker.
+pub fn spawner_for(name: WorkerName) -> SpawnWorker {
+    match name {
+        WorkerName::Sync => spawner(SyncWorker::default),
+        WorkerName::Matching => spawner(MatchingWorker::default),
+        WorkerName::PlaylistSync => spawner(PlaylistSyncWorker::default),
+        WorkerName::Artwork => spawner(ArtworkWorker::default),
+        WorkerName::Lyrics => spawner(LyricsWorker::default),
+        WorkerName::Metadata => spawner(MetadataWorker::default),
+        WorkerName::Backfill => spawner(BackfillWorker::default),
+        WorkerName::Watchlist => spawner(WatchlistWorker::default),
+        WorkerName::RetryScheduler => spawner(RetryScheduler::default),
+    }
+}

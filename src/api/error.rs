@@ -1,0 +1,149 @@
+//! `ApiError`: the one place that knows HTTP status codes and the error shape
+//! `{"error": {"code", "message", "details"}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::db::DbError;
+use crate::settings::SettingsError;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("a valid API key is required (X-API-Key or Authorization: Bearer)")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    Conflict { message: String, state: String },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{message}")]
+    Validation { message: String, details: Vec<FieldError> },
+    #[error("{0}")]
+    RateLimited(String),
+    #[error("{0}")]
+    Upstream(String),
+    #[error("{0}")]
+    FeatureDisabled(String),
+    #[error("{message}")]
+    Unavailable { message: String, dependency: String },
+    /// The text is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::Validation {
+            message: format!("{field}: {message}"),
+            details: vec![FieldError { field: field.to_string(), message }],
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Validation { .. } => "validation_error",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Upstream(_) => "upstream_error",
+            ApiError::FeatureDisabled(_) => "feature_disabled",
+            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            ApiError::Validation { details, .. } => Some(json!(details)),
+            ApiError::Conflict { state, .. } => Some(json!({"state": state})),
+            ApiError::Unavailable { dependency, .. } => Some(json!({"dependency": dependency})),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::FeatureDisabled(_) | ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = %cause, "internal error");
+        }
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let Some(details) = self.details() {
+            error["details"] = details;
+        }
+        HttpResponse::build(self.status_code()).json(json!({ "error": error }))
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        if e.is_not_found() {
+            ApiError::NotFound("not found".into())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(refused) => {
+                let keys: Vec<&str> = refused.iter().map(|(k, _)| k.as_str()).collect();
+                ApiError::Validation {
+                    message: format!("refused settings: {}", keys.join(", ")),
+                    details: refused.into_iter().map(|(field, message)| FieldError { field, message }).collect(),
+                }
+            }
+            SettingsError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// The schema of every error answer, for the OpenAPI document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}

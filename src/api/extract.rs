@@ -1,0 +1,70 @@
+//! How malformed requests are refused: extractor errors mapped to the
+//! contract's codes, and the list conventions (`limit`, `offset`).
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+
+use super::error::ApiError;
+
+/// JSON bodies: 1 MiB.
+pub const JSON_LIMIT: usize = 1 << 20;
+/// Uploads (multipart): 10 MiB.
+pub const UPLOAD_LIMIT: usize = 10 << 20;
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _req: &HttpRequest| json_error(err).into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err: QueryPayloadError, _| ApiError::BadRequest(format!("unparsable query: {err}")).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NotFound("no such resource".into()).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge { limit: JSON_LIMIT }
+        }
+        JsonPayloadError::ContentType => ApiError::BadRequest("expected Content-Type: application/json".into()),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation {
+            message: format!("invalid body: {e}"),
+            details: vec![super::error::FieldError { field: "body".into(), message: e.to_string() }],
+        },
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("body is not valid JSON: {e}")),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge { limit: JSON_LIMIT }
+        }
+        other => ApiError::BadRequest(format!("unreadable body: {other}")),
+    }
+}
+
+/// `limit` (default 50, clamped to 500) from its raw query text.
+pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
+    match raw {
+        None | Some("") => Ok(50),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(|n| n.min(500))
+            .ok_or_else(|| ApiError::validation("limit", "must be a whole number ≥ 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_defaults_and_clamps() {
+        assert_eq!(limit(None).unwrap(), 50);
+        assert_eq!(limit(Some("7")).unwrap(), 7);
+        assert_eq!(limit(Some("9000")).unwrap(), 500);
+        assert!(limit(Some("0")).is_err());
+        assert!(limit(Some("x")).is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! HTTP handlers: thin — validate, ask an actor or the database, answer.
+
+pub mod activity;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod settings;
+pub mod status;
+
+use std::sync::Arc;
+
+use actix::Addr;
+use actix_web::{web, HttpResponse, Resource};
+
+use crate::actors::registry::WorkerRegistry;
+use crate::actors::supervisor::WorkerSupervisor;
+use crate::db::Db;
+use crate::domain::secret::Secret;
+use crate::metrics::Metrics;
+use error::ApiError;
+
+/// What handlers share.
+pub struct AppState {
+    pub registry: Addr<WorkerRegistry>,
+    pub supervisor: Option<Addr<WorkerSupervisor>>,
+    pub db: Db,
+    pub settings: crate::settings::Settings,
+    pub metrics: Arc<Metrics>,
+    pub api_keys: Vec<Secret>,
+    pub workers_disabled: bool,
+    pub openapi: String,
+}
+
+impl AppState {
+    pub fn supervisor_running(&self) -> bool {
+        self.supervisor.as_ref().is_some_and(Addr::connected)
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such route".into()))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// A route whose other methods answer 405 in the contract's shape.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(extract::json_config())
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .service(resource("/status").route(web::get().to(status::get_status)))
+        .service(resource("/health/live").route(web::get().to(health::live)))
+        .service(resource("/health/ready").route(web::get().to(health::ready)))
+        .service(resource("/metrics").route(web::get().to(metrics::get_metrics)))
+        .service(resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+        .service(resource("/docs").route(web::get().to(openapi::docs)))
+        .service(
+            web::scope("/api/v1")
+                .service(
+                    resource("/settings")
+                        .route(web::get().to(settings::get_settings))
+                        .route(web::put().to(settings::put_settings)),
+                )
+                .service(resource("/settings/history").route(web::get().to(settings::get_history)))
+                .service(resource("/activity").route(web::get().to(activity::list_activity))),
+        )
+        .default_service(web::to(not_found));
+}

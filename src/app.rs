@@ -1,0 +1,195 @@
+//! Start-up and shutdown: database, actors, HTTP server — in that order up,
+//! the reverse order down.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_web::{middleware::from_fn, web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::actors::activity::ActivityLog;
+use crate::actors::directory::WorkerDirectory;
+use crate::actors::jobs::JobQueue;
+use crate::actors::registry::{ConnectionState, WorkerRegistry};
+use crate::actors::supervisor::{ShutdownWorkers, SharedDeps, SpawnWorker, WorkerSupervisor};
+use crate::actors::workers::spawner_for;
+use crate::api::{self, middleware, AppState};
+use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
+use crate::db::{self, Db, DbError};
+use crate::domain::worker_name::WorkerName;
+use crate::metrics::Metrics;
+use crate::settings::{with_overrides, Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+impl StartError {
+    /// 2 for configuration mistakes the operator must fix, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Replaces the logic of some workers (tests, diagnostics); the rest run
+/// their production logic.
+#[derive(Default)]
+pub struct WorkerOverrides(HashMap<WorkerName, SpawnWorker>);
+
+impl WorkerOverrides {
+    pub fn with(mut self, name: WorkerName, spawn: SpawnWorker) -> Self {
+        self.0.insert(name, spawn);
+        self
+    }
+}
+
+/// Which workers run under this configuration.
+pub fn active_workers(config: &Config) -> Vec<WorkerName> {
+    if config.disable_workers {
+        return Vec::new();
+    }
+    WorkerName::ALL
+        .into_iter()
+        .filter(|w| match w {
+            WorkerName::Artwork => config.enable_artwork,
+            WorkerName::Lyrics => config.enable_lyrics,
+            _ => true,
+        })
+        .collect()
+}
+
+/// Opens the database and applies the stored settings (layer 5). Blocking.
+pub fn prepare(raw: RawConfig) -> Result<(Config, RawConfig, Db), StartError> {
+    let layered = Config::from_raw(&raw)?;
+    layered.check_bind_is_safe()?;
+    let db = Db::open(&layered.database_path)?;
+    let overrides = db.read_blocking(db::settings::overrides)?;
+    let config = Config::from_raw(&with_overrides(&raw, &overrides))?;
+    Ok((config, raw, db))
+}
+
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub registry: Addr<WorkerRegistry>,
+    pub supervisor: Option<Addr<WorkerSupervisor>>,
+    pub jobs: JobQueue,
+    pub db: Db,
+    pub config: SharedConfig,
+    server: actix_web::dev::ServerHandle,
+    grace: Duration,
+}
+
+/// Starts actors and the HTTP server on the current actix system.
+pub async fn start(config: Config, raw: RawConfig, db: Db, overrides: WorkerOverrides) -> Result<RunningApp, StartError> {
+    let mut overrides = overrides;
+    let startup = Arc::new(config.clone());
+    let shared = SharedConfig::new(config.clone());
+    let metrics = Arc::new(Metrics::default());
+    let activity = ActivityLog::new(db.clone());
+    let directory = WorkerDirectory::default();
+    let active = active_workers(&config);
+
+    let slskd = if config.slskd_url.is_empty() { ConnectionState::Unconfigured } else { ConnectionState::Unreachable };
+    let spotify =
+        if config.spotify_client_id.is_empty() { ConnectionState::Unconfigured } else { ConnectionState::Unauthorized };
+    let registry =
+        WorkerRegistry::new(&active, !config.disable_workers, config.worker_stale_after, (slskd, spotify), activity.clone())
+            .start();
+
+    let supervisor = (!active.is_empty()).then(|| {
+        let workers = active.iter().map(|&name| (name, overrides.0.remove(&name).unwrap_or_else(|| spawner_for(name)))).collect();
+        let deps = SharedDeps {
+            db: db.clone(),
+            config: shared.clone(),
+            registry: registry.clone(),
+            directory: directory.clone(),
+            activity: activity.clone(),
+            metrics: Arc::clone(&metrics),
+        };
+        WorkerSupervisor::new(workers, deps).start()
+    });
+
+    let state = web::Data::new(AppState {
+        registry: registry.clone(),
+        supervisor: supervisor.clone(),
+        db: db.clone(),
+        settings: Settings::new(raw.clone(), startup, shared.clone(), db.clone()),
+        metrics,
+        api_keys: config.api_keys.clone(),
+        workers_disabled: config.disable_workers,
+        openapi: api::openapi::document(),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(api::configure)
+            .wrap(from_fn(middleware::require_api_key))
+            .wrap(from_fn(middleware::count_requests))
+            .wrap(TracingLogger::default())
+    })
+    .workers(config.http_workers)
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
+    .bind(config.bind)
+    .map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let addr = server.addrs().first().copied().unwrap_or(config.bind);
+    let server = server.run();
+    let handle = server.handle();
+    actix_rt::spawn(async move {
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+
+    let names: Vec<&str> = active.iter().map(|w| w.as_str()).collect();
+    tracing::info!(
+        config_sources = ?raw.sources(),
+        database = %config.database_path.display(),
+        bind = %addr,
+        auth = if config.auth_required() { "api_keys" } else { "none" },
+        workers = ?names,
+        "harmony started"
+    );
+    Ok(RunningApp {
+        addr,
+        registry,
+        supervisor,
+        jobs: JobQueue::new(db.clone(), directory),
+        db,
+        config: shared,
+        server: handle,
+        grace: config.shutdown_grace,
+    })
+}
+
+impl RunningApp {
+    /// Stops accepting requests and drains the workers, both within the grace
+    /// period. Returns the workers that did not finish in time.
+    pub async fn shutdown(self) -> Vec<WorkerName> {
+        tracing::info!(grace_sec = self.grace.as_secs_f64(), "shutting down");
+        let server = self.server.clone();
+        let http = actix_rt::spawn(async move { server.stop(true).await });
+        let late = match &self.supervisor {
+            Some(supervisor) => supervisor.send(ShutdownWorkers { grace: self.grace }).await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if !late.is_empty() {
+            tracing::warn!(workers = ?late, "workers did not finish within the grace period");
+        }
+        let _ = actix_rt::time::timeout(self.grace + Duration::from_millis(500), http).await;
+        tracing::info!("stopped");
+        late
+    }
+}

@@ -1,0 +1,10 @@
+//! The database: a small pool of SQLite connections, every query run off the
+//! async threads. The only place with SQL.
+
+pub mod activity;
+pub mod jobs;
+mod pool;
+pub mod schema;
+pub mod settings;
+
+pub use pool::{Db, DbError, MIGRATIONS};

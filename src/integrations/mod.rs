@@ -1,0 +1,4 @@
+//! Clients for the services Harmony talks to.
+
+pub mod http;
+pub mod slskd;

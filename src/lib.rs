@@ -1,0 +1,13 @@
+//! Harmony: Spotify playlists, liked songs, watched artists and pasted track
+//! lists into a tagged music library, through slskd.
+
+pub mod actors;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod integrations;
+pub mod metrics;
+pub mod settings;
+pub mod telemetry;
