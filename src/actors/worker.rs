@@ -301,7 +301,10 @@ impl<L: WorkerLogic> Handler<WorkerControl> for WorkerActor<L> {
 
     fn handle(&mut self, msg: WorkerControl, ctx: &mut Self::Context) {
         match msg {
-            WorkerControl::Wake => self.fill(ctx),
+            WorkerControl::Wake => {
+                self.report_queue_size(ctx);
+                self.fill(ctx);
+            }
             WorkerControl::RunNow => self.run_tick(ctx),
             WorkerControl::Drain => {
                 self.draining = true;

@@ -14,7 +14,12 @@ use crate::metrics::{Metrics, Outcome};
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = state.registry.send(GetStatus).await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(render(&report, &state.metrics)))
+    let mut text = render(&report, &state.metrics);
+    text.push_str(&format!(
+        "# HELP harmony_db_operations_total Database operations run.\n# TYPE harmony_db_operations_total counter\nharmony_db_operations_total {}\n",
+        state.db.operations()
+    ));
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }
 
 fn render(report: &StatusReport, metrics: &Metrics) -> String {

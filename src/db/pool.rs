@@ -1,4 +1,6 @@
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -51,6 +53,9 @@ type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// Operations run so far (`harmony_db_operations_total`); also lets tests
+    /// prove that an endpoint never touches the database.
+    operations: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -67,7 +72,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(Pragmas))
             .build(manager)?;
-        let db = Db { pool };
+        let db = Db { pool, operations: Arc::default() };
         let mut conn = db.pool.get()?;
         conn.run_pending_migrations(MIGRATIONS).map_err(|e| DbError::Migration(e.to_string()))?;
         Ok(db)
@@ -80,6 +85,7 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        self.operations.fetch_add(1, Ordering::Relaxed);
         run_blocking(move || {
             let mut conn: Conn = pool.get()?;
             f(&mut conn)
@@ -95,6 +101,7 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        self.operations.fetch_add(1, Ordering::Relaxed);
         run_blocking(move || {
             let mut conn: Conn = pool.get()?;
             conn.immediate_transaction(|c| f(c))
@@ -104,8 +111,13 @@ impl Db {
 
     /// Runs `f` on the calling thread: for start-up, before any async work runs.
     pub fn read_blocking<T>(&self, f: impl FnOnce(&mut SqliteConnection) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.operations.fetch_add(1, Ordering::Relaxed);
         let mut conn: Conn = self.pool.get()?;
         f(&mut conn)
+    }
+
+    pub fn operations(&self) -> u64 {
+        self.operations.load(Ordering::Relaxed)
     }
 
     /// The database answers and every migration is applied.

@@ -1,0 +1,197 @@
+//! Starts the real app on a temporary directory, and workers with scripted
+//! jobs for supervision and queue tests.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use harmony::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use harmony::actors::supervisor::{spawner, SpawnWorker};
+use harmony::app::{self, RunningApp, WorkerOverrides};
+use harmony::config;
+use serde_json::Value;
+
+pub struct TestApp {
+    pub app: RunningApp,
+    pub dir: Arc<tempfile::TempDir>,
+    pub base: String,
+}
+
+/// Environment for a fast test: short heartbeats, quick restarts.
+pub fn fast_env(dir: &tempfile::TempDir) -> HashMap<String, String> {
+    let data = dir.path().join("data");
+    [
+        ("HARMONY_BIND", "127.0.0.1:0".to_string()),
+        ("HARMONY_DATA_DIR", data.display().to_string()),
+        ("HARMONY_LOG_LEVEL", "warn".to_string()),
+        ("SLSKD_URL", String::new()),
+        ("WORKER_HEARTBEAT_SEC", "0.05".to_string()),
+        ("WORKER_STALE_AFTER_SEC", "0.5".to_string()),
+        ("WORKER_RESTART_BASE_SEC", "0.1".to_string()),
+        ("WORKER_RESTART_MAX_SEC", "1".to_string()),
+        ("SHUTDOWN_GRACE_SEC", "3".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+impl TestApp {
+    pub async fn start(extra: &[(&str, &str)]) -> TestApp {
+        Self::start_with(extra, WorkerOverrides::default()).await
+    }
+
+    pub async fn start_with(extra: &[(&str, &str)], overrides: WorkerOverrides) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        Self::start_in(dir, extra, overrides).await
+    }
+
+    /// Starts on an existing directory (same database): a restart.
+    pub async fn start_in(dir: Arc<tempfile::TempDir>, extra: &[(&str, &str)], overrides: WorkerOverrides) -> TestApp {
+        let mut env = fast_env(&dir);
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let raw = config::load(|k| env.get(k).cloned()).unwrap();
+        let (config, raw, db) = app::prepare(raw).unwrap();
+        harmony::telemetry::init(&config);
+        let app = app::start(config, raw, db, overrides).await.unwrap();
+        let base = format!("http://{}", app.addr);
+        TestApp { app, dir, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let mut res = client().get(self.url(path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.body().limit(8 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let mut res = client().get(self.url(path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.body().limit(8 << 20).await.unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    pub async fn send_json(&self, method: &str, path: &str, body: &Value) -> (u16, Value) {
+        let req = client().request(method.parse().unwrap(), self.url(path));
+        let mut res = req.send_json(body).await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.body().limit(8 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    pub async fn status(&self) -> Value {
+        let (code, body) = self.get("/status").await;
+        assert_eq!(code, 200, "{body}");
+        body
+    }
+
+    pub async fn worker(&self, name: &str) -> Value {
+        self.status().await["workers"][name].clone()
+    }
+
+    /// Polls `/status` until `check` holds for the worker, or panics after `within`.
+    pub async fn wait_for_worker(&self, name: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let w = self.worker(name).await;
+            if check(&w) {
+                return w;
+            }
+            assert!(Instant::now() < deadline, "worker {name} never reached the expected state: {w}");
+            actix_rt::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+pub fn client() -> awc::Client {
+    awc::Client::builder().timeout(Duration::from_secs(20)).finish()
+}
+
+/// Polls an async condition until it holds.
+pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        actix_rt::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// What scripted jobs did, shared across app restarts.
+#[derive(Clone, Default)]
+pub struct Journal {
+    /// How many times each job id ran to completion.
+    pub completed: Arc<Mutex<HashMap<i64, u32>>>,
+    /// Every start of a job: (id, attempt).
+    pub started: Arc<Mutex<Vec<(i64, u32)>>>,
+}
+
+impl Journal {
+    pub fn completions(&self, id: i64) -> u32 {
+        self.completed.lock().unwrap().get(&id).copied().unwrap_or(0)
+    }
+
+    pub fn started(&self, id: i64) -> usize {
+        self.started.lock().unwrap().iter().filter(|(j, _)| *j == id).count()
+    }
+}
+
+/// Job kinds: `ok`, `sleep` (payload `ms`, async), `block` (payload `ms`,
+/// blocks the worker's thread), `hang` (never finishes), `panic`, `fatal`,
+/// `retry` (transient failure).
+pub struct ScriptedLogic {
+    journal: Journal,
+    concurrency: usize,
+}
+
+impl WorkerLogic for ScriptedLogic {
+    fn concurrency(&self, _: &harmony::config::Config) -> usize {
+        self.concurrency
+    }
+
+    fn retry_delay(&self, _attempt: u32) -> Duration {
+        Duration::from_millis(50)
+    }
+
+    fn run_job(&mut self, _env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+        let journal = self.journal.clone();
+        journal.started.lock().unwrap().push((job.id, job.attempt));
+        let ms = job.payload["ms"].as_u64().unwrap_or(0);
+        match job.kind.as_str() {
+            "block" => std::thread::sleep(Duration::from_millis(ms)),
+            "panic" => panic!("scripted panic in job {}", job.id),
+            _ => {}
+        }
+        Box::pin(async move {
+            match job.kind.as_str() {
+                "hang" => std::future::pending::<()>().await,
+                "sleep" => actix_rt::time::sleep(Duration::from_millis(ms)).await,
+                "fatal" => return Err(JobError::Fatal(format!("scripted fatal error in job {}", job.id))),
+                "retry" => return Err(JobError::Retry("scripted transient failure".into())),
+                "async_panic" => {
+                    actix_rt::time::sleep(Duration::from_millis(1)).await;
+                    panic!("scripted async panic in job {}", job.id)
+                }
+                _ => {}
+            }
+            *journal.completed.lock().unwrap().entry(job.id).or_default() += 1;
+            Ok(())
+        })
+    }
+}
+
+pub fn scripted(journal: &Journal, concurrency: usize) -> SpawnWorker {
+    let journal = journal.clone();
+    spawner(move || ScriptedLogic { journal: journal.clone(), concurrency })
+}
