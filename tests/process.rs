@@ -1,0 +1,154 @@
+//! The real binary: exit codes for bad configuration, the start-up log line,
+//! secrets kept out of logs, graceful exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn harmony(dir: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_harmony"));
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HARMONY_DATA_DIR", dir.path().join("data"))
+        .env("HARMONY_BIND", "127.0.0.1:0")
+        .env("SLSKD_URL", "")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn run_to_end(mut cmd: Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_bad_value_stops_the_start_with_exit_2_and_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("SYNC_POLL_INTERVAL_SEC", "soon");
+    let (code, stderr) = run_to_end(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("SYNC_POLL_INTERVAL_SEC") && stderr.contains("\"soon\"") && stderr.contains("expected"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_key_in_the_config_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("harmony.toml");
+    std::fs::write(&file, "MUSIC_DIR = \"/music\"\nMUISC_DIR = \"/typo\"\n").unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_CONFIG", &file);
+    let (code, stderr) = run_to_end(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("MUISC_DIR") && stderr.contains("harmony.toml"), "{stderr}");
+}
+
+#[test]
+fn a_public_bind_without_api_keys_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_BIND", "0.0.0.0:0");
+    let (code, stderr) = run_to_end(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("HARMONY_API_KEYS") && stderr.contains("HARMONY_AUTH_DISABLED"), "{stderr}");
+}
+
+/// Starts the binary and returns it with its JSON "harmony started" line.
+fn start(cmd: &mut Command) -> (Child, Value, mpsc::Receiver<String>) {
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("no start-up line");
+        if let Ok(v) = serde_json::from_str::<Value>(&line) {
+            if v["fields"]["message"] == "harmony started" {
+                return (child, v, rx);
+            }
+        }
+    }
+}
+
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+    assert!(ok);
+}
+
+fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<i32> {
+    let end = std::time::Instant::now() + deadline;
+    while std::time::Instant::now() < end {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    None
+}
+
+#[test]
+fn logs_one_start_line_keeps_secrets_out_and_exits_0_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_LOG_FORMAT", "json")
+        .env("HARMONY_LOG_LEVEL", "debug")
+        .env("SLSKD_API_KEY", "very-secret-slskd-key")
+        .env("HARMONY_API_KEYS", "very-secret-api-key")
+        .env("SHUTDOWN_GRACE_SEC", "2");
+    let (mut child, line, rx) = start(&mut cmd);
+    let fields = &line["fields"];
+    assert!(fields["bind"].as_str().unwrap().starts_with("127.0.0.1:"), "{line}");
+    assert!(fields["database"].as_str().unwrap().ends_with("harmony.db"), "{line}");
+    assert!(fields["config_sources"].as_str().unwrap().contains("environment"), "{line}");
+    assert!(fields["workers"].as_str().unwrap().contains("retry_scheduler"), "{line}");
+
+    // It serves, behind the key.
+    let addr = fields["bind"].as_str().unwrap().to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    use std::io::{Read, Write};
+    write!(stream, "GET /status HTTP/1.1\r\nHost: x\r\nX-API-Key: very-secret-api-key\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    sigterm(&child);
+    let code = wait_with_deadline(&mut child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "did not exit cleanly within the grace period");
+    let logs: Vec<String> = rx.try_iter().collect();
+    let all = format!("{line}\n{}", logs.join("\n"));
+    assert!(!all.contains("very-secret"), "a secret reached the log");
+    assert!(logs.iter().any(|l| l.contains("shutting down")), "{all}");
+    let starts = all.lines().filter(|l| l.contains("\"harmony started\"")).count();
+    assert_eq!(starts, 1);
+}
+
+#[test]
+fn text_logs_and_a_trusted_lan_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_BIND", "0.0.0.0:0").env("HARMONY_AUTH_DISABLED", "1").env("HARMONY_DISABLE_WORKERS", "true");
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("harmony started"))
+        .expect("start line");
+    assert!(first.contains("bind=0.0.0.0:"), "{first}");
+    assert!(first.contains("workers=[]"), "{first}");
+    sigterm(&child);
+    assert_eq!(wait_with_deadline(&mut child, Duration::from_secs(10)), Some(0));
+}
