@@ -14,7 +14,7 @@ use crate::actors::activity::ActivityLog;
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::jobs::JobQueue;
 use crate::actors::registry::{ConnectionState, WorkerRegistry};
-use crate::actors::supervisor::{ShutdownWorkers, SharedDeps, SpawnWorker, WorkerSupervisor};
+use crate::actors::supervisor::{SharedDeps, ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
@@ -30,7 +30,10 @@ pub enum StartError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 impl StartError {
@@ -92,7 +95,12 @@ pub struct RunningApp {
 }
 
 /// Starts actors and the HTTP server on the current actix system.
-pub async fn start(config: Config, raw: RawConfig, db: Db, overrides: WorkerOverrides) -> Result<RunningApp, StartError> {
+pub async fn start(
+    config: Config,
+    raw: RawConfig,
+    db: Db,
+    overrides: WorkerOverrides,
+) -> Result<RunningApp, StartError> {
     let mut overrides = overrides;
     let startup = Arc::new(config.clone());
     let shared = SharedConfig::new(config.clone());
@@ -101,15 +109,38 @@ pub async fn start(config: Config, raw: RawConfig, db: Db, overrides: WorkerOver
     let directory = WorkerDirectory::default();
     let active = active_workers(&config);
 
-    let slskd = if config.slskd_url.is_empty() { ConnectionState::Unconfigured } else { ConnectionState::Unreachable };
-    let spotify =
-        if config.spotify_client_id.is_empty() { ConnectionState::Unconfigured } else { ConnectionState::Unauthorized };
-    let registry =
-        WorkerRegistry::new(&active, !config.disable_workers, config.worker_stale_after, (slskd, spotify), activity.clone())
-            .start();
+    let slskd = if config.slskd_url.is_empty() {
+        ConnectionState::Unconfigured
+    } else {
+        ConnectionState::Unreachable
+    };
+    let spotify = if config.spotify_client_id.is_empty() {
+        ConnectionState::Unconfigured
+    } else {
+        ConnectionState::Unauthorized
+    };
+    let registry = WorkerRegistry::new(
+        &active,
+        !config.disable_workers,
+        config.worker_stale_after,
+        (slskd, spotify),
+        activity.clone(),
+    )
+    .start();
 
     let supervisor = (!active.is_empty()).then(|| {
-        let workers = active.iter().map(|&name| (name, overrides.0.remove(&name).unwrap_or_else(|| spawner_for(name)))).collect();
+        let workers = active
+            .iter()
+            .map(|&name| {
+                (
+                    name,
+                    overrides
+                        .0
+                        .remove(&name)
+                        .unwrap_or_else(|| spawner_for(name)),
+                )
+            })
+            .collect();
         let deps = SharedDeps {
             db: db.clone(),
             config: shared.clone(),
@@ -143,7 +174,10 @@ pub async fn start(config: Config, raw: RawConfig, db: Db, overrides: WorkerOver
     .disable_signals()
     .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
     .bind(config.bind)
-    .map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    .map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     let addr = server.addrs().first().copied().unwrap_or(config.bind);
     let server = server.run();
     let handle = server.handle();
@@ -182,7 +216,10 @@ impl RunningApp {
         let server = self.server.clone();
         let http = actix_rt::spawn(async move { server.stop(true).await });
         let late = match &self.supervisor {
-            Some(supervisor) => supervisor.send(ShutdownWorkers { grace: self.grace }).await.unwrap_or_default(),
+            Some(supervisor) => supervisor
+                .send(ShutdownWorkers { grace: self.grace })
+                .await
+                .unwrap_or_default(),
             None => Vec::new(),
         };
         if !late.is_empty() {

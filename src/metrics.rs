@@ -14,7 +14,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::ClientError, Outcome::ServerError, Outcome::NetworkError];
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Ok,
+        Outcome::ClientError,
+        Outcome::ServerError,
+        Outcome::NetworkError,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,7 +54,10 @@ impl Metrics {
     }
 
     pub fn http_requests(&self) -> BTreeMap<u16, u64> {
-        self.http_requests.lock().map(|m| m.clone()).unwrap_or_default()
+        self.http_requests
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     pub fn slskd_request(&self, outcome: Outcome) {

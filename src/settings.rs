@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::config::keys::{self, Settable, KeySpec};
+use crate::config::keys::{self, KeySpec, Settable};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig, Source};
 use crate::db::settings::{self as repo, HistoryRow};
 use crate::db::{Db, DbError};
@@ -48,12 +48,23 @@ pub fn with_overrides(base: &RawConfig, overrides: &[(String, String)]) -> RawCo
 }
 
 fn shown(spec: &KeySpec, value: Option<&str>) -> Option<String> {
-    value.map(|v| if spec.secret && !v.is_empty() { MASK.to_string() } else { v.to_string() })
+    value.map(|v| {
+        if spec.secret && !v.is_empty() {
+            MASK.to_string()
+        } else {
+            v.to_string()
+        }
+    })
 }
 
 impl Settings {
     pub fn new(base: RawConfig, startup: Arc<Config>, shared: SharedConfig, db: Db) -> Self {
-        Settings { base: Arc::new(base), startup, shared, db }
+        Settings {
+            base: Arc::new(base),
+            startup,
+            shared,
+            db,
+        }
     }
 
     /// Every settable key with its effective value; secrets masked.
@@ -63,11 +74,21 @@ impl Settings {
     }
 
     fn render(&self, raw: &RawConfig) -> Vec<(&'static str, String)> {
-        keys::settable().map(|spec| (spec.name, shown(spec, Some(raw.get(spec.name))).unwrap_or_default())).collect()
+        keys::settable()
+            .map(|spec| {
+                (
+                    spec.name,
+                    shown(spec, Some(raw.get(spec.name))).unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     /// Validates every change, then stores them all or none. `None` removes an override.
-    pub async fn update(&self, changes: Vec<(String, Option<String>)>) -> Result<Vec<(&'static str, String)>, SettingsError> {
+    pub async fn update(
+        &self,
+        changes: Vec<(String, Option<String>)>,
+    ) -> Result<Vec<(&'static str, String)>, SettingsError> {
         let mut refused = Vec::new();
         let mut accepted: Vec<(&'static KeySpec, Option<String>)> = Vec::new();
         for (key, value) in changes {
@@ -88,7 +109,9 @@ impl Settings {
                 let mut refused = Vec::new();
                 for (spec, value) in &accepted {
                     let mut candidate = raw.clone();
-                    let v = value.clone().unwrap_or_else(|| base.get(spec.name).to_string());
+                    let v = value
+                        .clone()
+                        .unwrap_or_else(|| base.get(spec.name).to_string());
                     candidate.set(spec, v, Source::Database);
                     match Config::from_raw(&candidate) {
                         Ok(_) => raw = candidate,

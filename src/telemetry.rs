@@ -9,9 +9,16 @@ use crate::config::{Config, LogFormat};
 pub fn init(config: &Config) {
     let filter = EnvFilter::builder().parse_lossy(&config.log_level);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stdout);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stdout);
     let _ = match config.log_format {
-        LogFormat::Json => builder.json().with_current_span(true).flatten_event(false).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .flatten_event(false)
+            .try_init(),
         LogFormat::Text => builder.try_init(),
     };
     crate::actors::panic_capture::install_hook();

@@ -18,7 +18,12 @@ fn overrides(journal: &Journal, concurrency: usize) -> WorkerOverrides {
 }
 
 async fn job_state(app: &TestApp, id: i64) -> String {
-    app.app.db.read(move |c| jobs::get(c, id)).await.unwrap().state
+    app.app
+        .db
+        .read(move |c| jobs::get(c, id))
+        .await
+        .unwrap()
+        .state
 }
 
 #[actix_rt::test]
@@ -35,11 +40,26 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
         system.block_on(async move {
             let app = TestApp::start_in(d1, &[], overrides(&j1, 1)).await;
             let q = app.app.jobs.clone();
-            let done = q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({}))).await.unwrap();
-            eventually(Duration::from_secs(5), "first job done", || async { j1.completions(done.id) == 1 }).await;
-            let hanging = q.enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({}))).await.unwrap();
-            eventually(Duration::from_secs(5), "hanging job started", || async { j1.started(hanging.id) == 1 }).await;
-            let waiting = q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({}))).await.unwrap();
+            let done = q
+                .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(5), "first job done", || async {
+                j1.completions(done.id) == 1
+            })
+            .await;
+            let hanging = q
+                .enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({})))
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(5), "hanging job started", || async {
+                j1.started(hanging.id) == 1
+            })
+            .await;
+            let waiting = q
+                .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
+                .await
+                .unwrap();
             tx.send((done.id, hanging.id, waiting.id)).unwrap();
             actix_rt::System::current().stop();
             std::mem::forget(app); // no graceful shutdown: the process "dies" here
@@ -48,17 +68,38 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
     });
     let (done, hanging, waiting) = rx.recv_timeout(Duration::from_secs(20)).unwrap();
     first.join().unwrap();
-    assert_eq!(journal.completions(waiting), 0, "the waiting job must not have run in the first life");
+    assert_eq!(
+        journal.completions(waiting),
+        0,
+        "the waiting job must not have run in the first life"
+    );
 
     // Second life on the same database: the job left running is recovered and
     // tried again (it hangs again, so two slots), the waiting one runs, the
     // finished one does not run again.
     let app = TestApp::start_in(Arc::clone(&dir), &[], overrides(&journal, 2)).await;
-    eventually(Duration::from_secs(5), "waiting job ran", || async { journal.completions(waiting) == 1 }).await;
-    assert_eq!(journal.completions(done), 1, "a completed job never runs again");
+    eventually(Duration::from_secs(5), "waiting job ran", || async {
+        journal.completions(waiting) == 1
+    })
+    .await;
+    assert_eq!(
+        journal.completions(done),
+        1,
+        "a completed job never runs again"
+    );
     assert_eq!(journal.started(done), 1);
-    eventually(Duration::from_secs(5), "interrupted job retried", || async { journal.started(hanging) == 2 }).await;
-    let row = app.app.db.read(move |c| jobs::get(c, hanging)).await.unwrap();
+    eventually(
+        Duration::from_secs(5),
+        "interrupted job retried",
+        || async { journal.started(hanging) == 2 },
+    )
+    .await;
+    let row = app
+        .app
+        .db
+        .read(move |c| jobs::get(c, hanging))
+        .await
+        .unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("running", 2));
     assert_eq!(job_state(&app, done).await, "done");
     assert_eq!(job_state(&app, waiting).await, "done");
@@ -70,15 +111,38 @@ async fn graceful_shutdown_lets_running_jobs_finish() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "5")], overrides(&journal, 2)).await;
     let q = app.app.jobs.clone();
-    let a = q.enqueue(JobRequest::new(WorkerName::Metadata, "sleep", json!({"ms": 300}))).await.unwrap();
-    let b = q.enqueue(JobRequest::new(WorkerName::Metadata, "sleep", json!({"ms": 300}))).await.unwrap();
-    eventually(Duration::from_secs(5), "both started", || async { journal.started(a.id) == 1 && journal.started(b.id) == 1 }).await;
+    let a = q
+        .enqueue(JobRequest::new(
+            WorkerName::Metadata,
+            "sleep",
+            json!({"ms": 300}),
+        ))
+        .await
+        .unwrap();
+    let b = q
+        .enqueue(JobRequest::new(
+            WorkerName::Metadata,
+            "sleep",
+            json!({"ms": 300}),
+        ))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(5), "both started", || async {
+        journal.started(a.id) == 1 && journal.started(b.id) == 1
+    })
+    .await;
     let db = app.app.db.clone();
     let late = app.app.shutdown().await;
-    assert!(late.is_empty(), "workers still running after the grace period: {late:?}");
+    assert!(
+        late.is_empty(),
+        "workers still running after the grace period: {late:?}"
+    );
     for id in [a.id, b.id] {
         assert_eq!(journal.completions(id), 1);
-        assert_eq!(db.read(move |c| jobs::get(c, id)).await.unwrap().state, "done");
+        assert_eq!(
+            db.read(move |c| jobs::get(c, id)).await.unwrap().state,
+            "done"
+        );
     }
 }
 
@@ -86,31 +150,62 @@ async fn graceful_shutdown_lets_running_jobs_finish() {
 async fn shutdown_does_not_wait_past_the_grace_period() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "0.3")], overrides(&journal, 1)).await;
-    let hang = app.app.jobs.enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({}))).await.unwrap();
-    eventually(Duration::from_secs(5), "hang started", || async { journal.started(hang.id) == 1 }).await;
+    let hang = app
+        .app
+        .jobs
+        .enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({})))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(5), "hang started", || async {
+        journal.started(hang.id) == 1
+    })
+    .await;
     let db = app.app.db.clone();
     let late = app.app.shutdown().await;
     assert_eq!(late, vec![WorkerName::Metadata]);
     // Left running: the next start recovers it.
-    assert_eq!(db.read(move |c| jobs::get(c, hang.id)).await.unwrap().state, "running");
+    assert_eq!(
+        db.read(move |c| jobs::get(c, hang.id)).await.unwrap().state,
+        "running"
+    );
 }
 
 #[actix_rt::test]
 async fn transient_failures_are_retried_then_given_up() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;
-    let job = app.app.jobs.enqueue(JobRequest::new(WorkerName::Metadata, "retry", json!({})).max_attempts(3)).await.unwrap();
-    eventually(Duration::from_secs(5), "three attempts", || async { journal.started(job.id) == 3 }).await;
+    let job = app
+        .app
+        .jobs
+        .enqueue(JobRequest::new(WorkerName::Metadata, "retry", json!({})).max_attempts(3))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(5), "three attempts", || async {
+        journal.started(job.id) == 3
+    })
+    .await;
     let db = app.app.db.clone();
     eventually(Duration::from_secs(5), "given up", || {
         let db = db.clone();
         async move { db.read(move |c| jobs::get(c, job.id)).await.unwrap().state == "failed" }
     })
     .await;
-    let row = app.app.db.read(move |c| jobs::get(c, job.id)).await.unwrap();
+    let row = app
+        .app
+        .db
+        .read(move |c| jobs::get(c, job.id))
+        .await
+        .unwrap();
     assert_eq!(row.attempts, 3);
-    assert_eq!(row.last_error.as_deref(), Some("scripted transient failure"));
-    assert_eq!(app.worker("metadata").await["restarts"], 0, "a job failure is not a worker failure");
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("scripted transient failure")
+    );
+    assert_eq!(
+        app.worker("metadata").await["restarts"],
+        0,
+        "a job failure is not a worker failure"
+    );
     app.app.shutdown().await;
 }
 
@@ -119,14 +214,31 @@ async fn queue_size_follows_the_jobs() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;
     let q = app.app.jobs.clone();
-    let hang = q.enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({}))).await.unwrap();
-    q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({}))).await.unwrap();
-    q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({}))).await.unwrap();
+    let hang = q
+        .enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({})))
+        .await
+        .unwrap();
+    q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
+        .await
+        .unwrap();
+    q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
+        .await
+        .unwrap();
     // Dedupe: the same key while unfinished is the same job.
-    let d1 = q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})).dedupe_key("k")).await.unwrap();
-    let d2 = q.enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})).dedupe_key("k")).await.unwrap();
+    let d1 = q
+        .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})).dedupe_key("k"))
+        .await
+        .unwrap();
+    let d2 = q
+        .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})).dedupe_key("k"))
+        .await
+        .unwrap();
     assert_eq!(d1.id, d2.id);
-    eventually(Duration::from_secs(5), "hang started", || async { journal.started(hang.id) == 1 }).await;
-    app.wait_for_worker("metadata", Duration::from_secs(5), |w| w["queue_size"] == 4).await;
+    eventually(Duration::from_secs(5), "hang started", || async {
+        journal.started(hang.id) == 1
+    })
+    .await;
+    app.wait_for_worker("metadata", Duration::from_secs(5), |w| w["queue_size"] == 4)
+        .await;
     app.app.shutdown().await;
 }

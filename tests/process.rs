@@ -24,7 +24,10 @@ fn harmony(dir: &tempfile::TempDir) -> Command {
 
 fn run_to_end(mut cmd: Command) -> (i32, String) {
     let out = cmd.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -35,7 +38,12 @@ fn a_bad_value_stops_the_start_with_exit_2_and_one_clear_line() {
     let (code, stderr) = run_to_end(cmd);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("SYNC_POLL_INTERVAL_SEC") && stderr.contains("\"soon\"") && stderr.contains("expected"), "{stderr}");
+    assert!(
+        stderr.contains("SYNC_POLL_INTERVAL_SEC")
+            && stderr.contains("\"soon\"")
+            && stderr.contains("expected"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -47,7 +55,10 @@ fn an_unknown_key_in_the_config_file_stops_the_start() {
     cmd.env("HARMONY_CONFIG", &file);
     let (code, stderr) = run_to_end(cmd);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("MUISC_DIR") && stderr.contains("harmony.toml"), "{stderr}");
+    assert!(
+        stderr.contains("MUISC_DIR") && stderr.contains("harmony.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -57,10 +68,14 @@ fn a_public_bind_without_api_keys_is_refused() {
     cmd.env("HARMONY_BIND", "0.0.0.0:0");
     let (code, stderr) = run_to_end(cmd);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("HARMONY_API_KEYS") && stderr.contains("HARMONY_AUTH_DISABLED"), "{stderr}");
+    assert!(
+        stderr.contains("HARMONY_API_KEYS") && stderr.contains("HARMONY_AUTH_DISABLED"),
+        "{stderr}"
+    );
 }
 
 /// Starts the binary and returns it with its JSON "harmony started" line.
+#[allow(clippy::zombie_processes)] // the caller waits for the child
 fn start(cmd: &mut Command) -> (Child, Value, mpsc::Receiver<String>) {
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -73,7 +88,9 @@ fn start(cmd: &mut Command) -> (Child, Value, mpsc::Receiver<String>) {
         }
     });
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("no start-up line");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no start-up line");
         if let Ok(v) = serde_json::from_str::<Value>(&line) {
             if v["fields"]["message"] == "harmony started" {
                 return (child, v, rx);
@@ -83,7 +100,11 @@ fn start(cmd: &mut Command) -> (Child, Value, mpsc::Receiver<String>) {
 }
 
 fn sigterm(child: &Child) {
-    let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok);
 }
 
@@ -110,10 +131,28 @@ fn logs_one_start_line_keeps_secrets_out_and_exits_0_on_sigterm() {
         .env("SHUTDOWN_GRACE_SEC", "2");
     let (mut child, line, rx) = start(&mut cmd);
     let fields = &line["fields"];
-    assert!(fields["bind"].as_str().unwrap().starts_with("127.0.0.1:"), "{line}");
-    assert!(fields["database"].as_str().unwrap().ends_with("harmony.db"), "{line}");
-    assert!(fields["config_sources"].as_str().unwrap().contains("environment"), "{line}");
-    assert!(fields["workers"].as_str().unwrap().contains("retry_scheduler"), "{line}");
+    assert!(
+        fields["bind"].as_str().unwrap().starts_with("127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        fields["database"].as_str().unwrap().ends_with("harmony.db"),
+        "{line}"
+    );
+    assert!(
+        fields["config_sources"]
+            .as_str()
+            .unwrap()
+            .contains("environment"),
+        "{line}"
+    );
+    assert!(
+        fields["workers"]
+            .as_str()
+            .unwrap()
+            .contains("retry_scheduler"),
+        "{line}"
+    );
 
     // It serves, behind the key.
     let addr = fields["bind"].as_str().unwrap().to_string();
@@ -126,12 +165,19 @@ fn logs_one_start_line_keeps_secrets_out_and_exits_0_on_sigterm() {
 
     sigterm(&child);
     let code = wait_with_deadline(&mut child, Duration::from_secs(10));
-    assert_eq!(code, Some(0), "did not exit cleanly within the grace period");
+    assert_eq!(
+        code,
+        Some(0),
+        "did not exit cleanly within the grace period"
+    );
     let logs: Vec<String> = rx.try_iter().collect();
     let all = format!("{line}\n{}", logs.join("\n"));
     assert!(!all.contains("very-secret"), "a secret reached the log");
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{all}");
-    let starts = all.lines().filter(|l| l.contains("\"harmony started\"")).count();
+    let starts = all
+        .lines()
+        .filter(|l| l.contains("\"harmony started\""))
+        .count();
     assert_eq!(starts, 1);
 }
 
@@ -139,7 +185,9 @@ fn logs_one_start_line_keeps_secrets_out_and_exits_0_on_sigterm() {
 fn text_logs_and_a_trusted_lan_bind() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = harmony(&dir);
-    cmd.env("HARMONY_BIND", "0.0.0.0:0").env("HARMONY_AUTH_DISABLED", "1").env("HARMONY_DISABLE_WORKERS", "true");
+    cmd.env("HARMONY_BIND", "0.0.0.0:0")
+        .env("HARMONY_AUTH_DISABLED", "1")
+        .env("HARMONY_DISABLE_WORKERS", "true");
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let first = BufReader::new(stdout)
@@ -150,5 +198,8 @@ fn text_logs_and_a_trusted_lan_bind() {
     assert!(first.contains("bind=0.0.0.0:"), "{first}");
     assert!(first.contains("workers=[]"), "{first}");
     sigterm(&child);
-    assert_eq!(wait_with_deadline(&mut child, Duration::from_secs(10)), Some(0));
+    assert_eq!(
+        wait_with_deadline(&mut child, Duration::from_secs(10)),
+        Some(0)
+    );
 }

@@ -7,26 +7,45 @@ use std::time::Duration;
 use common::TestApp;
 use serde_json::Value;
 
-const NAMES: [&str; 9] =
-    ["sync", "matching", "playlist_sync", "artwork", "lyrics", "metadata", "backfill", "watchlist", "retry_scheduler"];
+const NAMES: [&str; 9] = [
+    "sync",
+    "matching",
+    "playlist_sync",
+    "artwork",
+    "lyrics",
+    "metadata",
+    "backfill",
+    "watchlist",
+    "retry_scheduler",
+];
 
 fn state(status: &Value, name: &str) -> String {
-    status["workers"][name]["state"].as_str().unwrap_or_default().to_string()
+    status["workers"][name]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[actix_rt::test]
 async fn nine_workers_run_and_stay_running_while_idle() {
     let app = TestApp::start(&[("ENABLE_ARTWORK", "1"), ("ENABLE_LYRICS", "true")]).await;
     for name in NAMES {
-        app.wait_for_worker(name, Duration::from_secs(5), |w| w["state"] == "running").await;
+        app.wait_for_worker(name, Duration::from_secs(5), |w| w["state"] == "running")
+            .await;
     }
     // Idle for three times the stale threshold: heartbeats keep every worker running.
     actix_rt::time::sleep(Duration::from_millis(1500)).await;
     let status = app.status().await;
     assert_eq!(status["workers"].as_object().unwrap().len(), 9);
     let (_, raw) = app.get_text("/status").await;
-    let positions: Vec<usize> = NAMES.iter().map(|n| raw.find(&format!("\"{n}\":{{")).unwrap()).collect();
-    assert!(positions.windows(2).all(|p| p[0] < p[1]), "workers not in the contract's order: {raw}");
+    let positions: Vec<usize> = NAMES
+        .iter()
+        .map(|n| raw.find(&format!("\"{n}\":{{")).unwrap())
+        .collect();
+    assert!(
+        positions.windows(2).all(|p| p[0] < p[1]),
+        "workers not in the contract's order: {raw}"
+    );
     for name in NAMES {
         let w = &status["workers"][name];
         assert_eq!(state(&status, name), "running", "{name}: {w}");
@@ -38,11 +57,16 @@ async fn nine_workers_run_and_stay_running_while_idle() {
     assert_eq!(status["status"], "ok");
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
     assert!(status["uptime_seconds"].as_f64().unwrap() >= 1.5);
-    for queued in ["sync", "matching", "artwork", "lyrics", "metadata", "backfill"] {
+    for queued in [
+        "sync", "matching", "artwork", "lyrics", "metadata", "backfill",
+    ] {
         assert_eq!(status["workers"][queued]["queue_size"], 0, "{queued}");
     }
     for periodic in ["playlist_sync", "watchlist", "retry_scheduler"] {
-        assert!(status["workers"][periodic]["queue_size"].is_null(), "{periodic}");
+        assert!(
+            status["workers"][periodic]["queue_size"].is_null(),
+            "{periodic}"
+        );
     }
     assert_eq!(status["connections"]["slskd"], "unconfigured");
     assert_eq!(status["connections"]["spotify"], "unconfigured");
@@ -52,7 +76,8 @@ async fn nine_workers_run_and_stay_running_while_idle() {
 #[actix_rt::test]
 async fn feature_flags_off_make_artwork_and_lyrics_unavailable() {
     let app = TestApp::start(&[]).await;
-    app.wait_for_worker("sync", Duration::from_secs(5), |w| w["state"] == "running").await;
+    app.wait_for_worker("sync", Duration::from_secs(5), |w| w["state"] == "running")
+        .await;
     let status = app.status().await;
     for name in ["artwork", "lyrics"] {
         let w = &status["workers"][name];
@@ -71,7 +96,11 @@ async fn disabled_workers_serve_the_api_only() {
     let status = app.status().await;
     for name in NAMES {
         let w = &status["workers"][name];
-        assert_eq!((w["state"].as_str(), w["enabled"].as_bool()), (Some("unavailable"), Some(false)), "{name}");
+        assert_eq!(
+            (w["state"].as_str(), w["enabled"].as_bool()),
+            (Some("unavailable"), Some(false)),
+            "{name}"
+        );
         assert!(w["queue_size"].is_null());
     }
     assert_eq!(status["status"], "ok");
@@ -89,7 +118,11 @@ async fn status_never_touches_the_database() {
     for _ in 0..50 {
         app.status().await;
     }
-    assert_eq!(app.app.db.operations(), before, "/status ran database operations");
+    assert_eq!(
+        app.app.db.operations(),
+        before,
+        "/status ran database operations"
+    );
     // The counter does move for endpoints that use the database.
     let (code, _) = app.get("/api/v1/activity").await;
     assert_eq!(code, 200);
@@ -100,21 +133,45 @@ async fn status_never_touches_the_database() {
 #[actix_rt::test]
 async fn health_endpoints_and_metrics() {
     let app = TestApp::start(&[]).await;
-    app.wait_for_worker("sync", Duration::from_secs(5), |w| w["state"] == "running").await;
-    assert_eq!(app.get("/health/live").await, (200, serde_json::json!({"status": "ok"})));
+    app.wait_for_worker("sync", Duration::from_secs(5), |w| w["state"] == "running")
+        .await;
+    assert_eq!(
+        app.get("/health/live").await,
+        (200, serde_json::json!({"status": "ok"}))
+    );
     let (code, ready) = app.get("/health/ready").await;
     assert_eq!(code, 200);
-    assert_eq!(ready, serde_json::json!({"status": "ready", "checks": {"database": "ok", "workers": "ok"}}));
+    assert_eq!(
+        ready,
+        serde_json::json!({"status": "ready", "checks": {"database": "ok", "workers": "ok"}})
+    );
 
     let (code, text) = app.get_text("/metrics").await;
     assert_eq!(code, 200);
-    assert!(text.contains("harmony_worker_up{worker=\"sync\"} 1"), "{text}");
-    assert!(text.contains("harmony_worker_up{worker=\"lyrics\"} 0"), "{text}");
-    assert!(text.contains("harmony_worker_restarts_total{worker=\"matching\"} 0"), "{text}");
+    assert!(
+        text.contains("harmony_worker_up{worker=\"sync\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("harmony_worker_up{worker=\"lyrics\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("harmony_worker_restarts_total{worker=\"matching\"} 0"),
+        "{text}"
+    );
     for outcome in ["ok", "client_error", "server_error", "network_error"] {
-        assert!(text.contains(&format!("harmony_slskd_requests_total{{outcome=\"{outcome}\"}} 0")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "harmony_slskd_requests_total{{outcome=\"{outcome}\"}} 0"
+            )),
+            "{text}"
+        );
     }
     assert!(text.contains("harmony_searches_total 0"));
-    assert!(text.contains("harmony_http_requests_total{status=\"200\"}"), "{text}");
+    assert!(
+        text.contains("harmony_http_requests_total{status=\"200\"}"),
+        "{text}"
+    );
     app.app.shutdown().await;
 }

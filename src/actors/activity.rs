@@ -17,7 +17,9 @@ impl ActivityLog {
 
     pub async fn record(&self, type_: &str, status: &str, details: Value) -> Result<i64, DbError> {
         let (type_, status, details) = (type_.to_string(), status.to_string(), details.to_string());
-        self.db.write(move |c| activity::insert(c, now_millis(), &type_, &status, &details)).await
+        self.db
+            .write(move |c| activity::insert(c, now_millis(), &type_, &status, &details))
+            .await
     }
 
     /// Fire and forget on the current arbiter; a failure is logged, never fatal.

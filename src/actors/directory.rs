@@ -40,13 +40,21 @@ impl WorkerDirectory {
     /// Best effort: a worker that is down (or disabled) reloads its rows when
     /// it starts, so nothing is lost when this message is.
     pub fn send(&self, name: WorkerName, control: WorkerControl) {
-        let recipient = self.inner.read().ok().and_then(|map| map.get(&name).cloned());
+        let recipient = self
+            .inner
+            .read()
+            .ok()
+            .and_then(|map| map.get(&name).cloned());
         if let Some(r) = recipient {
             r.do_send(control);
         }
     }
 
     pub fn is_running(&self, name: WorkerName) -> bool {
-        self.inner.read().ok().and_then(|map| map.get(&name).map(|r| r.connected())).unwrap_or(false)
+        self.inner
+            .read()
+            .ok()
+            .and_then(|map| map.get(&name).map(|r| r.connected()))
+            .unwrap_or(false)
     }
 }

@@ -77,7 +77,12 @@ pub trait WorkerLogic: Unpin + 'static {
     /// idempotent (or committed together with `jobs::complete`).
     fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
         let name = env.name;
-        Box::pin(async move { Err(JobError::Permanent(format!("{name} has no job of kind '{}'", job.kind))) })
+        Box::pin(async move {
+            Err(JobError::Permanent(format!(
+                "{name} has no job of kind '{}'",
+                job.kind
+            )))
+        })
     }
 
     /// When a failed job (its `attempt`-th attempt) is tried again.
@@ -99,7 +104,9 @@ pub fn pending_jobs(env: &WorkerEnv) -> WorkFuture<Result<Option<u64>, DbError>>
         if !name.has_queue() {
             return Ok(None);
         }
-        let n = db.read(move |c| jobs::count_pending(c, name.as_str())).await?;
+        let n = db
+            .read(move |c| jobs::count_pending(c, name.as_str()))
+            .await?;
         Ok(Some(u64::try_from(n).unwrap_or(0)))
     })
 }

@@ -48,7 +48,10 @@ pub fn install_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let message = payload_message(info.payload());
-            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
             tracing::error!(panic = %message, location = %location, "panic");
             SLOT.with(|s| {
                 if let Some(slot) = s.borrow().as_ref() {

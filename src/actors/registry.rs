@@ -75,7 +75,9 @@ pub struct StatusReport {
 impl StatusReport {
     /// Degraded when any enabled worker is not running.
     pub fn degraded(&self) -> bool {
-        self.workers.iter().any(|w| w.enabled && w.state != WorkerState::Running)
+        self.workers
+            .iter()
+            .any(|w| w.enabled && w.state != WorkerState::Running)
     }
 }
 
@@ -99,7 +101,15 @@ impl WorkerRegistry {
     ) -> Self {
         let entries = WorkerName::ALL
             .into_iter()
-            .map(|name| (name, Entry { enabled: enabled.contains(&name), ..Entry::default() }))
+            .map(|name| {
+                (
+                    name,
+                    Entry {
+                        enabled: enabled.contains(&name),
+                        ..Entry::default()
+                    },
+                )
+            })
             .collect();
         WorkerRegistry {
             entries,
@@ -137,7 +147,9 @@ impl WorkerRegistry {
     }
 
     fn state_of(&self, e: &Entry, now: Instant) -> WorkerState {
-        let age = e.last_heartbeat.map(|(at, _)| now.saturating_duration_since(at));
+        let age = e
+            .last_heartbeat
+            .map(|(at, _)| now.saturating_duration_since(at));
         derive_state(e.enabled, e.alive, age, self.stale_after)
     }
 
@@ -148,7 +160,11 @@ impl WorkerRegistry {
         for (&name, e) in &self.entries {
             let stale = self.state_of(e, now) == WorkerState::Stale;
             if stale && !e.stale_reported {
-                newly_stale.push((name, e.last_heartbeat.map(|(at, _)| now.saturating_duration_since(at))));
+                newly_stale.push((
+                    name,
+                    e.last_heartbeat
+                        .map(|(at, _)| now.saturating_duration_since(at)),
+                ));
             }
         }
         for (name, age) in newly_stale {
@@ -167,7 +183,9 @@ impl WorkerRegistry {
     }
 
     fn entry(&mut self, name: WorkerName, generation: u64) -> Option<&mut Entry> {
-        self.entries.get_mut(&name).filter(|e| e.generation == generation)
+        self.entries
+            .get_mut(&name)
+            .filter(|e| e.generation == generation)
     }
 }
 
@@ -320,13 +338,30 @@ mod tests {
         .start();
         let status = registry.send(GetStatus).await.unwrap();
         assert!(status.degraded());
-        let sync = |s: &StatusReport| s.workers.iter().find(|w| w.name == WorkerName::Sync).cloned().unwrap();
+        let sync = |s: &StatusReport| {
+            s.workers
+                .iter()
+                .find(|w| w.name == WorkerName::Sync)
+                .cloned()
+                .unwrap()
+        };
         assert_eq!(sync(&status).state, WorkerState::Unavailable);
 
-        registry.do_send(WorkerStarted { name: WorkerName::Sync, generation: 1 });
-        registry.do_send(QueueSize { name: WorkerName::Sync, generation: 1, size: Some(3) });
+        registry.do_send(WorkerStarted {
+            name: WorkerName::Sync,
+            generation: 1,
+        });
+        registry.do_send(QueueSize {
+            name: WorkerName::Sync,
+            generation: 1,
+            size: Some(3),
+        });
         // A late report from an older life changes nothing.
-        registry.do_send(QueueSize { name: WorkerName::Sync, generation: 0, size: Some(99) });
+        registry.do_send(QueueSize {
+            name: WorkerName::Sync,
+            generation: 0,
+            size: Some(99),
+        });
         let status = registry.send(GetStatus).await.unwrap();
         assert_eq!(sync(&status).state, WorkerState::Running);
         assert_eq!(sync(&status).queue_size, Some(3));
@@ -334,17 +369,33 @@ mod tests {
         actix_rt::time::sleep(Duration::from_millis(250)).await;
         let status = registry.send(GetStatus).await.unwrap();
         assert_eq!(sync(&status).state, WorkerState::Stale);
-        registry.do_send(Heartbeat { name: WorkerName::Sync, generation: 1 });
+        registry.do_send(Heartbeat {
+            name: WorkerName::Sync,
+            generation: 1,
+        });
         let status = registry.send(GetStatus).await.unwrap();
         assert_eq!(sync(&status).state, WorkerState::Running);
 
-        registry.do_send(WorkerStopped { name: WorkerName::Sync, generation: 1, error: Some("boom".into()) });
-        registry.do_send(WorkerRestarted { name: WorkerName::Sync });
+        registry.do_send(WorkerStopped {
+            name: WorkerName::Sync,
+            generation: 1,
+            error: Some("boom".into()),
+        });
+        registry.do_send(WorkerRestarted {
+            name: WorkerName::Sync,
+        });
         let status = registry.send(GetStatus).await.unwrap();
         let s = sync(&status);
-        assert_eq!((s.state, s.restarts, s.last_error.as_deref()), (WorkerState::Unavailable, 1, Some("boom")));
+        assert_eq!(
+            (s.state, s.restarts, s.last_error.as_deref()),
+            (WorkerState::Unavailable, 1, Some("boom"))
+        );
 
-        let disabled = status.workers.iter().find(|w| w.name == WorkerName::Lyrics).unwrap();
+        let disabled = status
+            .workers
+            .iter()
+            .find(|w| w.name == WorkerName::Lyrics)
+            .unwrap();
         assert_eq!((disabled.enabled, disabled.queue_size), (false, None));
     }
 }

@@ -29,8 +29,10 @@ use crate::metrics::Metrics;
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// Starts one life of a worker on the given arbiter.
-pub type SpawnWorker =
-    Box<dyn Fn(&ArbiterHandle, WorkerEnv, u64, Recipient<WorkerExited>) -> Recipient<WorkerControl> + Send>;
+pub type SpawnWorker = Box<
+    dyn Fn(&ArbiterHandle, WorkerEnv, u64, Recipient<WorkerExited>) -> Recipient<WorkerControl>
+        + Send,
+>;
 
 /// A [`SpawnWorker`] for a logic type; `factory` builds a fresh logic for each
 /// life, on the worker's own thread.
@@ -42,7 +44,9 @@ where
     let factory = Arc::new(factory);
     Box::new(move |arbiter, env, generation, exits| {
         let factory = Arc::clone(&factory);
-        let addr = WorkerActor::start_in_arbiter(arbiter, move |_| WorkerActor::new(factory(), env, generation, exits));
+        let addr = WorkerActor::start_in_arbiter(arbiter, move |_| {
+            WorkerActor::new(factory(), env, generation, exits)
+        });
         addr.recipient()
     })
 }
@@ -97,13 +101,19 @@ impl WorkerSupervisor {
                 (name, slot)
             })
             .collect();
-        WorkerSupervisor { slots, deps, shutting_down: false }
+        WorkerSupervisor {
+            slots,
+            deps,
+            shutting_down: false,
+        }
     }
 
     fn spawn(&mut self, name: WorkerName, ctx: &mut Context<Self>) {
         let exits = ctx.address().recipient();
         let deps = self.deps.clone();
-        let Some(slot) = self.slots.get_mut(&name) else { return };
+        let Some(slot) = self.slots.get_mut(&name) else {
+            return;
+        };
         slot.generation += 1;
         slot.panic_slot.take();
         let env = WorkerEnv {
@@ -124,7 +134,9 @@ impl WorkerSupervisor {
 
     fn on_failure(&mut self, name: WorkerName, failure: String, ctx: &mut Context<Self>) {
         let config = self.deps.config.current();
-        let Some(slot) = self.slots.get_mut(&name) else { return };
+        let Some(slot) = self.slots.get_mut(&name) else {
+            return;
+        };
         // The panic hook kept the real message; prefer it to a generic one.
         let error = match slot.panic_slot.take() {
             Some(message) if !failure.starts_with("panic: ") => format!("panic: {message}"),
@@ -134,14 +146,32 @@ impl WorkerSupervisor {
         slot.current = None;
         self.deps.directory.remove(name);
         // A worker that ran well for a while starts its backoff again from the beginning.
-        slot.failures = if slot.started_at.elapsed() >= config.worker_restart_max { 1 } else { slot.failures + 1 };
-        let delay = restart_delay(slot.failures, config.worker_restart_base, config.worker_restart_max);
+        slot.failures = if slot.started_at.elapsed() >= config.worker_restart_max {
+            1
+        } else {
+            slot.failures + 1
+        };
+        let delay = restart_delay(
+            slot.failures,
+            config.worker_restart_base,
+            config.worker_restart_max,
+        );
         tracing::error!(worker = %name, error = %error, restart_in_ms = delay.as_millis() as u64, "worker failed");
-        self.deps.registry.do_send(WorkerStopped { name, generation: slot.generation, error: Some(error.clone()) });
+        self.deps.registry.do_send(WorkerStopped {
+            name,
+            generation: slot.generation,
+            error: Some(error.clone()),
+        });
         ctx.run_later(delay, move |act, ctx| act.restart(name, error, delay, ctx));
     }
 
-    fn restart(&mut self, name: WorkerName, error: String, delay: Duration, ctx: &mut Context<Self>) {
+    fn restart(
+        &mut self,
+        name: WorkerName,
+        error: String,
+        delay: Duration,
+        ctx: &mut Context<Self>,
+    ) {
         if self.shutting_down {
             return;
         }
@@ -163,7 +193,9 @@ impl WorkerSupervisor {
         let dead: Vec<WorkerName> = self
             .slots
             .iter()
-            .filter(|(_, s)| !s.restart_pending && s.current.as_ref().is_some_and(|r| !r.connected()))
+            .filter(|(_, s)| {
+                !s.restart_pending && s.current.as_ref().is_some_and(|r| !r.connected())
+            })
             .map(|(&name, _)| name)
             .collect();
         for name in dead {
@@ -182,7 +214,9 @@ impl Actor for WorkerSupervisor {
             self.spawn(name, ctx);
         }
         let listed: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-        self.deps.activity.spawn_record("worker", "started", json!({"workers": listed}));
+        self.deps
+            .activity
+            .spawn_record("worker", "started", json!({"workers": listed}));
         ctx.run_interval(WATCH_EVERY, |act, ctx| act.watch(ctx));
     }
 }
@@ -194,7 +228,10 @@ impl Handler<WorkerExited> for WorkerSupervisor {
         if self.shutting_down {
             return;
         }
-        let current = self.slots.get(&msg.name).is_some_and(|s| s.generation == msg.generation && !s.restart_pending);
+        let current = self
+            .slots
+            .get(&msg.name)
+            .is_some_and(|s| s.generation == msg.generation && !s.restart_pending);
         if !current {
             return;
         }
@@ -216,8 +253,11 @@ impl Handler<ShutdownWorkers> for WorkerSupervisor {
 
     fn handle(&mut self, msg: ShutdownWorkers, _: &mut Self::Context) -> Self::Result {
         self.shutting_down = true;
-        let running: Vec<(WorkerName, Recipient<WorkerControl>)> =
-            self.slots.iter().filter_map(|(&name, s)| s.current.clone().map(|r| (name, r))).collect();
+        let running: Vec<(WorkerName, Recipient<WorkerControl>)> = self
+            .slots
+            .iter()
+            .filter_map(|(&name, s)| s.current.clone().map(|r| (name, r)))
+            .collect();
         for (_, r) in &running {
             r.do_send(WorkerControl::Drain);
         }
@@ -227,8 +267,11 @@ impl Handler<ShutdownWorkers> for WorkerSupervisor {
             while Instant::now() < deadline && running.iter().any(|(_, r)| r.connected()) {
                 actix_rt::time::sleep(Duration::from_millis(20)).await;
             }
-            let late: Vec<WorkerName> =
-                running.iter().filter(|(_, r)| r.connected()).map(|(name, _)| *name).collect();
+            let late: Vec<WorkerName> = running
+                .iter()
+                .filter(|(_, r)| r.connected())
+                .map(|(name, _)| *name)
+                .collect();
             let stopped: Vec<&str> = running.iter().map(|(n, _)| n.as_str()).collect();
             let details = json!({"workers": stopped, "unfinished": late.iter().map(|n| n.as_str()).collect::<Vec<_>>()});
             if let Err(e) = activity.record("worker", "stopped", details).await {

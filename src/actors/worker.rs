@@ -70,13 +70,20 @@ impl<L: WorkerLogic> WorkerActor<L> {
     }
 
     fn heartbeat(&self) {
-        self.env.registry.do_send(Heartbeat { name: self.name(), generation: self.generation });
+        self.env.registry.do_send(Heartbeat {
+            name: self.name(),
+            generation: self.generation,
+        });
     }
 
     fn report_queue_size(&self, ctx: &mut Context<Self>) {
         let fut = self.logic.queue_size(&self.env);
         ctx.spawn(fut.into_actor(self).map(|res, act, _| match res {
-            Ok(size) => act.env.registry.do_send(QueueSize { name: act.name(), generation: act.generation, size }),
+            Ok(size) => act.env.registry.do_send(QueueSize {
+                name: act.name(),
+                generation: act.generation,
+                size,
+            }),
             Err(e) => tracing::warn!(worker = %act.name(), error = %e, "could not count the queue"),
         }));
     }
@@ -84,7 +91,10 @@ impl<L: WorkerLogic> WorkerActor<L> {
     /// Jobs a previous life left `running` are queued again before anything is claimed.
     fn recover(&mut self, ctx: &mut Context<Self>) {
         let (db, name) = (self.env.db.clone(), self.name());
-        let fut = async move { db.write(move |c| jobs::recover_abandoned(c, name.as_str(), now_millis())).await };
+        let fut = async move {
+            db.write(move |c| jobs::recover_abandoned(c, name.as_str(), now_millis()))
+                .await
+        };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
             Ok((requeued, given_up)) => {
                 if requeued + given_up > 0 {
@@ -117,7 +127,10 @@ impl<L: WorkerLogic> WorkerActor<L> {
         self.claiming = true;
         self.claim_again = false;
         let (db, name) = (self.env.db.clone(), self.name());
-        let fut = async move { db.write(move |c| jobs::claim_next(c, name.as_str(), now_millis())).await };
+        let fut = async move {
+            db.write(move |c| jobs::claim_next(c, name.as_str(), now_millis()))
+                .await
+        };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.claiming = false;
             match res {
@@ -153,26 +166,50 @@ impl<L: WorkerLogic> WorkerActor<L> {
 
     fn start_job(&mut self, row: JobRow, ctx: &mut Context<Self>) {
         self.in_flight += 1;
-        let (id, attempt, max_attempts) = (row.id, row.attempts.max(1) as u32, row.max_attempts.max(1) as u32);
+        let (id, attempt, max_attempts) = (
+            row.id,
+            row.attempts.max(1) as u32,
+            row.max_attempts.max(1) as u32,
+        );
         let work: WorkFuture<Result<(), JobError>> = match serde_json::from_str(&row.payload) {
             Ok(payload) => {
-                let job = Job { id, kind: row.kind, payload, attempt, max_attempts };
+                let job = Job {
+                    id,
+                    kind: row.kind,
+                    payload,
+                    attempt,
+                    max_attempts,
+                };
                 tracing::debug!(worker = %self.name(), job = id, kind = %job.kind, attempt, "job started");
                 guarded(self.logic.run_job(&self.env, job))
             }
-            Err(e) => Box::pin(async move { Err(JobError::Permanent(format!("unreadable payload: {e}"))) }),
+            Err(e) => {
+                Box::pin(
+                    async move { Err(JobError::Permanent(format!("unreadable payload: {e}"))) },
+                )
+            }
         };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
             act.finish_job(id, attempt, max_attempts, result, ctx);
         }));
     }
 
-    fn finish_job(&mut self, id: i64, attempt: u32, max_attempts: u32, result: Result<(), JobError>, ctx: &mut Context<Self>) {
+    fn finish_job(
+        &mut self,
+        id: i64,
+        attempt: u32,
+        max_attempts: u32,
+        result: Result<(), JobError>,
+        ctx: &mut Context<Self>,
+    ) {
         let name = self.name();
         let retry_at = match &result {
             Err(JobError::Retry(_) | JobError::Fatal(_)) if attempt < max_attempts => {
                 let delay = self.logic.retry_delay(attempt);
-                Some(now_millis().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)))
+                Some(
+                    now_millis()
+                        .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+                )
             }
             _ => None,
         };
@@ -259,7 +296,10 @@ fn guarded(work: WorkFuture<Result<(), JobError>>) -> WorkFuture<Result<(), JobE
     Box::pin(async move {
         match AssertUnwindSafe(work).catch_unwind().await {
             Ok(result) => result,
-            Err(payload) => Err(JobError::Fatal(format!("panic: {}", payload_message(&*payload)))),
+            Err(payload) => Err(JobError::Fatal(format!(
+                "panic: {}",
+                payload_message(&*payload)
+            ))),
         }
     })
 }
@@ -270,11 +310,18 @@ impl<L: WorkerLogic> Actor for WorkerActor<L> {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(256);
         tracing::debug!(worker = %self.name(), generation = self.generation, "worker started");
-        self.env.registry.do_send(WorkerStarted { name: self.name(), generation: self.generation });
+        self.env.registry.do_send(WorkerStarted {
+            name: self.name(),
+            generation: self.generation,
+        });
         let every = self.env.config.current().worker_heartbeat;
         ctx.run_interval(every, |act, _| act.heartbeat());
         self.recover(ctx);
-        if self.logic.tick_interval(&self.env.config.current()).is_some() {
+        if self
+            .logic
+            .tick_interval(&self.env.config.current())
+            .is_some()
+        {
             self.run_tick(ctx);
         }
     }
@@ -291,8 +338,16 @@ impl<L: WorkerLogic> Actor for WorkerActor<L> {
         };
         tracing::debug!(worker = %self.name(), generation = self.generation, ?failure, "worker stopped");
         // The supervisor reports the failure itself, with the panic message when there is one.
-        self.env.registry.do_send(WorkerStopped { name: self.name(), generation: self.generation, error: None });
-        self.exits.do_send(WorkerExited { name: self.name(), generation: self.generation, failure });
+        self.env.registry.do_send(WorkerStopped {
+            name: self.name(),
+            generation: self.generation,
+            error: None,
+        });
+        self.exits.do_send(WorkerExited {
+            name: self.name(),
+            generation: self.generation,
+            failure,
+        });
     }
 }
 

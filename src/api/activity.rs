@@ -11,8 +11,18 @@ use crate::db::activity;
 use crate::domain::time::to_rfc3339;
 
 /// The activity types of the contract.
-pub const TYPES: [&str; 10] =
-    ["worker", "download", "matching", "spotify", "watchlist", "import", "backfill", "metadata", "artwork", "lyrics"];
+pub const TYPES: [&str; 10] = [
+    "worker",
+    "download",
+    "matching",
+    "spotify",
+    "watchlist",
+    "import",
+    "backfill",
+    "metadata",
+    "artwork",
+    "lyrics",
+];
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ActivityQuery {
@@ -53,15 +63,24 @@ pub async fn list_activity(
     let type_ = match query.type_.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) if TYPES.contains(&t) => Some(t.to_string()),
-        Some(_) => return Err(ApiError::validation("type", format!("must be one of {}", TYPES.join(", ")))),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "type",
+                format!("must be one of {}", TYPES.join(", ")),
+            ))
+        }
     };
     let before_id = match query.before_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(
-            text.parse::<i64>().map_err(|_| ApiError::validation("before_id", "must be an integer id"))?,
+            text.parse::<i64>()
+                .map_err(|_| ApiError::validation("before_id", "must be an integer id"))?,
         ),
     };
-    let rows = state.db.read(move |c| activity::list(c, type_.as_deref(), before_id, limit)).await?;
+    let rows = state
+        .db
+        .read(move |c| activity::list(c, type_.as_deref(), before_id, limit))
+        .await?;
     let items = rows
         .into_iter()
         .map(|r| ActivityItem {

@@ -30,7 +30,10 @@ pub enum ApiError {
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
-    Validation { message: String, details: Vec<FieldError> },
+    Validation {
+        message: String,
+        details: Vec<FieldError>,
+    },
     #[error("{0}")]
     RateLimited(String),
     #[error("{0}")]
@@ -49,7 +52,10 @@ impl ApiError {
         let message = message.into();
         ApiError::Validation {
             message: format!("{field}: {message}"),
-            details: vec![FieldError { field: field.to_string(), message }],
+            details: vec![FieldError {
+                field: field.to_string(),
+                message,
+            }],
         }
     }
 
@@ -92,7 +98,9 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            ApiError::FeatureDisabled(_) | ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::FeatureDisabled(_) | ApiError::Unavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,7 +134,10 @@ impl From<SettingsError> for ApiError {
                 let keys: Vec<&str> = refused.iter().map(|(k, _)| k.as_str()).collect();
                 ApiError::Validation {
                     message: format!("refused settings: {}", keys.join(", ")),
-                    details: refused.into_iter().map(|(field, message)| FieldError { field, message }).collect(),
+                    details: refused
+                        .into_iter()
+                        .map(|(field, message)| FieldError { field, message })
+                        .collect(),
                 }
             }
             SettingsError::Db(e) => e.into(),

@@ -12,16 +12,20 @@ pub const JSON_LIMIT: usize = 1 << 20;
 pub const UPLOAD_LIMIT: usize = 10 << 20;
 
 pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _req: &HttpRequest| json_error(err).into())
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err: QueryPayloadError, _| ApiError::BadRequest(format!("unparsable query: {err}")).into())
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _| {
+        ApiError::BadRequest(format!("unparsable query: {err}")).into()
+    })
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NotFound("no such resource".into()).into())
+    web::PathConfig::default()
+        .error_handler(|_: PathError, _| ApiError::NotFound("no such resource".into()).into())
 }
 
 fn json_error(err: JsonPayloadError) -> ApiError {
@@ -29,12 +33,19 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::PayloadTooLarge { limit: JSON_LIMIT }
         }
-        JsonPayloadError::ContentType => ApiError::BadRequest("expected Content-Type: application/json".into()),
+        JsonPayloadError::ContentType => {
+            ApiError::BadRequest("expected Content-Type: application/json".into())
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation {
             message: format!("invalid body: {e}"),
-            details: vec![super::error::FieldError { field: "body".into(), message: e.to_string() }],
+            details: vec![super::error::FieldError {
+                field: "body".into(),
+                message: e.to_string(),
+            }],
         },
-        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("body is not valid JSON: {e}")),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::BadRequest(format!("body is not valid JSON: {e}"))
+        }
         JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
             ApiError::PayloadTooLarge { limit: JSON_LIMIT }
         }

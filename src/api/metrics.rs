@@ -13,13 +13,19 @@ use crate::metrics::{Metrics, Outcome};
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let report = state.registry.send(GetStatus).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let report = state
+        .registry
+        .send(GetStatus)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut text = render(&report, &state.metrics);
     text.push_str(&format!(
         "# HELP harmony_db_operations_total Database operations run.\n# TYPE harmony_db_operations_total counter\nharmony_db_operations_total {}\n",
         state.db.operations()
     ));
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }
 
 fn render(report: &StatusReport, metrics: &Metrics) -> String {
@@ -31,7 +37,11 @@ fn render(report: &StatusReport, metrics: &Metrics) -> String {
         }
     };
     let per_worker = |f: &dyn Fn(&crate::actors::registry::WorkerReport) -> String| {
-        report.workers.iter().map(|w| (format!("{{worker=\"{}\"}}", w.name), f(w))).collect::<Vec<_>>()
+        report
+            .workers
+            .iter()
+            .map(|w| (format!("{{worker=\"{}\"}}", w.name), f(w)))
+            .collect::<Vec<_>>()
     };
     family(
         "harmony_worker_up",
@@ -57,15 +67,29 @@ fn render(report: &StatusReport, metrics: &Metrics) -> String {
         "Requests to slskd by outcome.",
         Outcome::ALL
             .iter()
-            .map(|o| (format!("{{outcome=\"{}\"}}", o.as_str()), metrics.slskd_requests(*o).to_string()))
+            .map(|o| {
+                (
+                    format!("{{outcome=\"{}\"}}", o.as_str()),
+                    metrics.slskd_requests(*o).to_string(),
+                )
+            })
             .collect(),
     );
-    family("harmony_searches_total", "counter", "Soulseek searches started.", vec![(String::new(), metrics.searches().to_string())]);
+    family(
+        "harmony_searches_total",
+        "counter",
+        "Soulseek searches started.",
+        vec![(String::new(), metrics.searches().to_string())],
+    );
     family(
         "harmony_http_requests_total",
         "counter",
         "HTTP requests served, by status code.",
-        metrics.http_requests().into_iter().map(|(s, n)| (format!("{{status=\"{s}\"}}"), n.to_string())).collect(),
+        metrics
+            .http_requests()
+            .into_iter()
+            .map(|(s, n)| (format!("{{status=\"{s}\"}}"), n.to_string()))
+            .collect(),
     );
     family(
         "harmony_uptime_seconds",

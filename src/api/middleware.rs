@@ -19,7 +19,10 @@ fn presented_key(req: &ServiceRequest) -> Option<&str> {
     headers
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
 }
 
@@ -30,14 +33,21 @@ pub async fn require_api_key(
     let allowed = match req.app_data::<web::Data<AppState>>() {
         Some(state) if !state.api_keys.is_empty() && !OPEN_PATHS.contains(&req.path()) => {
             // Compare against every key so the time taken does not depend on which one matched.
-            presented_key(&req).is_some_and(|k| state.api_keys.iter().fold(false, |ok, key| key.matches(k) | ok))
+            presented_key(&req).is_some_and(|k| {
+                state
+                    .api_keys
+                    .iter()
+                    .fold(false, |ok, key| key.matches(k) | ok)
+            })
         }
         _ => true,
     };
     if allowed {
         Ok(next.call(req).await?.map_into_left_body())
     } else {
-        Ok(req.into_response(ApiError::Unauthorized.error_response()).map_into_right_body())
+        Ok(req
+            .into_response(ApiError::Unauthorized.error_response())
+            .map_into_right_body())
     }
 }
 

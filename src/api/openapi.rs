@@ -32,20 +32,30 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
 /// The document as JSON, built once at start.
 pub fn document() -> String {
-    ApiDoc::openapi().to_json().unwrap_or_else(|_| "{}".to_string())
+    ApiDoc::openapi()
+        .to_json()
+        .unwrap_or_else(|_| "{}".to_string())
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "This OpenAPI 3 document")))]
 pub async fn openapi_json(doc: actix_web::web::Data<super::AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(doc.openapi.clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.openapi.clone())
 }
 
 const DOCS_PAGE: &str = r#"<!doctype html>
@@ -63,5 +73,7 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 #[utoipa::path(get, path = "/docs", tag = "operations",
     responses((status = 200, description = "Interactive API viewer", content_type = "text/html")))]
 pub async fn docs() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(DOCS_PAGE)
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(DOCS_PAGE)
 }

@@ -37,7 +37,9 @@ pub struct HistoryQuery {
 }
 
 fn respond(settings: Vec<(&'static str, String)>) -> HttpResponse {
-    HttpResponse::Ok().json(SettingsResponse { settings: settings.into_iter().collect() })
+    HttpResponse::Ok().json(SettingsResponse {
+        settings: settings.into_iter().collect(),
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
@@ -63,7 +65,10 @@ pub async fn put_settings(
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Array(_) | Value::Object(_) => {
-                return Err(ApiError::validation(&key, "must be a string, a number or null"));
+                return Err(ApiError::validation(
+                    &key,
+                    "must be a string, a number or null",
+                ));
             }
         };
         changes.push((key, value));
@@ -81,7 +86,12 @@ pub async fn get_history(
     let rows = state.settings.history(limit).await?;
     let items = rows
         .into_iter()
-        .map(|r| HistoryItem { key: r.key, old_value: r.old_value, new_value: r.new_value, changed_at: to_rfc3339(r.changed_at) })
+        .map(|r| HistoryItem {
+            key: r.key,
+            old_value: r.old_value,
+            new_value: r.new_value,
+            changed_at: to_rfc3339(r.changed_at),
+        })
         .collect();
     Ok(HttpResponse::Ok().json(HistoryResponse { items }))
 }

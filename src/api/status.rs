@@ -58,14 +58,17 @@ impl From<StatusReport> for StatusResponse {
             .workers
             .into_iter()
             .map(|w| {
-                (w.name.as_str(), WorkerStatus {
-                    state: w.state.as_str(),
-                    enabled: w.enabled,
-                    last_heartbeat: w.last_heartbeat.map(to_rfc3339),
-                    queue_size: w.queue_size,
-                    restarts: w.restarts,
-                    last_error: w.last_error,
-                })
+                (
+                    w.name.as_str(),
+                    WorkerStatus {
+                        state: w.state.as_str(),
+                        enabled: w.enabled,
+                        last_heartbeat: w.last_heartbeat.map(to_rfc3339),
+                        queue_size: w.queue_size,
+                        restarts: w.restarts,
+                        last_error: w.last_error,
+                    },
+                )
             })
             .collect();
         StatusResponse {
@@ -73,7 +76,10 @@ impl From<StatusReport> for StatusResponse {
             version: env!("CARGO_PKG_VERSION"),
             uptime_seconds: report.uptime.as_secs_f64(),
             workers: OrderedWorkers(workers),
-            connections: Connections { slskd: report.slskd.as_str(), spotify: report.spotify.as_str() },
+            connections: Connections {
+                slskd: report.slskd.as_str(),
+                spotify: report.spotify.as_str(),
+            },
         }
     }
 }
@@ -81,6 +87,10 @@ impl From<StatusReport> for StatusResponse {
 #[utoipa::path(get, path = "/status", tag = "operations",
     responses((status = 200, description = "Workers and connections, from memory", body = StatusResponse)))]
 pub async fn get_status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let report = state.registry.send(GetStatus).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let report = state
+        .registry
+        .send(GetStatus)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().json(StatusResponse::from(report)))
 }

@@ -5,7 +5,12 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("invalid configuration: {key} = {value:?} (from {origin}): expected {expected}")]
-    Invalid { key: String, value: String, origin: String, expected: String },
+    Invalid {
+        key: String,
+        value: String,
+        origin: String,
+        expected: String,
+    },
     #[error("invalid configuration: unknown key {key:?} in {}", path.display())]
     UnknownKey { key: String, path: PathBuf },
     #[error("invalid configuration: cannot read {}: {reason}", path.display())]

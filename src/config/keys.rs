@@ -24,26 +24,51 @@ pub struct KeySpec {
 }
 
 const fn key(name: &'static str, default: &'static str) -> KeySpec {
-    KeySpec { name, default, settable: Settable::No, secret: false }
+    KeySpec {
+        name,
+        default,
+        settable: Settable::No,
+        secret: false,
+    }
 }
 
 const fn live(name: &'static str, default: &'static str) -> KeySpec {
-    KeySpec { name, default, settable: Settable::Live, secret: false }
+    KeySpec {
+        name,
+        default,
+        settable: Settable::Live,
+        secret: false,
+    }
 }
 
 const fn restart(name: &'static str, default: &'static str) -> KeySpec {
-    KeySpec { name, default, settable: Settable::Restart, secret: false }
+    KeySpec {
+        name,
+        default,
+        settable: Settable::Restart,
+        secret: false,
+    }
 }
 
 const fn live_secret(name: &'static str) -> KeySpec {
-    KeySpec { name, default: "", settable: Settable::Live, secret: true }
+    KeySpec {
+        name,
+        default: "",
+        settable: Settable::Live,
+        secret: true,
+    }
 }
 
 pub const KEYS: &[KeySpec] = &[
     key("HARMONY_BIND", "127.0.0.1:8080"),
     key("HARMONY_DATA_DIR", "./data"),
     key("DATABASE_URL", ""),
-    KeySpec { name: "HARMONY_API_KEYS", default: "", settable: Settable::No, secret: true },
+    KeySpec {
+        name: "HARMONY_API_KEYS",
+        default: "",
+        settable: Settable::No,
+        secret: true,
+    },
     key("HARMONY_AUTH_DISABLED", "false"),
     key("HARMONY_LOG_LEVEL", "info"),
     key("HARMONY_LOG_FORMAT", "text"),
@@ -112,7 +137,9 @@ mod tests {
     #[test]
     fn names_are_unique_and_upper_case() {
         let mut names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')));
+        assert!(names.iter().all(|n| n
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')));
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KEYS.len());

@@ -49,7 +49,15 @@ impl RawConfig {
     pub fn defaults() -> Self {
         let values = KEYS
             .iter()
-            .map(|k| (k.name, RawValue { value: k.default.to_string(), source: Source::Default }))
+            .map(|k| {
+                (
+                    k.name,
+                    RawValue {
+                        value: k.default.to_string(),
+                        source: Source::Default,
+                    },
+                )
+            })
             .collect();
         RawConfig { values }
     }
@@ -57,10 +65,12 @@ impl RawConfig {
     /// Layers 2 and 3: a TOML file whose top-level keys are the key names
     /// (case-insensitive). Unknown keys and nested tables are errors.
     pub fn merge_toml_str(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
-            path: path.to_path_buf(),
-            reason: e.message().to_string(),
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::File {
+                path: path.to_path_buf(),
+                reason: e.message().to_string(),
+            })?;
         for (name, value) in table {
             let spec = keys::find(&name).ok_or_else(|| ConfigError::UnknownKey {
                 key: name.clone(),
@@ -101,11 +111,17 @@ impl RawConfig {
 
     /// The value of a known key; every key has one (its default at least).
     pub fn get(&self, name: &str) -> &str {
-        self.values.get(name).map(|v| v.value.as_str()).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(|v| v.value.as_str())
+            .unwrap_or_default()
     }
 
     pub fn source(&self, name: &str) -> Source {
-        self.values.get(name).map(|v| v.source.clone()).unwrap_or(Source::Default)
+        self.values
+            .get(name)
+            .map(|v| v.source.clone())
+            .unwrap_or(Source::Default)
     }
 
     /// The distinct sources that contributed, for the start-up log line.
@@ -149,20 +165,28 @@ mod tests {
     fn later_layers_win() {
         let mut raw = RawConfig::defaults();
         assert_eq!(raw.get("SLSKD_URL"), "http://localhost:5030");
-        raw.merge_toml_str("slskd_url = \"http://nas:5030\"\nSYNC_WORKER_CONCURRENCY = 3", Path::new("a.toml"))
-            .unwrap();
+        raw.merge_toml_str(
+            "slskd_url = \"http://nas:5030\"\nSYNC_WORKER_CONCURRENCY = 3",
+            Path::new("a.toml"),
+        )
+        .unwrap();
         assert_eq!(raw.get("SLSKD_URL"), "http://nas:5030");
         assert_eq!(raw.get("SYNC_WORKER_CONCURRENCY"), "3");
         raw.merge_env(|k| (k == "SLSKD_URL").then(|| "http://env:5030".to_string()));
         assert_eq!(raw.get("SLSKD_URL"), "http://env:5030");
         assert_eq!(raw.source("SLSKD_URL"), Source::Environment);
-        assert_eq!(raw.source("SYNC_WORKER_CONCURRENCY"), Source::File("a.toml".into()));
+        assert_eq!(
+            raw.source("SYNC_WORKER_CONCURRENCY"),
+            Source::File("a.toml".into())
+        );
     }
 
     #[test]
     fn unknown_key_in_a_file_is_an_error() {
         let mut raw = RawConfig::defaults();
-        let err = raw.merge_toml_str("SLSKD_URLL = \"x\"", Path::new("b.toml")).unwrap_err();
+        let err = raw
+            .merge_toml_str("SLSKD_URLL = \"x\"", Path::new("b.toml"))
+            .unwrap_err();
         assert!(err.to_string().contains("SLSKD_URLL"), "{err}");
         assert!(err.to_string().contains("b.toml"), "{err}");
     }
@@ -170,9 +194,14 @@ mod tests {
     #[test]
     fn nested_tables_are_refused_and_lists_are_joined() {
         let mut raw = RawConfig::defaults();
-        assert!(raw.merge_toml_str("[SLSKD_URL]\nx = 1", Path::new("c.toml")).is_err());
-        raw.merge_toml_str("MATCH_PREFERRED_FORMATS = [\"flac\", \"opus\"]", Path::new("c.toml"))
-            .unwrap();
+        assert!(raw
+            .merge_toml_str("[SLSKD_URL]\nx = 1", Path::new("c.toml"))
+            .is_err());
+        raw.merge_toml_str(
+            "MATCH_PREFERRED_FORMATS = [\"flac\", \"opus\"]",
+            Path::new("c.toml"),
+        )
+        .unwrap();
         assert_eq!(raw.get("MATCH_PREFERRED_FORMATS"), "flac,opus");
     }
 }

@@ -11,7 +11,9 @@ pub struct SharedConfig {
 
 impl SharedConfig {
     pub fn new(config: Config) -> Self {
-        SharedConfig { inner: Arc::new(RwLock::new(Arc::new(config))) }
+        SharedConfig {
+            inner: Arc::new(RwLock::new(Arc::new(config))),
+        }
     }
 
     pub fn current(&self) -> Arc<Config> {

@@ -80,25 +80,14 @@ pub struct Config {
     pub backfill_cache_ttl: Duration,
 }
 
-impl Default for Config {
-    /// The embedded defaults; they are valid by construction (a test checks it).
-    fn default() -> Self {
-        match Config::from_raw(&RawConfig::defaults()) {
-            Ok(config) => config,
-            Err(e) => panic!("embedded defaults are invalid: {e}"),
-        }
-    }
-}
-
 impl Config {
     pub fn from_raw(raw: &RawConfig) -> Result<Config, ConfigError> {
         let r = Reader { raw };
         let data_dir = r.path("HARMONY_DATA_DIR")?;
         let database_path = match r.text("DATABASE_URL") {
             url if url.is_empty() => data_dir.join("harmony.db"),
-            url => database_path_from_url(&url).ok_or_else(|| {
-                r.invalid("DATABASE_URL", "sqlite://<path> or a plain file path")
-            })?,
+            url => database_path_from_url(&url)
+                .ok_or_else(|| r.invalid("DATABASE_URL", "sqlite://<path> or a plain file path"))?,
         };
         let artwork_dir = match r.text("ARTWORK_DIR") {
             dir if dir.is_empty() => data_dir.join("artwork"),
@@ -107,7 +96,9 @@ impl Config {
         let heartbeat = r.secs("WORKER_HEARTBEAT_SEC", 0.001)?;
         let stale_after = r.secs("WORKER_STALE_AFTER_SEC", 0.001)?;
         Ok(Config {
-            bind: r.parse("HARMONY_BIND", "an address such as 127.0.0.1:8080", |s| s.parse().ok())?,
+            bind: r.parse("HARMONY_BIND", "an address such as 127.0.0.1:8080", |s| {
+                s.parse().ok()
+            })?,
             data_dir,
             database_path,
             api_keys: r
@@ -118,13 +109,17 @@ impl Config {
                 .map(Secret::new)
                 .collect(),
             auth_disabled: r.bool("HARMONY_AUTH_DISABLED")?,
-            log_level: r.parse("HARMONY_LOG_LEVEL", "error, warn, info, debug, trace or a tracing filter directive", |s| {
-                EnvFilter::builder().parse(s).ok().map(|_| s.to_string())
-            })?,
-            log_format: r.parse("HARMONY_LOG_FORMAT", "text or json", |s| match s.to_ascii_lowercase().as_str() {
-                "text" => Some(LogFormat::Text),
-                "json" => Some(LogFormat::Json),
-                _ => None,
+            log_level: r.parse(
+                "HARMONY_LOG_LEVEL",
+                "error, warn, info, debug, trace or a tracing filter directive",
+                |s| EnvFilter::builder().parse(s).ok().map(|_| s.to_string()),
+            )?,
+            log_format: r.parse("HARMONY_LOG_FORMAT", "text or json", |s| {
+                match s.to_ascii_lowercase().as_str() {
+                    "text" => Some(LogFormat::Text),
+                    "json" => Some(LogFormat::Json),
+                    _ => None,
+                }
             })?,
             disable_workers: r.bool("HARMONY_DISABLE_WORKERS")?,
             http_workers: r.uint("HARMONY_HTTP_WORKERS", 1, 64)? as usize,
@@ -217,24 +212,35 @@ impl Reader<'_> {
         let secret = super::keys::find(key).is_some_and(|k| k.secret);
         ConfigError::Invalid {
             key: key.to_string(),
-            value: if secret { MASK.to_string() } else { self.raw.get(key).to_string() },
+            value: if secret {
+                MASK.to_string()
+            } else {
+                self.raw.get(key).to_string()
+            },
             origin: self.raw.source(key).to_string(),
             expected: expected.to_string(),
         }
     }
 
-    fn parse<T>(&self, key: &str, expected: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, ConfigError> {
+    fn parse<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        f: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
         f(&self.text(key)).ok_or_else(|| self.invalid(key, expected))
     }
 
     fn bool(&self, key: &str) -> Result<bool, ConfigError> {
-        self.parse(key, "a boolean (1/0, true/false, yes/no, on/off)", |s| {
-            match s.to_ascii_lowercase().as_str() {
+        self.parse(
+            key,
+            "a boolean (1/0, true/false, yes/no, on/off)",
+            |s| match s.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Some(true),
                 "0" | "false" | "no" | "off" | "" => Some(false),
                 _ => None,
-            }
-        })
+            },
+        )
     }
 
     fn uint(&self, key: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
@@ -243,7 +249,9 @@ impl Reader<'_> {
         } else {
             format!("a whole number from {min} to {max}")
         };
-        self.parse(key, &expected, |s| s.parse::<u64>().ok().filter(|n| (min..=max).contains(n)))
+        self.parse(key, &expected, |s| {
+            s.parse::<u64>().ok().filter(|n| (min..=max).contains(n))
+        })
     }
 
     fn float(&self, key: &str, min: f64, max: f64) -> Result<f64, ConfigError> {
@@ -253,7 +261,9 @@ impl Reader<'_> {
             format!("a number from {min} to {max}")
         };
         self.parse(key, &expected, |s| {
-            s.parse::<f64>().ok().filter(|n| n.is_finite() && *n >= min && *n <= max)
+            s.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= min && *n <= max)
         })
     }
 
@@ -273,13 +283,19 @@ impl Reader<'_> {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, ConfigError> {
-        self.parse(key, "a directory path", |s| (!s.is_empty() && !s.contains('\0')).then(|| PathBuf::from(s)))
+        self.parse(key, "a directory path", |s| {
+            (!s.is_empty() && !s.contains('\0')).then(|| PathBuf::from(s))
+        })
     }
 
     /// An http(s) URL without a trailing slash; empty allowed where the
     /// integration can be left unconfigured.
     fn url(&self, key: &str, allow_empty: bool) -> Result<String, ConfigError> {
-        let expected = if allow_empty { "an http(s) URL or empty" } else { "an http(s) URL" };
+        let expected = if allow_empty {
+            "an http(s) URL or empty"
+        } else {
+            "an http(s) URL"
+        };
         self.parse(key, expected, |s| {
             if s.is_empty() {
                 return allow_empty.then(String::new);
@@ -290,7 +306,9 @@ impl Reader<'_> {
 }
 
 fn is_http_url(s: &str) -> bool {
-    let rest = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://"));
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"));
     match rest {
         Some(rest) => {
             let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -305,12 +323,17 @@ fn parse_formats(s: &str) -> Option<Vec<String>> {
         .split(',')
         .map(|f| f.trim().trim_start_matches('.').to_ascii_lowercase())
         .collect();
-    let valid = formats.iter().all(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric()));
+    let valid = formats
+        .iter()
+        .all(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric()));
     (valid && !formats.is_empty()).then_some(formats)
 }
 
 fn database_path_from_url(url: &str) -> Option<PathBuf> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     (!path.is_empty() && !path.contains("://")).then(|| PathBuf::from(path))
 }
 
@@ -319,8 +342,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::config::raw::Source;
     use crate::config::keys;
+    use crate::config::raw::Source;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut raw = RawConfig::defaults();
@@ -346,7 +369,12 @@ mod tests {
     fn bad_values_name_key_value_and_expectation() {
         let err = with(&[("SYNC_POLL_INTERVAL_SEC", "abc")]).unwrap_err();
         let line = err.to_string();
-        assert!(line.contains("SYNC_POLL_INTERVAL_SEC") && line.contains("\"abc\"") && line.contains("expected"), "{line}");
+        assert!(
+            line.contains("SYNC_POLL_INTERVAL_SEC")
+                && line.contains("\"abc\"")
+                && line.contains("expected"),
+            "{line}"
+        );
         assert!(line.contains("environment"), "{line}");
         assert!(!line.contains('\n'));
         for (k, v) in [
@@ -368,7 +396,12 @@ mod tests {
 
     #[test]
     fn decimals_and_boolean_spellings_are_accepted() {
-        let c = with(&[("WORKER_HEARTBEAT_SEC", "0.2"), ("ENABLE_ARTWORK", "YES"), ("ENABLE_LYRICS", "On")]).unwrap();
+        let c = with(&[
+            ("WORKER_HEARTBEAT_SEC", "0.2"),
+            ("ENABLE_ARTWORK", "YES"),
+            ("ENABLE_LYRICS", "On"),
+        ])
+        .unwrap();
         assert_eq!(c.worker_heartbeat, Duration::from_millis(200));
         assert!(c.enable_artwork && c.enable_lyrics);
         assert!(with(&[("HARMONY_LOG_LEVEL", "harmony=debug,actix_web=warn")]).is_ok());
@@ -376,9 +409,16 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_in_debug_and_errors() {
-        let c = with(&[("SLSKD_API_KEY", "s3cr3t-key"), ("HARMONY_API_KEYS", "k1,k2")]).unwrap();
+        let c = with(&[
+            ("SLSKD_API_KEY", "s3cr3t-key"),
+            ("HARMONY_API_KEYS", "k1,k2"),
+        ])
+        .unwrap();
         let debug = format!("{c:?}");
-        assert!(!debug.contains("s3cr3t-key") && !debug.contains("k1"), "{debug}");
+        assert!(
+            !debug.contains("s3cr3t-key") && !debug.contains("k1"),
+            "{debug}"
+        );
         assert_eq!(c.api_keys.len(), 2);
     }
 
@@ -394,10 +434,17 @@ mod tests {
     #[test]
     fn non_loopback_bind_needs_keys_or_explicit_opt_out() {
         let c = with(&[("HARMONY_BIND", "0.0.0.0:8080")]).unwrap();
-        assert!(matches!(c.check_bind_is_safe(), Err(ConfigError::Unsafe(_))));
+        assert!(matches!(
+            c.check_bind_is_safe(),
+            Err(ConfigError::Unsafe(_))
+        ));
         let c = with(&[("HARMONY_BIND", "0.0.0.0:8080"), ("HARMONY_API_KEYS", "k")]).unwrap();
         assert!(c.check_bind_is_safe().is_ok());
-        let c = with(&[("HARMONY_BIND", "0.0.0.0:8080"), ("HARMONY_AUTH_DISABLED", "1")]).unwrap();
+        let c = with(&[
+            ("HARMONY_BIND", "0.0.0.0:8080"),
+            ("HARMONY_AUTH_DISABLED", "1"),
+        ])
+        .unwrap();
         assert!(c.check_bind_is_safe().is_ok());
         let c = with(&[("HARMONY_BIND", "[::1]:8080")]).unwrap();
         assert!(c.check_bind_is_safe().is_ok());
@@ -409,15 +456,24 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let table: toml::Table = text.parse().unwrap();
         for spec in keys::KEYS {
-            let value = table.get(spec.name).unwrap_or_else(|| panic!("{} missing from default.toml", spec.name));
+            let value = table
+                .get(spec.name)
+                .unwrap_or_else(|| panic!("{} missing from default.toml", spec.name));
             let as_text = match value {
                 toml::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
             assert_eq!(as_text, spec.default, "{}", spec.name);
             let lines: Vec<&str> = text.lines().collect();
-            let at = lines.iter().position(|l| l.starts_with(&format!("{} =", spec.name))).unwrap();
-            assert!(at > 0 && lines[at - 1].starts_with('#'), "{} has no comment above it", spec.name);
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with(&format!("{} =", spec.name)))
+                .unwrap();
+            assert!(
+                at > 0 && lines[at - 1].starts_with('#'),
+                "{} has no comment above it",
+                spec.name
+            );
         }
         assert_eq!(table.len(), keys::KEYS.len());
         let mut raw = RawConfig::defaults();

@@ -48,5 +48,8 @@ pub fn list(
     if let Some(before) = before_id {
         query = query.filter(activity_events::id.lt(before));
     }
-    Ok(query.order(activity_events::id.desc()).limit(limit).load(conn)?)
+    Ok(query
+        .order(activity_events::id.desc())
+        .limit(limit)
+        .load(conn)?)
 }

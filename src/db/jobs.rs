@@ -81,7 +81,9 @@ pub fn enqueue(conn: &mut SqliteConnection, job: &NewJob<'_>, now: i64) -> Resul
 pub enum Claim {
     Job(JobRow),
     /// Nothing due now; `next_run_at` is when the earliest queued job is due.
-    Idle { next_run_at: Option<i64> },
+    Idle {
+        next_run_at: Option<i64>,
+    },
 }
 
 /// Takes the due job with the highest priority (then the oldest) and marks it
@@ -91,7 +93,11 @@ pub fn claim_next(conn: &mut SqliteConnection, worker: &str, now: i64) -> Result
         .filter(worker_jobs::worker.eq(worker))
         .filter(worker_jobs::state.eq(QUEUED))
         .filter(worker_jobs::run_at.le(now))
-        .order((worker_jobs::priority.desc(), worker_jobs::run_at, worker_jobs::id))
+        .order((
+            worker_jobs::priority.desc(),
+            worker_jobs::run_at,
+            worker_jobs::id,
+        ))
         .select(worker_jobs::id)
         .first::<i64>(conn)
         .optional()?;
@@ -121,14 +127,18 @@ pub fn claim_next(conn: &mut SqliteConnection, worker: &str, now: i64) -> Result
 /// Marks a running job done. Idempotent: a job already finished stays as it
 /// is, so a handler may complete its job inside its own transaction.
 pub fn complete(conn: &mut SqliteConnection, id: i64, now: i64) -> Result<(), DbError> {
-    diesel::update(worker_jobs::table.find(id).filter(worker_jobs::state.eq(RUNNING)))
-        .set((
-            worker_jobs::state.eq(DONE),
-            worker_jobs::last_error.eq(None::<String>),
-            worker_jobs::updated_at.eq(now),
-            worker_jobs::finished_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        worker_jobs::table
+            .find(id)
+            .filter(worker_jobs::state.eq(RUNNING)),
+    )
+    .set((
+        worker_jobs::state.eq(DONE),
+        worker_jobs::last_error.eq(None::<String>),
+        worker_jobs::updated_at.eq(now),
+        worker_jobs::finished_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -141,7 +151,9 @@ pub fn fail(
     retry_at: Option<i64>,
     now: i64,
 ) -> Result<(), DbError> {
-    let target = worker_jobs::table.find(id).filter(worker_jobs::state.eq(RUNNING));
+    let target = worker_jobs::table
+        .find(id)
+        .filter(worker_jobs::state.eq(RUNNING));
     match retry_at {
         Some(at) => diesel::update(target)
             .set((
@@ -167,20 +179,30 @@ pub fn fail(
 /// or failed for good once they have used all their attempts (a job that
 /// kills its worker every time must not keep it in a restart loop).
 /// Returns (requeued, given up).
-pub fn recover_abandoned(conn: &mut SqliteConnection, worker: &str, now: i64) -> Result<(usize, usize), DbError> {
+pub fn recover_abandoned(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    now: i64,
+) -> Result<(usize, usize), DbError> {
     let abandoned = worker_jobs::table
         .filter(worker_jobs::worker.eq(worker))
         .filter(worker_jobs::state.eq(RUNNING));
-    let given_up = diesel::update(abandoned.filter(worker_jobs::attempts.ge(worker_jobs::max_attempts)))
-        .set((
-            worker_jobs::state.eq(FAILED),
-            worker_jobs::last_error.eq("abandoned: the worker stopped while running it, and no attempts are left"),
-            worker_jobs::updated_at.eq(now),
-            worker_jobs::finished_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
+    let given_up =
+        diesel::update(abandoned.filter(worker_jobs::attempts.ge(worker_jobs::max_attempts)))
+            .set((
+                worker_jobs::state.eq(FAILED),
+                worker_jobs::last_error
+                    .eq("abandoned: the worker stopped while running it, and no attempts are left"),
+                worker_jobs::updated_at.eq(now),
+                worker_jobs::finished_at.eq(Some(now)),
+            ))
+            .execute(conn)?;
     let requeued = diesel::update(abandoned)
-        .set((worker_jobs::state.eq(QUEUED), worker_jobs::run_at.eq(now), worker_jobs::updated_at.eq(now)))
+        .set((
+            worker_jobs::state.eq(QUEUED),
+            worker_jobs::run_at.eq(now),
+            worker_jobs::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok((requeued, given_up))
 }
@@ -195,7 +217,10 @@ pub fn count_pending(conn: &mut SqliteConnection, worker: &str) -> Result<i64, D
 }
 
 pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<JobRow, DbError> {
-    Ok(worker_jobs::table.find(id).select(JobRow::as_select()).first(conn)?)
+    Ok(worker_jobs::table
+        .find(id)
+        .select(JobRow::as_select())
+        .first(conn)?)
 }
 
 /// Forgets finished jobs older than `before`, so the table does not grow forever.
@@ -214,7 +239,15 @@ mod tests {
     use crate::db::Db;
 
     fn job<'a>(kind: &'a str, priority: i32, dedupe: Option<&'a str>) -> NewJob<'a> {
-        NewJob { worker: "metadata", kind, payload: "{}", dedupe_key: dedupe, priority, max_attempts: 2, run_at: 0 }
+        NewJob {
+            worker: "metadata",
+            kind,
+            payload: "{}",
+            dedupe_key: dedupe,
+            priority,
+            max_attempts: 2,
+            run_at: 0,
+        }
     }
 
     #[actix_rt::test]
@@ -232,7 +265,10 @@ mod tests {
                 })
                 .collect();
             assert_eq!(order, vec!["b", "a", "c"]);
-            assert!(matches!(claim_next(c, "metadata", 10)?, Claim::Idle { next_run_at: None }));
+            assert!(matches!(
+                claim_next(c, "metadata", 10)?,
+                Claim::Idle { next_run_at: None }
+            ));
             assert!(matches!(claim_next(c, "sync", 10)?, Claim::Idle { .. }));
             Ok(())
         })
@@ -250,12 +286,21 @@ mod tests {
             assert_eq!(a.id, again.id);
             assert_eq!(count_pending(c, "metadata")?, 1);
 
-            let Claim::Job(running) = claim_next(c, "metadata", 5)? else { panic!() };
+            let Claim::Job(running) = claim_next(c, "metadata", 5)? else {
+                panic!()
+            };
             assert_eq!(running.attempts, 1);
             // Retry later: not claimable before its time, but reported as next.
             fail(c, running.id, "flaky", Some(100), 6)?;
-            assert!(matches!(claim_next(c, "metadata", 50)?, Claim::Idle { next_run_at: Some(100) }));
-            let Claim::Job(second) = claim_next(c, "metadata", 100)? else { panic!() };
+            assert!(matches!(
+                claim_next(c, "metadata", 50)?,
+                Claim::Idle {
+                    next_run_at: Some(100)
+                }
+            ));
+            let Claim::Job(second) = claim_next(c, "metadata", 100)? else {
+                panic!()
+            };
             assert_eq!(second.attempts, 2);
 
             // A crash leaves it running; with no attempts left recovery gives up on it.
@@ -265,15 +310,22 @@ mod tests {
             // Once finished, the same dedupe key can be queued again, and completing is idempotent.
             let b = enqueue(c, &job("tag", 0, Some("download:1")), 130)?;
             assert_ne!(b.id, a.id);
-            let Claim::Job(b) = claim_next(c, "metadata", 130)? else { panic!() };
+            let Claim::Job(_) = claim_next(c, "metadata", 130)? else {
+                panic!()
+            };
             assert_eq!(recover_abandoned(c, "metadata", 131)?, (1, 0));
-            let Claim::Job(b) = claim_next(c, "metadata", 132)? else { panic!() };
+            let Claim::Job(b) = claim_next(c, "metadata", 132)? else {
+                panic!()
+            };
             complete(c, b.id, 140)?;
             complete(c, b.id, 150)?;
             let done = get(c, b.id)?;
             assert_eq!((done.state.as_str(), done.finished_at), (DONE, Some(140)));
             assert_eq!(count_pending(c, "metadata")?, 0);
-            assert!(matches!(claim_next(c, "metadata", 1000)?, Claim::Idle { next_run_at: None }));
+            assert!(matches!(
+                claim_next(c, "metadata", 1000)?,
+                Claim::Idle { next_run_at: None }
+            ));
             assert_eq!(prune_finished(c, 145)?, 2);
             Ok(())
         })

@@ -63,7 +63,8 @@ impl Db {
     /// Blocking: call at start-up or from a blocking context.
     pub fn open(path: &Path) -> Result<Db, DbError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Directory(dir.display().to_string(), e))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Directory(dir.display().to_string(), e))?;
         }
         let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
         let pool = Pool::builder()
@@ -72,9 +73,13 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(Pragmas))
             .build(manager)?;
-        let db = Db { pool, operations: Arc::default() };
+        let db = Db {
+            pool,
+            operations: Arc::default(),
+        };
         let mut conn = db.pool.get()?;
-        conn.run_pending_migrations(MIGRATIONS).map_err(|e| DbError::Migration(e.to_string()))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| DbError::Migration(e.to_string()))?;
         Ok(db)
     }
 
@@ -110,7 +115,10 @@ impl Db {
     }
 
     /// Runs `f` on the calling thread: for start-up, before any async work runs.
-    pub fn read_blocking<T>(&self, f: impl FnOnce(&mut SqliteConnection) -> Result<T, DbError>) -> Result<T, DbError> {
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         self.operations.fetch_add(1, Ordering::Relaxed);
         let mut conn: Conn = self.pool.get()?;
         f(&mut conn)
@@ -124,8 +132,9 @@ impl Db {
     pub async fn check_ready(&self) -> Result<(), DbError> {
         self.read(|conn| {
             conn.batch_execute("SELECT 1")?;
-            let pending =
-                conn.has_pending_migration(MIGRATIONS).map_err(|e| DbError::Migration(e.to_string()))?;
+            let pending = conn
+                .has_pending_migration(MIGRATIONS)
+                .map_err(|e| DbError::Migration(e.to_string()))?;
             if pending {
                 return Err(DbError::Migration("migrations are not applied".into()));
             }
@@ -184,11 +193,14 @@ mod tests {
         // Hold several connections at once so the pool has to open new ones.
         let held: Vec<_> = (0..3).map(|_| db.pool.get().unwrap()).collect();
         for mut conn in held {
-            let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(&mut conn).unwrap();
-            assert_eq!(mode.journal_mode, "wal");
-            let timeout: Number = diesel::sql_query("SELECT timeout AS value FROM pragma_busy_timeout")
+            let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
                 .get_result(&mut conn)
                 .unwrap();
+            assert_eq!(mode.journal_mode, "wal");
+            let timeout: Number =
+                diesel::sql_query("SELECT timeout AS value FROM pragma_busy_timeout")
+                    .get_result(&mut conn)
+                    .unwrap();
             assert_eq!(timeout.value, 5000);
             assert_eq!(pragma(&mut conn, "foreign_keys"), 1);
             assert_eq!(pragma(&mut conn, "synchronous"), 1);

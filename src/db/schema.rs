@@ -48,4 +48,9 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(activity_events, settings, settings_history, worker_jobs,);
+diesel::allow_tables_to_appear_in_same_query!(
+    activity_events,
+    settings,
+    settings_history,
+    worker_jobs,
+);

@@ -17,21 +17,36 @@ pub struct HistoryRow {
 
 /// All stored overrides as (key, value).
 pub fn overrides(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>, DbError> {
-    Ok(settings::table.select((settings::key, settings::value)).order(settings::key).load(conn)?)
+    Ok(settings::table
+        .select((settings::key, settings::value))
+        .order(settings::key)
+        .load(conn)?)
 }
 
 /// Sets (`Some`) or removes (`None`) one override; writes a history row when
 /// the stored value actually changes. Call inside a write transaction.
-pub fn apply(conn: &mut SqliteConnection, key: &str, value: Option<&str>, now: i64) -> Result<(), DbError> {
-    let old: Option<String> =
-        settings::table.find(key).select(settings::value).first(conn).optional()?;
+pub fn apply(
+    conn: &mut SqliteConnection,
+    key: &str,
+    value: Option<&str>,
+    now: i64,
+) -> Result<(), DbError> {
+    let old: Option<String> = settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()?;
     if old.as_deref() == value {
         return Ok(());
     }
     match value {
         Some(v) => {
             diesel::insert_into(settings::table)
-                .values((settings::key.eq(key), settings::value.eq(v), settings::updated_at.eq(now)))
+                .values((
+                    settings::key.eq(key),
+                    settings::value.eq(v),
+                    settings::updated_at.eq(now),
+                ))
                 .on_conflict(settings::key)
                 .do_update()
                 .set((settings::value.eq(v), settings::updated_at.eq(now)))
@@ -55,7 +70,10 @@ pub fn apply(conn: &mut SqliteConnection, key: &str, value: Option<&str>, now: i
 /// Newest first.
 pub fn history(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<HistoryRow>, DbError> {
     Ok(settings_history::table
-        .order((settings_history::changed_at.desc(), settings_history::id.desc()))
+        .order((
+            settings_history::changed_at.desc(),
+            settings_history::id.desc(),
+        ))
         .limit(limit)
         .load(conn)?)
 }

@@ -24,7 +24,9 @@ mod tests {
     fn restart_delay_doubles_and_caps() {
         let base = Duration::from_secs(1);
         let max = Duration::from_secs(60);
-        let delays: Vec<u64> = (1..=8).map(|n| restart_delay(n, base, max).as_secs()).collect();
+        let delays: Vec<u64> = (1..=8)
+            .map(|n| restart_delay(n, base, max).as_secs())
+            .collect();
         assert_eq!(delays, vec![1, 2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(restart_delay(0, base, max), base);
         assert_eq!(restart_delay(u32::MAX, base, max), max);

@@ -5,7 +5,10 @@ use std::time::Duration;
 /// Parses comma-separated numbers with a unit `s`, `m`, `h` or `d`.
 /// `None` when the list is empty or any entry is not of that form.
 pub fn parse_delays(text: &str) -> Option<Vec<Duration>> {
-    let delays: Option<Vec<Duration>> = text.split(',').map(|part| parse_delay(part.trim())).collect();
+    let delays: Option<Vec<Duration>> = text
+        .split(',')
+        .map(|part| parse_delay(part.trim()))
+        .collect();
     delays.filter(|d| !d.is_empty())
 }
 
@@ -32,13 +35,19 @@ mod tests {
     fn parses_the_default_schedule() {
         let d = parse_delays("1h,6h,1d,3d,7d,30d").unwrap();
         let secs: Vec<u64> = d.iter().map(Duration::as_secs).collect();
-        assert_eq!(secs, vec![3600, 21_600, 86_400, 259_200, 604_800, 2_592_000]);
+        assert_eq!(
+            secs,
+            vec![3600, 21_600, 86_400, 259_200, 604_800, 2_592_000]
+        );
     }
 
     #[test]
     fn accepts_decimals_and_spaces() {
         let d = parse_delays(" 0.5s , 2m").unwrap();
-        assert_eq!(d, vec![Duration::from_millis(500), Duration::from_secs(120)]);
+        assert_eq!(
+            d,
+            vec![Duration::from_millis(500), Duration::from_secs(120)]
+        );
     }
 
     #[test]

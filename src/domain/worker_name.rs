@@ -89,10 +89,17 @@ mod tests {
 
     #[test]
     fn periodic_workers_have_no_queue() {
-        let without: Vec<_> = WorkerName::ALL.into_iter().filter(|w| !w.has_queue()).collect();
+        let without: Vec<_> = WorkerName::ALL
+            .into_iter()
+            .filter(|w| !w.has_queue())
+            .collect();
         assert_eq!(
             without,
-            vec![WorkerName::PlaylistSync, WorkerName::Watchlist, WorkerName::RetryScheduler]
+            vec![
+                WorkerName::PlaylistSync,
+                WorkerName::Watchlist,
+                WorkerName::RetryScheduler
+            ]
         );
     }
 }

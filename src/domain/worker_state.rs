@@ -45,8 +45,14 @@ mod tests {
     #[test]
     fn disabled_or_dead_is_unavailable() {
         let fresh = Some(Duration::from_secs(1));
-        assert_eq!(derive_state(false, true, fresh, STALE), WorkerState::Unavailable);
-        assert_eq!(derive_state(true, false, fresh, STALE), WorkerState::Unavailable);
+        assert_eq!(
+            derive_state(false, true, fresh, STALE),
+            WorkerState::Unavailable
+        );
+        assert_eq!(
+            derive_state(true, false, fresh, STALE),
+            WorkerState::Unavailable
+        );
     }
 
     #[test]

@@ -3,7 +3,11 @@
 use std::time::Duration;
 
 /// `Harmony/<version>`; MusicBrainz refuses anonymous clients.
-pub const USER_AGENT: &str = concat!("Harmony/", env!("CARGO_PKG_VERSION"), " (+https://github.com/harmony-music)");
+pub const USER_AGENT: &str = concat!(
+    "Harmony/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/harmony-music)"
+);
 
 /// A client for one arbiter (`awc::Client` is not `Send`).
 pub fn client(timeout: Duration) -> awc::Client {

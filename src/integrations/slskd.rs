@@ -14,14 +14,21 @@ pub struct SlskdClient {
 
 impl Default for SlskdClient {
     fn default() -> Self {
-        SlskdClient { http: super::http::client(PROBE_TIMEOUT) }
+        SlskdClient {
+            http: super::http::client(PROBE_TIMEOUT),
+        }
     }
 }
 
 impl SlskdClient {
     /// Asks slskd for its server connection (`GET /api/v0/server`), the
     /// cheapest call that proves the URL and the API key work.
-    pub async fn probe(&self, base_url: &str, api_key: &Secret, metrics: &Metrics) -> ConnectionState {
+    pub async fn probe(
+        &self,
+        base_url: &str,
+        api_key: &Secret,
+        metrics: &Metrics,
+    ) -> ConnectionState {
         if base_url.is_empty() {
             return ConnectionState::Unconfigured;
         }

@@ -48,7 +48,11 @@ impl TestApp {
     }
 
     /// Starts on an existing directory (same database): a restart.
-    pub async fn start_in(dir: Arc<tempfile::TempDir>, extra: &[(&str, &str)], overrides: WorkerOverrides) -> TestApp {
+    pub async fn start_in(
+        dir: Arc<tempfile::TempDir>,
+        extra: &[(&str, &str)],
+        overrides: WorkerOverrides,
+    ) -> TestApp {
         let mut env = fast_env(&dir);
         for (k, v) in extra {
             env.insert(k.to_string(), v.to_string());
@@ -98,21 +102,31 @@ impl TestApp {
     }
 
     /// Polls `/status` until `check` holds for the worker, or panics after `within`.
-    pub async fn wait_for_worker(&self, name: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for_worker(
+        &self,
+        name: &str,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + within;
         loop {
             let w = self.worker(name).await;
             if check(&w) {
                 return w;
             }
-            assert!(Instant::now() < deadline, "worker {name} never reached the expected state: {w}");
+            assert!(
+                Instant::now() < deadline,
+                "worker {name} never reached the expected state: {w}"
+            );
             actix_rt::time::sleep(Duration::from_millis(25)).await;
         }
     }
 }
 
 pub fn client() -> awc::Client {
-    awc::Client::builder().timeout(Duration::from_secs(20)).finish()
+    awc::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .finish()
 }
 
 /// Polls an async condition until it holds.
@@ -139,11 +153,21 @@ pub struct Journal {
 
 impl Journal {
     pub fn completions(&self, id: i64) -> u32 {
-        self.completed.lock().unwrap().get(&id).copied().unwrap_or(0)
+        self.completed
+            .lock()
+            .unwrap()
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn started(&self, id: i64) -> usize {
-        self.started.lock().unwrap().iter().filter(|(j, _)| *j == id).count()
+        self.started
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(j, _)| *j == id)
+            .count()
     }
 }
 
@@ -177,7 +201,12 @@ impl WorkerLogic for ScriptedLogic {
             match job.kind.as_str() {
                 "hang" => std::future::pending::<()>().await,
                 "sleep" => actix_rt::time::sleep(Duration::from_millis(ms)).await,
-                "fatal" => return Err(JobError::Fatal(format!("scripted fatal error in job {}", job.id))),
+                "fatal" => {
+                    return Err(JobError::Fatal(format!(
+                        "scripted fatal error in job {}",
+                        job.id
+                    )))
+                }
                 "retry" => return Err(JobError::Retry("scripted transient failure".into())),
                 "async_panic" => {
                     actix_rt::time::sleep(Duration::from_millis(1)).await;
@@ -193,5 +222,8 @@ impl WorkerLogic for ScriptedLogic {
 
 pub fn scripted(journal: &Journal, concurrency: usize) -> SpawnWorker {
     let journal = journal.clone();
-    spawner(move || ScriptedLogic { journal: journal.clone(), concurrency })
+    spawner(move || ScriptedLogic {
+        journal: journal.clone(),
+        concurrency,
+    })
 }

@@ -29,8 +29,13 @@ impl WorkerLogic for SyncWorker {
         let (slskd, env) = (Rc::clone(&self.slskd), env.clone());
         Box::pin(async move {
             let config = env.config.current();
-            let state = slskd.probe(&config.slskd_url, &config.slskd_api_key, &env.metrics).await;
-            env.registry.do_send(ConnectionObserved { service: Service::Slskd, state });
+            let state = slskd
+                .probe(&config.slskd_url, &config.slskd_api_key, &env.metrics)
+                .await;
+            env.registry.do_send(ConnectionObserved {
+                service: Service::Slskd,
+                state,
+            });
             Ok(())
         })
     }
