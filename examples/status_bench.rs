@@ -19,7 +19,9 @@ const CONCURRENT: usize = 64;
 const THROUGHPUT_WINDOW: Duration = Duration::from_secs(5);
 
 fn main() {
-    let binary = std::env::args().nth(1).unwrap_or_else(|| "target/release/harmony".to_string());
+    let binary = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/release/harmony".to_string());
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let started = Instant::now();
@@ -41,7 +43,10 @@ fn main() {
                 break started.elapsed();
             }
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "no answer within 30 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no answer within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(1));
     };
 
@@ -78,11 +83,19 @@ fn main() {
         .collect();
     let total: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
 
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
 
-    println!("start → first 200 on /status : {:.1} ms", first_ok.as_secs_f64() * 1000.0);
-    println!("idle RSS, 9 workers on        : {:.1} MiB", rss_kib as f64 / 1024.0);
+    println!(
+        "start → first 200 on /status : {:.1} ms",
+        first_ok.as_secs_f64() * 1000.0
+    );
+    println!(
+        "idle RSS, 9 workers on        : {:.1} MiB",
+        rss_kib as f64 / 1024.0
+    );
     println!(
         "/status sequential ({SEQUENTIAL})     : p50 {:.3} ms, p99 {:.3} ms",
         pct(0.5).as_secs_f64() * 1000.0,
@@ -95,13 +108,20 @@ fn main() {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// One GET /status on a keep-alive (or closing) connection; the status code.
 fn one_request(stream: &mut TcpStream, close: bool) -> Option<u16> {
     let connection = if close { "close" } else { "keep-alive" };
-    write!(stream, "GET /status HTTP/1.1\r\nHost: bench\r\nConnection: {connection}\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET /status HTTP/1.1\r\nHost: bench\r\nConnection: {connection}\r\n\r\n"
+    )
+    .ok()?;
     let mut reader = BufReader::new(stream);
     let mut status_line = String::new();
     reader.read_line(&mut status_line).ok()?;
@@ -125,6 +145,10 @@ fn one_request(stream: &mut TcpStream, close: bool) -> Option<u16> {
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
