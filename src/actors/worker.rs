@@ -134,9 +134,15 @@ impl<L: WorkerLogic> WorkerActor<L> {
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.claiming = false;
             match res {
+                // Claimed just before a drain: the row says running, so finish it.
                 Ok(Claim::Job(row)) => {
                     act.start_job(row, ctx);
                     act.fill(ctx);
+                }
+                Ok(Claim::Idle { .. }) | Err(_) if act.draining => {
+                    if act.idle() {
+                        ctx.stop();
+                    }
                 }
                 Ok(Claim::Idle { next_run_at }) => {
                     if act.claim_again {
@@ -286,7 +292,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
     }
 
     fn idle(&self) -> bool {
-        self.in_flight == 0 && !self.ticking
+        self.in_flight == 0 && !self.ticking && !self.claiming
     }
 }
 

@@ -91,11 +91,14 @@ impl Db {
     {
         let pool = self.pool.clone();
         self.operations.fetch_add(1, Ordering::Relaxed);
-        run_blocking(move || {
+        let work = move || {
             let mut conn: Conn = pool.get()?;
             f(&mut conn)
-        })
-        .await
+        };
+        match actix_web::web::block(work).await {
+            Ok(result) => result,
+            Err(e) => Err(DbError::Task(e.to_string())),
+        }
     }
 
     /// Runs `f` inside an immediate transaction (the write lock is taken
@@ -105,13 +108,7 @@ impl Db {
         F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        self.operations.fetch_add(1, Ordering::Relaxed);
-        run_blocking(move || {
-            let mut conn: Conn = pool.get()?;
-            conn.immediate_transaction(|c| f(c))
-        })
-        .await
+        self.read(move |conn| conn.immediate_transaction(f)).await
     }
 
     /// Runs `f` on the calling thread: for start-up, before any async work runs.
@@ -141,17 +138,6 @@ impl Db {
             Ok(())
         })
         .await
-    }
-}
-
-async fn run_blocking<T, F>(f: F) -> Result<T, DbError>
-where
-    F: FnOnce() -> Result<T, DbError> + Send + 'static,
-    T: Send + 'static,
-{
-    match actix_web::web::block(f).await {
-        Ok(result) => result,
-        Err(e) => Err(DbError::Task(e.to_string())),
     }
 }
 
