@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::keys::{self, KeySpec, Settable};
-use crate::config::{Config, ConfigError, RawConfig, SharedConfig, Source};
+use crate::config::{Config, RawConfig, SharedConfig, Source};
 use crate::db::settings::{self as repo, HistoryRow};
 use crate::db::{Db, DbError};
 use crate::domain::secret::MASK;
@@ -115,7 +115,7 @@ impl Settings {
                     candidate.set(spec, v, Source::Database);
                     match Config::from_raw(&candidate) {
                         Ok(_) => raw = candidate,
-                        Err(e) => refused.push((spec.name.to_string(), describe(&e))),
+                        Err(e) => refused.push((spec.name.to_string(), e.expectation())),
                     }
                 }
                 if !refused.is_empty() {
@@ -159,8 +159,4 @@ impl Settings {
             })
             .collect())
     }
-}
-
-fn describe(e: &ConfigError) -> String {
-    e.expectation()
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{eventually, scripted, Journal, TestApp};
 use harmony::actors::jobs::JobRequest;
 use harmony::app::WorkerOverrides;
-use harmony::db::jobs;
+use harmony::db::{jobs, Db};
 use harmony::domain::worker_name::WorkerName;
 use serde_json::json;
 
@@ -17,13 +17,8 @@ fn overrides(journal: &Journal, concurrency: usize) -> WorkerOverrides {
     WorkerOverrides::default().with(WorkerName::Metadata, scripted(journal, concurrency))
 }
 
-async fn job_state(app: &TestApp, id: i64) -> String {
-    app.app
-        .db
-        .read(move |c| jobs::get(c, id))
-        .await
-        .unwrap()
-        .state
+async fn job_row(db: &Db, id: i64) -> jobs::JobRow {
+    db.read(move |c| jobs::get(c, id)).await.unwrap()
 }
 
 #[actix_rt::test]
@@ -94,15 +89,10 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
         || async { journal.started(hanging) == 2 },
     )
     .await;
-    let row = app
-        .app
-        .db
-        .read(move |c| jobs::get(c, hanging))
-        .await
-        .unwrap();
+    let row = job_row(&app.app.db, hanging).await;
     assert_eq!((row.state.as_str(), row.attempts), ("running", 2));
-    assert_eq!(job_state(&app, done).await, "done");
-    assert_eq!(job_state(&app, waiting).await, "done");
+    assert_eq!(job_row(&app.app.db, done).await.state, "done");
+    assert_eq!(job_row(&app.app.db, waiting).await.state, "done");
     app.app.shutdown().await;
 }
 
@@ -139,10 +129,7 @@ async fn graceful_shutdown_lets_running_jobs_finish() {
     );
     for id in [a.id, b.id] {
         assert_eq!(journal.completions(id), 1);
-        assert_eq!(
-            db.read(move |c| jobs::get(c, id)).await.unwrap().state,
-            "done"
-        );
+        assert_eq!(job_row(&db, id).await.state, "done");
     }
 }
 
@@ -164,10 +151,7 @@ async fn shutdown_does_not_wait_past_the_grace_period() {
     let late = app.app.shutdown().await;
     assert_eq!(late, vec![WorkerName::Metadata]);
     // Left running: the next start recovers it.
-    assert_eq!(
-        db.read(move |c| jobs::get(c, hang.id)).await.unwrap().state,
-        "running"
-    );
+    assert_eq!(job_row(&db, hang.id).await.state, "running");
 }
 
 #[actix_rt::test]
@@ -187,15 +171,10 @@ async fn transient_failures_are_retried_then_given_up() {
     let db = app.app.db.clone();
     eventually(Duration::from_secs(5), "given up", || {
         let db = db.clone();
-        async move { db.read(move |c| jobs::get(c, job.id)).await.unwrap().state == "failed" }
+        async move { job_row(&db, job.id).await.state == "failed" }
     })
     .await;
-    let row = app
-        .app
-        .db
-        .read(move |c| jobs::get(c, job.id))
-        .await
-        .unwrap();
+    let row = job_row(&app.app.db, job.id).await;
     assert_eq!(row.attempts, 3);
     assert_eq!(
         row.last_error.as_deref(),

@@ -49,12 +49,4 @@ impl WorkerDirectory {
             r.do_send(control);
         }
     }
-
-    pub fn is_running(&self, name: WorkerName) -> bool {
-        self.inner
-            .read()
-            .ok()
-            .and_then(|map| map.get(&name).map(|r| r.connected()))
-            .unwrap_or(false)
-    }
 }

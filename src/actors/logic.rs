@@ -12,7 +12,7 @@ use super::directory::WorkerDirectory;
 use super::registry::WorkerRegistry;
 use crate::config::{Config, SharedConfig};
 use crate::db::{jobs, Db, DbError};
-use crate::domain::backoff::job_retry_delay;
+use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
 use crate::metrics::Metrics;
 
@@ -87,7 +87,7 @@ pub trait WorkerLogic: Unpin + 'static {
 
     /// When a failed job (its `attempt`-th attempt) is tried again.
     fn retry_delay(&self, attempt: u32) -> Duration {
-        job_retry_delay(attempt, Duration::from_secs(5), Duration::from_secs(600))
+        doubling_delay(attempt, Duration::from_secs(5), Duration::from_secs(600))
     }
 
     /// `queue_size` for `/status`: by default the worker's unfinished jobs,

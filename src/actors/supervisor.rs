@@ -22,7 +22,7 @@ use super::registry::{WorkerRegistry, WorkerRestarted, WorkerStopped};
 use super::worker::{WorkerActor, WorkerExited};
 use crate::config::SharedConfig;
 use crate::db::Db;
-use crate::domain::backoff::restart_delay;
+use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
 use crate::metrics::Metrics;
 
@@ -151,7 +151,7 @@ impl WorkerSupervisor {
         } else {
             slot.failures + 1
         };
-        let delay = restart_delay(
+        let delay = doubling_delay(
             slot.failures,
             config.worker_restart_base,
             config.worker_restart_max,
