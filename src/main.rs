@@ -14,11 +14,14 @@ fn main() -> ExitCode {
     };
     harmony::telemetry::init(&config);
     actix_rt::System::new().block_on(async move {
+        // Listen before starting: a SIGTERM that arrives right after the start
+        // line must shut down gracefully, not kill the process.
+        let stop = stop_signal();
         let running = match app::start(config, raw, db, WorkerOverrides::default()).await {
             Ok(running) => running,
             Err(e) => return fail(&e.to_string(), e.exit_code()),
         };
-        wait_for_stop_signal().await;
+        stop.await;
         running.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -29,27 +32,28 @@ fn fail(message: &str, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// SIGTERM (service managers, `docker stop`) or SIGINT (Ctrl-C).
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use actix_rt::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio_select(term.recv(), actix_rt::signal::ctrl_c()).await;
+/// SIGTERM (service managers, `docker stop`) or SIGINT (Ctrl-C). The handlers
+/// are registered when this is called, not when the future is first polled.
+#[cfg(unix)]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use actix_rt::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
             }
-            Err(_) => {
+            _ => {
                 let _ = actix_rt::signal::ctrl_c().await;
             }
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = actix_rt::signal::ctrl_c().await;
-    }
 }
 
-/// Waits for whichever of the two finishes first.
-async fn tokio_select<A: std::future::Future, B: std::future::Future>(a: A, b: B) {
-    futures_util::future::select(Box::pin(a), Box::pin(b)).await;
+#[cfg(not(unix))]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = actix_rt::signal::ctrl_c().await;
+    }
 }
