@@ -161,6 +161,11 @@ pub async fn start(
         api_keys: config.api_keys.clone(),
         workers_disabled: config.disable_workers,
         openapi: api::openapi::document(),
+        directory: directory.clone(),
+        features: api::Features {
+            artwork: config.enable_artwork,
+            lyrics: config.enable_lyrics,
+        },
     });
     let server = HttpServer::new(move || {
         App::new()

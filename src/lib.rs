@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod integrations;
+pub mod media;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;

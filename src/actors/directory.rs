@@ -15,6 +15,9 @@ pub enum WorkerControl {
     Wake,
     /// Run the periodic work now.
     RunNow,
+    /// The periodic interval may have become shorter (e.g. the sync worker
+    /// has transfers to watch): bring the next run forward if it is later.
+    Hurry,
     /// Finish what is running, take nothing new, then stop.
     Drain,
 }

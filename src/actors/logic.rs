@@ -85,8 +85,8 @@ pub trait WorkerLogic: Unpin + 'static {
         })
     }
 
-    /// When a failed job (its `attempt`-th attempt) is tried again.
-    fn retry_delay(&self, attempt: u32) -> Duration {
+    /// When a failed job of this kind (its `attempt`-th attempt) is tried again.
+    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
         doubling_delay(attempt, Duration::from_secs(5), Duration::from_secs(600))
     }
 

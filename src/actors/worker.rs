@@ -3,7 +3,7 @@
 //! stops and why.
 
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use futures_util::FutureExt;
@@ -44,6 +44,8 @@ pub struct WorkerActor<L: WorkerLogic> {
     fatal: Option<String>,
     wake_timer: Option<SpawnHandle>,
     tick_timer: Option<SpawnHandle>,
+    /// When `tick_timer` fires.
+    tick_due: Option<Instant>,
 }
 
 impl<L: WorkerLogic> WorkerActor<L> {
@@ -62,6 +64,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
             fatal: None,
             wake_timer: None,
             tick_timer: None,
+            tick_due: None,
         }
     }
 
@@ -172,8 +175,9 @@ impl<L: WorkerLogic> WorkerActor<L> {
 
     fn start_job(&mut self, row: JobRow, ctx: &mut Context<Self>) {
         self.in_flight += 1;
-        let (id, attempt, max_attempts) = (
+        let (id, kind, attempt, max_attempts) = (
             row.id,
+            row.kind.clone(),
             row.attempts.max(1) as u32,
             row.max_attempts.max(1) as u32,
         );
@@ -196,13 +200,14 @@ impl<L: WorkerLogic> WorkerActor<L> {
             }
         };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
-            act.finish_job(id, attempt, max_attempts, result, ctx);
+            act.finish_job(id, &kind, attempt, max_attempts, result, ctx);
         }));
     }
 
     fn finish_job(
         &mut self,
         id: i64,
+        kind: &str,
         attempt: u32,
         max_attempts: u32,
         result: Result<(), JobError>,
@@ -211,7 +216,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
         let name = self.name();
         let retry_at = match &result {
             Err(JobError::Retry(_) | JobError::Fatal(_)) if attempt < max_attempts => {
-                let delay = self.logic.retry_delay(attempt);
+                let delay = self.logic.retry_delay(kind, attempt);
                 Some(
                     now_millis()
                         .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
@@ -258,6 +263,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
         if let Some(timer) = self.tick_timer.take() {
             ctx.cancel_future(timer);
         }
+        self.tick_due = None;
         self.ticking = true;
         let work = guarded(self.logic.tick(&self.env));
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
@@ -272,6 +278,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
                 }
                 Err(e) => tracing::warn!(worker = %act.name(), error = %e, "periodic work failed"),
             }
+            act.report_queue_size(ctx);
             if act.draining {
                 if act.idle() {
                     ctx.stop();
@@ -284,10 +291,28 @@ impl<L: WorkerLogic> WorkerActor<L> {
 
     fn schedule_tick(&mut self, ctx: &mut Context<Self>) {
         if let Some(every) = self.logic.tick_interval(&self.env.config.current()) {
+            self.tick_due = Some(Instant::now() + every);
             self.tick_timer = Some(ctx.run_later(every, |act, ctx| {
                 act.tick_timer = None;
+                act.tick_due = None;
                 act.run_tick(ctx);
             }));
+        }
+    }
+
+    /// Re-plans the next periodic run when the interval became shorter.
+    fn hurry(&mut self, ctx: &mut Context<Self>) {
+        let Some(every) = self.logic.tick_interval(&self.env.config.current()) else {
+            return;
+        };
+        let later = self
+            .tick_due
+            .is_some_and(|due| due > Instant::now() + every);
+        if later && !self.ticking && !self.draining {
+            if let Some(timer) = self.tick_timer.take() {
+                ctx.cancel_future(timer);
+            }
+            self.schedule_tick(ctx);
         }
     }
 
@@ -367,6 +392,7 @@ impl<L: WorkerLogic> Handler<WorkerControl> for WorkerActor<L> {
                 self.fill(ctx);
             }
             WorkerControl::RunNow => self.run_tick(ctx),
+            WorkerControl::Hurry => self.hurry(ctx),
             WorkerControl::Drain => {
                 self.draining = true;
                 if self.idle() {

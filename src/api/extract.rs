@@ -66,6 +66,18 @@ pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
     }
 }
 
+/// `offset` (default 0) from its raw query text.
+pub fn offset(raw: Option<&str>) -> Result<i64, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::validation("offset", "must be a whole number ≥ 0")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +89,12 @@ mod tests {
         assert_eq!(limit(Some("9000")).unwrap(), 500);
         assert!(limit(Some("0")).is_err());
         assert!(limit(Some("x")).is_err());
+    }
+
+    #[test]
+    fn offset_defaults_to_zero() {
+        assert_eq!(offset(None).unwrap(), 0);
+        assert_eq!(offset(Some("20")).unwrap(), 20);
+        assert!(offset(Some("-1")).is_err());
     }
 }

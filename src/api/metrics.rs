@@ -18,7 +18,14 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         .send(GetStatus)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let by_state = state.db.read(crate::db::downloads::count_by_state).await?;
     let mut text = render(&report, &state.metrics);
+    text.push_str(
+        "# HELP harmony_downloads Downloads per state.\n# TYPE harmony_downloads gauge\n",
+    );
+    for (name, n) in by_state {
+        let _ = writeln!(text, "harmony_downloads{{state=\"{name}\"}} {n}");
+    }
     text.push_str(&format!(
         "# HELP harmony_db_operations_total Database operations run.\n# TYPE harmony_db_operations_total counter\nharmony_db_operations_total {}\n",
         state.db.operations()

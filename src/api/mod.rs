@@ -1,6 +1,7 @@
 //! HTTP handlers: thin — validate, ask an actor or the database, answer.
 
 pub mod activity;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use actix::Addr;
 use actix_web::{web, HttpResponse, Resource};
 
+use crate::actors::directory::WorkerDirectory;
 use crate::actors::registry::WorkerRegistry;
 use crate::actors::supervisor::WorkerSupervisor;
 use crate::db::Db;
@@ -32,6 +34,35 @@ pub struct AppState {
     pub api_keys: Vec<Secret>,
     pub workers_disabled: bool,
     pub openapi: String,
+    /// Wakes workers after their job rows are committed.
+    pub directory: WorkerDirectory,
+    pub features: Features,
+}
+
+/// Feature flags as the service started with them (restart keys).
+#[derive(Debug, Clone, Copy)]
+pub struct Features {
+    pub artwork: bool,
+    pub lyrics: bool,
+}
+
+impl Features {
+    /// The artifact statuses a new download starts with.
+    pub fn artwork_status(self) -> &'static str {
+        if self.artwork {
+            "pending"
+        } else {
+            "disabled"
+        }
+    }
+
+    pub fn lyrics_status(self) -> &'static str {
+        if self.lyrics {
+            "pending"
+        } else {
+            "disabled"
+        }
+    }
 }
 
 impl AppState {
@@ -72,7 +103,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::put().to(settings::put_settings)),
                 )
                 .service(resource("/settings/history").route(web::get().to(settings::get_history)))
-                .service(resource("/activity").route(web::get().to(activity::list_activity))),
+                .service(resource("/activity").route(web::get().to(activity::list_activity)))
+                .service(
+                    resource("/downloads")
+                        .route(web::get().to(downloads::list))
+                        .route(web::post().to(downloads::create)),
+                )
+                .service(
+                    resource("/downloads/{id}")
+                        .route(web::get().to(downloads::get))
+                        .route(web::patch().to(downloads::patch))
+                        .route(web::delete().to(downloads::cancel)),
+                )
+                .service(resource("/downloads/{id}/retry").route(web::post().to(downloads::retry)))
+                .service(
+                    resource("/downloads/{id}/events").route(web::get().to(downloads::events)),
+                ),
         )
         .default_service(web::to(not_found));
 }

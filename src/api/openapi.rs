@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{activity, health, metrics, settings, status};
+use super::{activity, downloads, health, metrics, settings, status};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,13 @@ use super::{activity, health, metrics, settings, status};
         settings::put_settings,
         settings::get_history,
         activity::list_activity,
+        downloads::create,
+        downloads::list,
+        downloads::get,
+        downloads::patch,
+        downloads::cancel,
+        downloads::retry,
+        downloads::events,
         openapi_json,
         docs,
     ),

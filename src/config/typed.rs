@@ -337,6 +337,17 @@ fn database_path_from_url(url: &str) -> Option<PathBuf> {
     (!path.is_empty() && !path.contains("://")).then(|| PathBuf::from(path))
 }
 
+impl Config {
+    /// How failed downloads are retried (`api.md` §3 "Retries").
+    pub fn retry_policy(&self) -> crate::domain::download_state::RetryPolicy {
+        crate::domain::download_state::RetryPolicy {
+            max_attempts: self.retry_max_attempts,
+            base: Duration::try_from_secs_f64(self.retry_base_seconds).unwrap_or(Duration::ZERO),
+            jitter: self.retry_jitter_pct,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

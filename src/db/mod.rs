@@ -2,6 +2,7 @@
 //! async threads. The only place with SQL.
 
 pub mod activity;
+pub mod downloads;
 pub mod jobs;
 mod pool;
 pub mod schema;

@@ -1,8 +1,15 @@
 //! Pure logic: no I/O, no actix, no diesel.
 
 pub mod backoff;
+pub mod connection;
+pub mod download_state;
+pub mod naming;
+pub mod reconcile;
+pub mod remote_path;
 pub mod schedule;
 pub mod secret;
 pub mod time;
+pub mod track;
+pub mod transfer_state;
 pub mod worker_name;
 pub mod worker_state;

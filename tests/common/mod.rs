@@ -2,6 +2,8 @@
 //! jobs for supervision and queue tests.
 #![allow(dead_code)]
 
+pub mod fake_slskd;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -184,7 +186,7 @@ impl WorkerLogic for ScriptedLogic {
         self.concurrency
     }
 
-    fn retry_delay(&self, _attempt: u32) -> Duration {
+    fn retry_delay(&self, _kind: &str, _attempt: u32) -> Duration {
         Duration::from_millis(50)
     }
 

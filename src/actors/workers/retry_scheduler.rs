@@ -1,9 +1,19 @@
-//! RetryScheduler: re-queues due downloads every `RETRY_SCAN_INTERVAL_SEC`. The scan arrives with the downloads issue.
+//! RetryScheduler: every `RETRY_SCAN_INTERVAL_SEC`, due `failed` downloads go
+//! back to `queued` (up to `RETRY_SCAN_BATCH_LIMIT`, oldest due first), each
+//! with its submit job in the same transaction. It also gives queued
+//! downloads whose submit job was used up (a long slskd outage) a new one.
 
 use std::time::Duration;
 
-use crate::actors::logic::WorkerLogic;
+use crate::actors::directory::WorkerControl;
+use crate::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
+use crate::db::downloads;
+use crate::domain::time::now_millis;
+use crate::domain::worker_name::WorkerName;
+
+/// A submission silent this long without a job is taken up again.
+const ORPHAN_AFTER_MS: i64 = 10 * 60 * 1000;
 
 #[derive(Default)]
 pub struct RetryScheduler;
@@ -11,5 +21,32 @@ pub struct RetryScheduler;
 impl WorkerLogic for RetryScheduler {
     fn tick_interval(&self, config: &Config) -> Option<Duration> {
         Some(config.retry_scan_interval)
+    }
+
+    fn tick(&mut self, env: &WorkerEnv) -> WorkFuture<Result<(), JobError>> {
+        let env = env.clone();
+        Box::pin(async move {
+            let limit = i64::from(env.config.current().retry_scan_batch_limit);
+            let (requeued, resubmitted) = env
+                .db
+                .write(move |c| {
+                    let now = now_millis();
+                    Ok((
+                        downloads::requeue_due(c, now, limit)?,
+                        downloads::resubmit_orphans(c, now, ORPHAN_AFTER_MS)?,
+                    ))
+                })
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            if requeued + resubmitted > 0 {
+                tracing::info!(
+                    requeued,
+                    resubmitted,
+                    "downloads handed back to the sync worker"
+                );
+                env.directory.send(WorkerName::Sync, WorkerControl::Wake);
+            }
+            Ok(())
+        })
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE download_events;
+DROP TABLE downloads;

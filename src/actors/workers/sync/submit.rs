@@ -1,0 +1,118 @@
+//! Handing one download to slskd — exactly once, even across crashes: a
+//! transfer of the same file that slskd already has is adopted instead of
+//! enqueued again.
+
+use super::poll::report;
+use super::{db_error, Ctx};
+use crate::actors::logic::JobError;
+use crate::db::downloads;
+use crate::domain::connection::ConnectionState;
+use crate::domain::reconcile::{adoptable, Report};
+use crate::domain::time::now_millis;
+use crate::integrations::slskd::{EnqueueAnswer, SlskdError};
+
+pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
+    let env = &ctx.env;
+    let Some(row) = env
+        .db
+        .write(move |c| downloads::begin_submission(c, id, now_millis()))
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(()); // cancelled, or already handed over
+    };
+    let endpoint = ctx.endpoint();
+    let since = row.submitted_at.unwrap_or_else(now_millis);
+
+    let existing = ctx
+        .slskd
+        .user_downloads(&endpoint, &row.username, &env.metrics)
+        .await
+        .map_err(|e| unavailable(ctx, e))?;
+    ctx.observe(ConnectionState::Ok);
+    let reports: Vec<Report<'_>> = existing.iter().map(report).collect();
+    if let Some(found) = adoptable(&reports, &row.filename, since) {
+        let slskd_id = found.id.to_string();
+        tracing::info!(download = id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
+        return accepted(ctx, id, Some(slskd_id), true).await;
+    }
+
+    match ctx
+        .slskd
+        .enqueue(
+            &endpoint,
+            &row.username,
+            &row.filename,
+            row.size,
+            &env.metrics,
+        )
+        .await
+    {
+        Ok(EnqueueAnswer::Accepted { transfer_id }) => {
+            ctx.observe(ConnectionState::Ok);
+            accepted(ctx, id, transfer_id, false).await
+        }
+        Ok(EnqueueAnswer::Refused(reason)) => {
+            ctx.observe(ConnectionState::Ok);
+            failed(ctx, id, reason).await
+        }
+        // The request itself was wrong (4xx): trying again cannot help.
+        Err(e @ SlskdError::Status { .. }) if !e.is_transient() => {
+            ctx.observe(ConnectionState::Ok);
+            failed(ctx, id, e.to_string()).await
+        }
+        Err(e) => Err(unavailable(ctx, e)),
+    }
+}
+
+/// slskd is down, busy or refuses our key: not the download's fault, so the
+/// job (not the download) is tried again later.
+fn unavailable(ctx: &Ctx, e: SlskdError) -> JobError {
+    ctx.observe(e.connection_state());
+    JobError::Retry(e.to_string())
+}
+
+async fn accepted(
+    ctx: &Ctx,
+    id: i64,
+    slskd_id: Option<String>,
+    adopted: bool,
+) -> Result<(), JobError> {
+    let still_wanted = ctx
+        .env
+        .db
+        .write(move |c| {
+            let now = now_millis();
+            let ok = downloads::record_enqueued(c, id, slskd_id.as_deref(), adopted, now)?;
+            if !ok {
+                // Cancelled while slskd was being asked: cancel what it created.
+                let row = downloads::get(c, id)?;
+                let row = downloads::DownloadRow { slskd_id, ..row };
+                downloads::enqueue_cancel_transfer(c, &row, now)?;
+            }
+            Ok(ok)
+        })
+        .await
+        .map_err(db_error)?;
+    if still_wanted {
+        ctx.mark_active();
+    } else {
+        ctx.env
+            .directory
+            .send(ctx.env.name, crate::actors::directory::WorkerControl::Wake);
+    }
+    Ok(())
+}
+
+async fn failed(ctx: &Ctx, id: i64, reason: String) -> Result<(), JobError> {
+    let policy = ctx.env.config.current().retry_policy();
+    tracing::info!(download = id, reason = %reason, "slskd did not take the download");
+    ctx.env
+        .db
+        .write(move |c| {
+            downloads::record_failure(c, id, &reason, &policy, fastrand::f64(), now_millis())
+        })
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

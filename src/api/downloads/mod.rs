@@ -1,0 +1,204 @@
+//! `/api/v1/downloads`: a known Soulseek file, fetched through slskd
+//! (`api.md` §3). Handlers change rows (the job rows travel in the same
+//! transaction) and wake the sync worker; slskd is only ever called by it.
+
+pub mod dto;
+
+use actix_web::{web, HttpResponse};
+
+use super::error::ApiError;
+use super::extract;
+use super::AppState;
+use crate::actors::directory::WorkerControl;
+use crate::db::downloads::{self, NewDownload, Refused};
+use crate::domain::download_state::DownloadState;
+use crate::domain::time::now_millis;
+use crate::domain::worker_name::WorkerName;
+use dto::{
+    CreateDownloads, DownloadItems, DownloadPage, DownloadView, EventItems, ListQuery,
+    PatchDownload,
+};
+
+fn conflict(r: Refused) -> ApiError {
+    ApiError::Conflict {
+        message: r.reason,
+        state: r.state,
+    }
+}
+
+fn wake_sync(state: &AppState) {
+    state.directory.send(WorkerName::Sync, WorkerControl::Wake);
+}
+
+#[utoipa::path(post, path = "/api/v1/downloads", tag = "downloads", request_body = CreateDownloads,
+    responses((status = 202, body = DownloadItems, description = "In input order; an active download of the same file is returned instead of a second one"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<CreateDownloads>,
+) -> Result<HttpResponse, ApiError> {
+    let items = dto::validate(body.into_inner())?;
+    let (artwork, lyrics) = (
+        state.features.artwork_status(),
+        state.features.lyrics_status(),
+    );
+    let rows = state
+        .db
+        .write(move |c| {
+            let now = now_millis();
+            items
+                .iter()
+                .map(|item| {
+                    let new = NewDownload {
+                        username: &item.username,
+                        filename: &item.filename,
+                        size: item.size,
+                        priority: item.priority,
+                        track: &item.track,
+                        wanted_id: None,
+                        artwork_status: artwork,
+                        lyrics_status: lyrics,
+                    };
+                    downloads::create_or_get_active(c, &new, now).map(|(row, _)| row)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    wake_sync(&state);
+    Ok(HttpResponse::Accepted().json(DownloadItems {
+        items: rows.into_iter().map(DownloadView::from).collect(),
+    }))
+}
+
+/// `?state=failed,dead_letter` → the states, each checked.
+fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|s| {
+            DownloadState::parse(s.trim())
+                .map(DownloadState::as_str)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = DownloadState::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::validation("state", format!("must be among {}", names.join(", ")))
+                })
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/downloads", tag = "downloads", params(ListQuery),
+    responses((status = 200, body = DownloadPage), (status = 422, body = super::error::ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let states = parse_states(query.state.as_deref())?;
+    let limit = extract::limit(query.limit.as_deref())?;
+    let offset = extract::offset(query.offset.as_deref())?;
+    let (rows, total) = state
+        .db
+        .read(move |c| downloads::list(c, &states, limit, offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(DownloadPage {
+        items: rows.into_iter().map(DownloadView::from).collect(),
+        total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/downloads/{id}", tag = "downloads",
+    responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state.db.read(move |c| downloads::get(c, id)).await?;
+    Ok(HttpResponse::Ok().json(DownloadView::from(row)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/downloads/{id}", tag = "downloads", request_body = PatchDownload,
+    responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "completed, cancelled or dead_letter")))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<PatchDownload>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let priority = i32::try_from(body.priority)
+        .map_err(|_| ApiError::validation("priority", "must be a 32-bit integer"))?;
+    let row = state
+        .db
+        .write(move |c| downloads::set_priority(c, id, priority, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    Ok(HttpResponse::Ok().json(DownloadView::from(row)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/downloads/{id}", tag = "downloads",
+    responses((status = 200, body = DownloadView, description = "Cancelled; a live transfer is cancelled in slskd too"),
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let done = state
+        .db
+        .write(move |c| downloads::cancel(c, id, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    if done.cancel_transfer {
+        wake_sync(&state);
+    }
+    Ok(HttpResponse::Ok().json(DownloadView::from(done.row)))
+}
+
+#[utoipa::path(post, path = "/api/v1/downloads/{id}/retry", tag = "downloads",
+    responses((status = 202, body = DownloadView), (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody)))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |c| downloads::manual_retry(c, id, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    wake_sync(&state);
+    Ok(HttpResponse::Accepted().json(DownloadView::from(row)))
+}
+
+#[utoipa::path(get, path = "/api/v1/downloads/{id}/events", tag = "downloads",
+    responses((status = 200, body = EventItems), (status = 404, body = super::error::ErrorBody)))]
+pub async fn events(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .read(move |c| {
+            downloads::get(c, id)?;
+            downloads::events(c, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EventItems {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_filters_are_checked() {
+        assert_eq!(
+            parse_states(Some("failed,dead_letter")).unwrap_or_default(),
+            vec!["failed", "dead_letter"]
+        );
+        assert!(parse_states(None).unwrap_or_default().is_empty());
+        assert!(parse_states(Some("failed,running")).is_err());
+    }
+}

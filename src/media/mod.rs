@@ -1,0 +1,4 @@
+//! Files on disk: finding what slskd finished, moving it into the library.
+
+pub mod files;
+pub mod organize;
