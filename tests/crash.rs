@@ -61,6 +61,21 @@ async fn get(base: &str, path: &str) -> Value {
     serde_json::from_slice(&res.body().await.unwrap()).unwrap()
 }
 
+/// `enqueued` events committed in the database the killed process left.
+async fn recorded_enqueues(path: &Path) -> usize {
+    let db = harmony::db::Db::open(path).unwrap();
+    db.read(|c| {
+        use diesel::prelude::*;
+        use harmony::db::schema::download_events::dsl::*;
+        Ok(download_events
+            .filter(type_.eq("enqueued"))
+            .count()
+            .get_result::<i64>(c)?)
+    })
+    .await
+    .unwrap() as usize
+}
+
 fn enqueue_posts(fake: &FakeSlskd) -> usize {
     fake.requests()
         .iter()
@@ -111,6 +126,13 @@ async fn sigkill_with_downloads_in_flight_loses_nothing_and_enqueues_nothing_twi
     assert!(
         before_restart < files.len(),
         "the kill came too late to prove anything"
+    );
+    // slskd got more enqueues than Harmony had recorded: at least one was in
+    // flight when the process died.
+    let recorded = recorded_enqueues(&dir.path().join("data").join("harmony.db")).await;
+    assert!(
+        recorded < before_restart,
+        "no enqueue was in flight ({recorded} of {before_restart} recorded)"
     );
 
     let (mut second, base) = spawn(dir.path(), &fake);

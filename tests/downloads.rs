@@ -213,6 +213,28 @@ async fn a_known_file_lands_in_the_library_end_to_end() {
     s.app
         .wait_for_worker("metadata", Duration::from_secs(5), |w| w["queue_size"] == 0)
         .await;
+    // The metadata worker was handed the file as a job row, committed with the completion.
+    let tag_jobs = s
+        .app
+        .app
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            use harmony::db::schema::worker_jobs::dsl::*;
+            Ok(worker_jobs
+                .filter(worker.eq("metadata"))
+                .filter(kind.eq("tag"))
+                .select((payload, state))
+                .load::<(String, String)>(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(tag_jobs.len(), 1, "{tag_jobs:?}");
+    let tag: Value = serde_json::from_str(&tag_jobs[0].0).unwrap();
+    assert_eq!(
+        (tag["download_id"].as_i64(), tag_jobs[0].1.as_str()),
+        (Some(id), "done")
+    );
     assert_eq!(s.app.status().await["connections"]["slskd"], "ok");
     let (_, metrics) = s.app.get_text("/metrics").await;
     assert!(
@@ -335,6 +357,80 @@ async fn transfers_harmony_did_not_start_are_left_alone() {
 }
 
 #[actix_rt::test]
+async fn a_transfer_cleared_from_slskd_before_harmony_saw_it_finish_still_completes() {
+    let s = setup(
+        FakeOptions {
+            version: Version::V0_24,
+            ..FakeOptions::default()
+        },
+        &[],
+    )
+    .await;
+    let file = "s\\Artist\\Album\\cleared.flac";
+    s.fake.hold(true);
+    let id = s.create(json!([item("u", file, 5000)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    eventually(Duration::from_secs(5), "submitted", || async {
+        s.fake.enqueue_count("u", file) == 1
+    })
+    .await;
+    // While Harmony cannot look, the transfer finishes and is cleared from the list.
+    s.fake.pause().await;
+    s.fake.hold(false);
+    eventually(Duration::from_secs(5), "finished in slskd", || async {
+        s.fake
+            .transfers()
+            .iter()
+            .any(|t| t["state"] == "Completed, Succeeded")
+    })
+    .await;
+    s.fake.remove_completed();
+    s.fake.resume().await;
+    s.wait_state(id, "completed").await;
+    let slskd_id = s
+        .events(id)
+        .await
+        .iter()
+        .find(|e| e["type"] == "enqueued")
+        .unwrap()["details"]["slskd_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        s.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET"
+                && r.path == format!("/api/v0/transfers/downloads/u/{slskd_id}")),
+        "looked up by id"
+    );
+}
+
+#[actix_rt::test]
+async fn a_live_transfer_of_the_same_file_is_adopted_not_enqueued_again() {
+    let s = setup(FakeOptions::default(), &[]).await;
+    let file = "s\\Artist\\Album\\already.flac";
+    // What a crash between slskd's answer and Harmony's commit leaves behind.
+    let existing = s.fake.add_foreign("u", file, "Queued, Remotely", 0.0);
+    let id = s.create(json!([item("u", file, 5000)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    eventually(Duration::from_secs(5), "adopted", || async {
+        s.events(id).await.iter().any(|e| e["type"] == "enqueued")
+    })
+    .await;
+    let events = s.events(id).await;
+    let enqueued = events.iter().find(|e| e["type"] == "enqueued").unwrap();
+    assert_eq!(enqueued["details"]["slskd_id"], existing.as_str());
+    assert_eq!(enqueued["details"]["existing_transfer"], true);
+    assert!(
+        s.enqueue_posts().is_empty(),
+        "no second transfer was requested"
+    );
+}
+
+#[actix_rt::test]
 async fn cancel_stops_the_transfer_in_slskd_and_retry_starts_over() {
     let s = setup(FakeOptions::default(), &[]).await;
     let file = "share\\Artist\\Album\\01 - Long.flac";
@@ -343,6 +439,10 @@ async fn cancel_stops_the_transfer_in_slskd_and_retry_starts_over() {
         .as_i64()
         .unwrap();
     s.wait_state(id, "downloading").await;
+    // The sync worker's queue counts queued + downloading.
+    s.app
+        .wait_for_worker("sync", Duration::from_secs(5), |w| w["queue_size"] == 1)
+        .await;
 
     let (code, cancelled) = s
         .app

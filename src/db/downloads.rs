@@ -407,13 +407,12 @@ pub fn enqueue_cancel_transfer(
     )
 }
 
-/// The fields of a fresh attempt.
+/// The fields of a fresh attempt (`next_retry_at` is set by each caller).
 macro_rules! fresh_attempt {
     ($now:expr) => {
         (
             downloads::progress.eq(0.0),
             downloads::bytes_transferred.eq(0_i64),
-            downloads::next_retry_at.eq(None::<i64>),
             downloads::slskd_id.eq(None::<String>),
             downloads::submitted_at.eq(None::<i64>),
             downloads::transfer_done_at.eq(None::<i64>),
@@ -453,6 +452,7 @@ pub fn manual_retry(
             downloads::state.eq("queued"),
             downloads::retry_count.eq(0),
             downloads::last_error.eq(None::<String>),
+            downloads::next_retry_at.eq(None::<i64>),
             fresh_attempt!(now),
         ))
         .returning(DownloadRow::as_returning())
@@ -574,12 +574,9 @@ pub fn record_failure(
             downloads::state.eq(state),
             downloads::retry_count.eq(i32::try_from(retry_count).unwrap_or(i32::MAX)),
             downloads::last_error.eq(Some(&error)),
+            downloads::next_retry_at.eq(next),
             fresh_attempt!(now),
         ))
-        .execute(conn)?;
-    // `fresh_attempt!` cleared next_retry_at; set the new one.
-    diesel::update(downloads::table.find(id))
-        .set(downloads::next_retry_at.eq(next))
         .execute(conn)?;
     state_changed(conn, id, now, &row.state, state)?;
     add_event(conn, id, now, "failed", json!({"error": error}))?;
@@ -738,7 +735,9 @@ pub fn apply_poll(
                 .execute(conn)?;
                 if n == 1 {
                     if *from != DownloadState::Downloading {
+                        // Finished between two polls: it started all the same.
                         state_changed(conn, *id, now, from.as_str(), "downloading")?;
+                        record_activity(conn, now, "started", json!({"download_id": id}))?;
                     }
                     enqueue_sync_job(
                         conn,
@@ -886,7 +885,11 @@ pub fn requeue_due(
             continue;
         }
         diesel::update(downloads::table.find(id))
-            .set((downloads::state.eq("queued"), fresh_attempt!(now)))
+            .set((
+                downloads::state.eq("queued"),
+                downloads::next_retry_at.eq(None::<i64>),
+                fresh_attempt!(now),
+            ))
             .execute(conn)?;
         state_changed(conn, id, now, "failed", "queued")?;
         enqueue_submit(conn, id, priority, now)?;

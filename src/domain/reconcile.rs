@@ -70,6 +70,9 @@ pub struct Reconciled {
     pub changes: Vec<Change>,
     /// (download id, the state string) for states Harmony does not know.
     pub unknown_states: Vec<(i64, String)>,
+    /// Downloads whose known transfer id is not in the list (removed from
+    /// slskd's view, e.g. "clear completed"): to be looked up by id.
+    pub missing: Vec<i64>,
 }
 
 /// Matches downloads with transfers — by slskd id when known, else by user
@@ -90,7 +93,12 @@ pub fn reconcile(tracked: &[Tracked], reports: &[Report<'_>]) -> Reconciled {
                 .get(&(d.username.as_str(), d.filename.as_str()))
                 .and_then(|candidates| latest_since(candidates, d.submitted_at)),
         };
-        let Some(report) = found else { continue };
+        let Some(report) = found else {
+            if d.slskd_id.is_some() {
+                out.missing.push(d.id);
+            }
+            continue;
+        };
         match phase(report.state) {
             Err(_) => out.unknown_states.push((d.id, report.state.to_string())),
             Ok(p) => {
@@ -269,6 +277,14 @@ mod tests {
         let failed = report("f", "a", "Completed, Errored", 10.0);
         assert!(adoptable(&[failed], "a", 1_000_000).is_none());
         assert!(adoptable(&[report("x", "other", "InProgress", 1.0)], "a", 0).is_none());
+    }
+
+    #[test]
+    fn known_transfers_absent_from_the_list_are_reported_missing() {
+        let t = [tracked(1, "a", Some("gone")), tracked(2, "b", None)];
+        let out = reconcile(&t, &[report("other", "zzz", "InProgress", 1.0)]);
+        assert_eq!(out.missing, vec![1]);
+        assert!(out.changes.is_empty());
     }
 
     #[test]

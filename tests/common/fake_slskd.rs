@@ -530,6 +530,19 @@ impl FakeSlskd {
         st.transfers.iter().map(|t| st.render(t)).collect()
     }
 
+    /// What `DELETE transfers/downloads/all/completed` does, without a request.
+    pub fn remove_completed(&self) {
+        let mut st = self.st();
+        let done: Vec<bool> = st
+            .transfers
+            .iter()
+            .map(|t| st.flags(t) & COMPLETED != 0)
+            .collect();
+        for (t, done) in st.transfers.iter_mut().zip(done) {
+            t.removed |= done;
+        }
+    }
+
     /// How many `DELETE transfers/downloads/{u}/{id}` calls were handled.
     pub fn cancel_count(&self) -> usize {
         self.st().cancels

@@ -184,6 +184,40 @@ impl SlskdClient {
         }
     }
 
+    /// One transfer by id (`GET transfers/downloads/{username}/{id}`); slskd
+    /// finds it even after it was removed from the list. `None` on 404.
+    pub async fn transfer(
+        &self,
+        endpoint: &Endpoint,
+        username: &str,
+        transfer_id: &str,
+        metrics: &Metrics,
+    ) -> Result<Option<Transfer>, SlskdError> {
+        let path = format!(
+            "transfers/downloads/{}/{}",
+            encode_segment(username),
+            encode_segment(transfer_id)
+        );
+        let answer = self
+            .call(
+                endpoint,
+                Method::GET,
+                &path,
+                None,
+                LIST_TIMEOUT,
+                Retry::Transient,
+                metrics,
+            )
+            .await?;
+        match answer.status {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => serde_json::from_slice::<Transfer>(&answer.body)
+                .map(Some)
+                .map_err(|e| SlskdError::Decode(e.to_string())),
+            _ => Err(status_error(&answer)),
+        }
+    }
+
     /// Asks slskd to download one file. `Refused` is the peer's or slskd's
     /// answer about this file (offline user, rejection, size mismatch…);
     /// `Err` means the request itself did not get through.

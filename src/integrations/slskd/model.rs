@@ -4,6 +4,7 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
+use crate::domain::reconcile::Report;
 use crate::domain::time::UnixMillis;
 
 /// One transfer (`GET transfers/downloads`, enqueue answers of 0.24+).
@@ -25,6 +26,20 @@ pub struct Transfer {
 impl Transfer {
     pub fn requested_at_millis(&self) -> Option<UnixMillis> {
         self.requested_at.as_deref().and_then(parse_datetime)
+    }
+
+    /// The view the reconciliation works on.
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            id: &self.id,
+            username: &self.username,
+            filename: &self.filename,
+            state: &self.state,
+            percent: self.percent_complete,
+            bytes: self.bytes_transferred,
+            requested_at: self.requested_at_millis(),
+            exception: self.exception.as_deref(),
+        }
     }
 }
 

@@ -1,11 +1,11 @@
 //! Cancelling a transfer in slskd after the user cancelled its download.
 
-use super::poll::report;
 use super::Ctx;
 use crate::actors::logic::JobError;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{Report, CORRELATION_SLACK_MS};
 use crate::domain::transfer_state::phase;
+use crate::integrations::slskd::Transfer;
 
 pub async fn cancel_transfer(ctx: &Ctx, payload: &serde_json::Value) -> Result<(), JobError> {
     let username = payload["username"].as_str().unwrap_or_default().to_string();
@@ -22,7 +22,7 @@ pub async fn cancel_transfer(ctx: &Ctx, payload: &serde_json::Value) -> Result<(
                 .user_downloads(&endpoint, &username, &env.metrics)
                 .await
                 .map_err(|e| retry(ctx, e))?;
-            let reports: Vec<Report<'_>> = transfers.iter().map(report).collect();
+            let reports: Vec<Report<'_>> = transfers.iter().map(Transfer::report).collect();
             let live = reports
                 .iter()
                 .filter(|r| r.filename == filename)

@@ -6,9 +6,12 @@ use crate::actors::directory::WorkerControl;
 use crate::actors::logic::JobError;
 use crate::db::downloads;
 use crate::domain::connection::ConnectionState;
-use crate::domain::reconcile::{reconcile, Change, Report};
+use crate::domain::reconcile::{reconcile, Change, Report, Tracked};
 use crate::domain::time::now_millis;
 use crate::integrations::slskd::Transfer;
+
+/// Unlisted transfers looked up one by one per poll (the rest wait for the next).
+const MISSING_LOOKUPS_PER_POLL: usize = 20;
 
 pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
     let env = &ctx.env;
@@ -33,9 +36,18 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
         }
     };
     ctx.observe(ConnectionState::Ok);
-    let changes = actix_web::web::block(move || changes_for(&tracked, &transfers))
-        .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+    let (mut changes, missing) = actix_web::web::block(move || {
+        let (changes, missing) = changes_for(&tracked, &transfers);
+        let missing: Vec<Tracked> = tracked
+            .into_iter()
+            .filter(|t| missing.contains(&t.id))
+            .take(MISSING_LOOKUPS_PER_POLL)
+            .collect();
+        (changes, missing)
+    })
+    .await
+    .map_err(|e| JobError::Retry(e.to_string()))?;
+    changes.extend(look_up_missing(&ctx, &missing).await);
     if changes.is_empty() {
         return Ok(());
     }
@@ -53,28 +65,45 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Parse-side of a poll: correlate, log what cannot be understood.
-pub fn changes_for(
-    tracked: &[crate::domain::reconcile::Tracked],
-    transfers: &[Transfer],
-) -> Vec<Change> {
-    let reports: Vec<Report<'_>> = transfers.iter().map(report).collect();
+/// Correlates the transfers with the tracked downloads and logs what cannot
+/// be understood. Also returns the downloads whose transfer is not listed.
+pub fn changes_for(tracked: &[Tracked], transfers: &[Transfer]) -> (Vec<Change>, Vec<i64>) {
+    let reports: Vec<Report<'_>> = transfers.iter().map(Transfer::report).collect();
     let out = reconcile(tracked, &reports);
     for (id, state) in &out.unknown_states {
         tracing::warn!(download = id, state = %state, "unknown slskd transfer state; this transfer is left as it was");
     }
-    out.changes
+    (out.changes, out.missing)
 }
 
-pub fn report(t: &Transfer) -> Report<'_> {
-    Report {
-        id: &t.id,
-        username: &t.username,
-        filename: &t.filename,
-        state: &t.state,
-        percent: t.percent_complete,
-        bytes: t.bytes_transferred,
-        requested_at: t.requested_at_millis(),
-        exception: t.exception.as_deref(),
+/// Transfers removed from slskd's list (someone cleared completed transfers
+/// before Harmony saw them finish) are read by id, which slskd still
+/// answers; one it does not know at all is a failed attempt.
+async fn look_up_missing(ctx: &Ctx, missing: &[Tracked]) -> Vec<Change> {
+    let endpoint = ctx.endpoint();
+    let mut changes = Vec::new();
+    for d in missing {
+        let Some(slskd_id) = d.slskd_id.as_deref() else {
+            continue;
+        };
+        match ctx
+            .slskd
+            .transfer(&endpoint, &d.username, slskd_id, &ctx.env.metrics)
+            .await
+        {
+            Ok(Some(t)) => {
+                changes.extend(changes_for(std::slice::from_ref(d), std::slice::from_ref(&t)).0)
+            }
+            Ok(None) => changes.push(Change::Failed {
+                id: d.id,
+                from: d.state,
+                error: format!("slskd no longer knows transfer {slskd_id}"),
+            }),
+            Err(e) => {
+                tracing::warn!(download = d.id, error = %e, "could not look up a transfer missing from slskd's list");
+                break;
+            }
+        }
     }
+    changes
 }

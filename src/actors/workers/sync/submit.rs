@@ -2,14 +2,13 @@
 //! transfer of the same file that slskd already has is adopted instead of
 //! enqueued again.
 
-use super::poll::report;
 use super::{db_error, Ctx};
 use crate::actors::logic::JobError;
 use crate::db::downloads;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{adoptable, Report};
 use crate::domain::time::now_millis;
-use crate::integrations::slskd::{EnqueueAnswer, SlskdError};
+use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer};
 
 pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
     let env = &ctx.env;
@@ -30,7 +29,7 @@ pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
         .await
         .map_err(|e| unavailable(ctx, e))?;
     ctx.observe(ConnectionState::Ok);
-    let reports: Vec<Report<'_>> = existing.iter().map(report).collect();
+    let reports: Vec<Report<'_>> = existing.iter().map(Transfer::report).collect();
     if let Some(found) = adoptable(&reports, &row.filename, since) {
         let slskd_id = found.id.to_string();
         tracing::info!(download = id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
