@@ -39,6 +39,11 @@ CREATE INDEX downloads_spotify_track ON downloads (spotify_track_id) WHERE spoti
 -- One active download per Soulseek file.
 CREATE UNIQUE INDEX downloads_active_file ON downloads (username, filename)
     WHERE state IN ('queued', 'downloading');
+-- Lookups by file with the states as bound parameters cannot use the
+-- partial index above; this one keeps them from scanning every active row.
+CREATE INDEX downloads_by_file ON downloads (username, filename);
+-- Same for the job queue's dedupe check.
+CREATE INDEX worker_jobs_by_dedupe ON worker_jobs (worker, dedupe_key);
 
 CREATE TABLE download_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

@@ -49,6 +49,8 @@ pub enum Change {
         progress: f64,
         bytes: i64,
         slskd_id: String,
+        /// The transfer id was not known before (correlated by user + file).
+        learned_id: bool,
     },
     /// slskd finished the file: move it into the library next.
     Succeeded {
@@ -146,6 +148,7 @@ fn change_for(d: &Tracked, r: &Report<'_>, p: TransferPhase) -> Option<Change> {
                 to,
                 progress,
                 bytes,
+                learned_id: d.slskd_id.as_deref() != Some(r.id),
                 slskd_id,
             })
         }

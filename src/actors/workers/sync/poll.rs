@@ -8,7 +8,7 @@ use crate::db::downloads;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{reconcile, Change, Report, Tracked};
 use crate::domain::time::now_millis;
-use crate::integrations::slskd::Transfer;
+use crate::integrations::slskd::{parse_user_groups, Transfer};
 
 /// Unlisted transfers looked up one by one per poll (the rest wait for the next).
 const MISSING_LOOKUPS_PER_POLL: usize = 20;
@@ -27,8 +27,8 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
         ctx.observe(ctx.slskd.probe(&endpoint, &env.metrics).await);
         return Ok(());
     }
-    let transfers = match ctx.slskd.list_downloads(&endpoint, &env.metrics).await {
-        Ok(t) => t,
+    let body = match ctx.slskd.list_downloads(&endpoint, &env.metrics).await {
+        Ok(body) => body,
         Err(e) => {
             tracing::warn!(error = %e, "could not read slskd's transfers; will try again");
             ctx.observe(e.connection_state());
@@ -36,17 +36,25 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
         }
     };
     ctx.observe(ConnectionState::Ok);
-    let (mut changes, missing) = actix_web::web::block(move || {
+    let parsed = actix_web::web::block(move || {
+        let transfers = parse_user_groups(&body)?;
         let (changes, missing) = changes_for(&tracked, &transfers);
         let missing: Vec<Tracked> = tracked
             .into_iter()
             .filter(|t| missing.contains(&t.id))
             .take(MISSING_LOOKUPS_PER_POLL)
             .collect();
-        (changes, missing)
+        Ok::<_, serde_json::Error>((changes, missing))
     })
     .await
     .map_err(|e| JobError::Retry(e.to_string()))?;
+    let (mut changes, missing) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            tracing::warn!(error = %e, "slskd's transfer list could not be read; will try again");
+            return Ok(());
+        }
+    };
     changes.extend(look_up_missing(&ctx, &missing).await);
     if changes.is_empty() {
         return Ok(());
