@@ -743,6 +743,64 @@ async fn higher_priority_is_submitted_first() {
 }
 
 #[actix_rt::test]
+async fn a_new_priority_reorders_waiting_submissions() {
+    let s = setup(
+        FakeOptions {
+            enqueue_latency: Duration::from_millis(300),
+            ..FakeOptions::default()
+        },
+        &[("SYNC_WORKER_CONCURRENCY", "1")],
+    )
+    .await;
+    let ids: Vec<i64> = s
+        .create(json!([
+            item("u", "s\\A\\first.mp3", 10),
+            item("u", "s\\A\\second.mp3", 10),
+            item("u", "s\\A\\third.mp3", 10)
+        ]))
+        .await
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    // While the first enqueue is in flight, the third becomes urgent.
+    eventually(Duration::from_secs(5), "first enqueue", || async {
+        s.enqueue_posts().len() == 1
+    })
+    .await;
+    let (code, patched) = s
+        .app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/downloads/{}", ids[2]),
+            &json!({"priority": 10}),
+        )
+        .await;
+    assert_eq!(
+        (code, patched["priority"].clone()),
+        (200, json!(10)),
+        "{patched}"
+    );
+    eventually(Duration::from_secs(10), "three enqueues", || async {
+        s.enqueue_posts().len() == 3
+    })
+    .await;
+    let order: Vec<String> = s
+        .enqueue_posts()
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()[0]["filename"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec!["s\\A\\first.mp3", "s\\A\\third.mp3", "s\\A\\second.mp3"]
+    );
+}
+
+#[actix_rt::test]
 async fn hostile_remote_names_never_leave_the_library() {
     let s = setup(FakeOptions::default(), &[]).await;
     let hostile = [
