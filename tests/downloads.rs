@@ -431,6 +431,42 @@ async fn a_live_transfer_of_the_same_file_is_adopted_not_enqueued_again() {
 }
 
 #[actix_rt::test]
+async fn a_transfer_slskd_forgot_is_a_failed_attempt_and_retried() {
+    let s = setup(
+        FakeOptions {
+            version: Version::V0_24,
+            ..FakeOptions::default()
+        },
+        &[],
+    )
+    .await;
+    let file = "s\\Artist\\Album\\forgotten.flac";
+    s.fake.hold(true);
+    let id = s.create(json!([item("u", file, 5000)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    eventually(Duration::from_secs(5), "submitted", || async {
+        s.fake.enqueue_count("u", file) == 1
+    })
+    .await;
+    s.fake.pause().await;
+    s.fake.forget("u", file);
+    s.fake.hold(false);
+    s.fake.resume().await;
+    let done = s.wait_state(id, "completed").await;
+    assert_eq!(done["retry_count"], 1);
+    let events = s.events(id).await;
+    let failed = events.iter().find(|e| e["type"] == "failed").unwrap();
+    assert!(
+        failed["details"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer knows transfer"),
+        "{failed}"
+    );
+}
+
+#[actix_rt::test]
 async fn cancel_stops_the_transfer_in_slskd_and_retry_starts_over() {
     let s = setup(FakeOptions::default(), &[]).await;
     let file = "share\\Artist\\Album\\01 - Long.flac";

@@ -530,6 +530,12 @@ impl FakeSlskd {
         st.transfers.iter().map(|t| st.render(t)).collect()
     }
 
+    /// Deletes every record of this file, as if slskd's database lost it.
+    pub fn forget(&self, username: &str, filename: &str) {
+        let k = key(username, filename);
+        self.st().transfers.retain(|t| t.key() != k);
+    }
+
     /// What `DELETE transfers/downloads/all/completed` does, without a request.
     pub fn remove_completed(&self) {
         let mut st = self.st();
