@@ -109,6 +109,30 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<DownloadRow, DbError>
         .first(conn)?)
 }
 
+/// The download, or `None` when there is no such id.
+fn find(conn: &mut SqliteConnection, id: i64) -> Result<Option<DownloadRow>, DbError> {
+    Ok(downloads::table
+        .find(id)
+        .select(DownloadRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The `queued`/`downloading` download of this Soulseek file, if any.
+fn active_for_file(
+    conn: &mut SqliteConnection,
+    username: &str,
+    filename: &str,
+) -> Result<Option<DownloadRow>, DbError> {
+    Ok(downloads::table
+        .filter(downloads::username.eq(username))
+        .filter(downloads::filename.eq(filename))
+        .filter(downloads::state.eq_any(ACTIVE))
+        .select(DownloadRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 fn add_event(
     conn: &mut SqliteConnection,
     id: i64,
@@ -203,14 +227,7 @@ pub fn create_or_get_active(
     new: &NewDownload<'_>,
     now: UnixMillis,
 ) -> Result<(DownloadRow, bool), DbError> {
-    let existing = downloads::table
-        .filter(downloads::username.eq(new.username))
-        .filter(downloads::filename.eq(new.filename))
-        .filter(downloads::state.eq_any(ACTIVE))
-        .select(DownloadRow::as_select())
-        .first(conn)
-        .optional()?;
-    if let Some(row) = existing {
+    if let Some(row) = active_for_file(conn, new.username, new.filename)? {
         return Ok((row, false));
     }
     let row: DownloadRow = diesel::insert_into(downloads::table)
@@ -434,17 +451,10 @@ pub fn manual_retry(
             "only failed, cancelled or dead-lettered downloads can be retried",
         )));
     }
-    let other_active = downloads::table
-        .filter(downloads::username.eq(&row.username))
-        .filter(downloads::filename.eq(&row.filename))
-        .filter(downloads::state.eq_any(ACTIVE))
-        .select(downloads::id)
-        .first::<i64>(conn)
-        .optional()?;
-    if let Some(other) = other_active {
+    if let Some(other) = active_for_file(conn, &row.username, &row.filename)? {
         return Ok(Err(refused(
             &row,
-            &format!("download {other} is already fetching this file"),
+            &format!("download {} is already fetching this file", other.id),
         )));
     }
     let updated = diesel::update(downloads::table.find(id))
@@ -477,12 +487,7 @@ pub fn begin_submission(
     id: i64,
     now: UnixMillis,
 ) -> Result<Option<DownloadRow>, DbError> {
-    let Some(row) = downloads::table
-        .find(id)
-        .select(DownloadRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(row) = find(conn, id)? else {
         return Ok(None);
     };
     if row.state() != DownloadState::Queued || row.slskd_id.is_some() {
@@ -548,12 +553,7 @@ pub fn record_failure(
     draw: f64,
     now: UnixMillis,
 ) -> Result<Option<AfterFailure>, DbError> {
-    let Some(row) = downloads::table
-        .find(id)
-        .select(DownloadRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(row) = find(conn, id)? else {
         return Ok(None);
     };
     if !row.state().is_active() {
@@ -897,13 +897,7 @@ pub fn requeue_due(
     let mut requeued = 0;
     for (id, priority, username, filename) in due {
         // Another download may have taken this file meanwhile: leave this one failed.
-        let busy = downloads::table
-            .filter(downloads::username.eq(&username))
-            .filter(downloads::filename.eq(&filename))
-            .filter(downloads::state.eq_any(ACTIVE))
-            .count()
-            .get_result::<i64>(conn)?;
-        if busy > 0 {
+        if active_for_file(conn, &username, &filename)?.is_some() {
             diesel::update(downloads::table.find(id))
                 .set(downloads::next_retry_at.eq(None::<i64>))
                 .execute(conn)?;

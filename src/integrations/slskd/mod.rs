@@ -115,18 +115,7 @@ pub fn encode_segment(segment: &str) -> String {
 impl SlskdClient {
     /// `GET server`: the cheapest call that proves the URL and the API key work.
     pub async fn probe(&self, endpoint: &Endpoint, metrics: &Metrics) -> ConnectionState {
-        match self
-            .call(
-                endpoint,
-                Method::GET,
-                "server",
-                None,
-                PROBE_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
-            .await
-        {
+        match self.get(endpoint, "server", PROBE_TIMEOUT, metrics).await {
             Ok(answer) if answer.status.is_success() => ConnectionState::Ok,
             Ok(answer) => status_error(&answer).connection_state(),
             Err(e) => e.connection_state(),
@@ -142,15 +131,7 @@ impl SlskdClient {
         metrics: &Metrics,
     ) -> Result<Vec<u8>, SlskdError> {
         let answer = self
-            .call(
-                endpoint,
-                Method::GET,
-                "transfers/downloads",
-                None,
-                LIST_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
+            .get(endpoint, "transfers/downloads", LIST_TIMEOUT, metrics)
             .await?;
         if !answer.status.is_success() {
             return Err(status_error(&answer));
@@ -166,17 +147,7 @@ impl SlskdClient {
         metrics: &Metrics,
     ) -> Result<Vec<Transfer>, SlskdError> {
         let path = format!("transfers/downloads/{}", encode_segment(username));
-        let answer = self
-            .call(
-                endpoint,
-                Method::GET,
-                &path,
-                None,
-                LIST_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
-            .await?;
+        let answer = self.get(endpoint, &path, LIST_TIMEOUT, metrics).await?;
         match answer.status {
             StatusCode::NOT_FOUND => Ok(Vec::new()),
             s if s.is_success() => {
@@ -200,17 +171,7 @@ impl SlskdClient {
             encode_segment(username),
             encode_segment(transfer_id)
         );
-        let answer = self
-            .call(
-                endpoint,
-                Method::GET,
-                &path,
-                None,
-                LIST_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
-            .await?;
+        let answer = self.get(endpoint, &path, LIST_TIMEOUT, metrics).await?;
         match answer.status {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => serde_json::from_slice::<Transfer>(&answer.body)
@@ -285,6 +246,26 @@ impl SlskdClient {
             200..=299 | 404 => Ok(()),
             _ => Err(status_error(&answer)),
         }
+    }
+
+    /// A GET: always safe to repeat.
+    async fn get(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        timeout: Duration,
+        metrics: &Metrics,
+    ) -> Result<Answer, SlskdError> {
+        self.call(
+            endpoint,
+            Method::GET,
+            path,
+            None,
+            timeout,
+            Retry::Transient,
+            metrics,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
