@@ -99,6 +99,33 @@ impl Setup {
         body["items"].as_array().unwrap().clone()
     }
 
+    /// The files slskd was asked for, in the order it was asked.
+    fn enqueued_filenames(&self) -> Vec<String> {
+        self.enqueue_posts()
+            .iter()
+            .map(|r| {
+                serde_json::from_str::<Value>(&r.body).unwrap()[0]["filename"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// A download handed to slskd (0.24: its transfer id is known) whose
+    /// transfer is frozen until the caller releases `fake.hold`.
+    async fn submitted_and_held(&self, file: &str) -> i64 {
+        self.fake.hold(true);
+        let id = self.create(json!([item("u", file, 5000)])).await[0]["id"]
+            .as_i64()
+            .unwrap();
+        eventually(Duration::from_secs(5), "submitted", || async {
+            self.fake.enqueue_count("u", file) == 1
+        })
+        .await;
+        id
+    }
+
     fn enqueue_posts(&self) -> Vec<common::fake_slskd::LoggedRequest> {
         self.fake
             .requests()
@@ -367,14 +394,7 @@ async fn a_transfer_cleared_from_slskd_before_harmony_saw_it_finish_still_comple
     )
     .await;
     let file = "s\\Artist\\Album\\cleared.flac";
-    s.fake.hold(true);
-    let id = s.create(json!([item("u", file, 5000)])).await[0]["id"]
-        .as_i64()
-        .unwrap();
-    eventually(Duration::from_secs(5), "submitted", || async {
-        s.fake.enqueue_count("u", file) == 1
-    })
-    .await;
+    let id = s.submitted_and_held(file).await;
     // While Harmony cannot look, the transfer finishes and is cleared from the list.
     s.fake.pause().await;
     s.fake.hold(false);
@@ -441,14 +461,7 @@ async fn a_transfer_slskd_forgot_is_a_failed_attempt_and_retried() {
     )
     .await;
     let file = "s\\Artist\\Album\\forgotten.flac";
-    s.fake.hold(true);
-    let id = s.create(json!([item("u", file, 5000)])).await[0]["id"]
-        .as_i64()
-        .unwrap();
-    eventually(Duration::from_secs(5), "submitted", || async {
-        s.fake.enqueue_count("u", file) == 1
-    })
-    .await;
+    let id = s.submitted_and_held(file).await;
     s.fake.pause().await;
     s.fake.forget("u", file);
     s.fake.hold(false);
@@ -647,7 +660,23 @@ async fn offline_peers_and_size_mismatches_fail_with_their_reason() {
         );
         assert_eq!(offline["retry_count"], 1);
         assert!(offline["next_retry_at"].is_string());
+        // Cancelling a failed download needs nothing from slskd.
+        let (code, cancelled) = s
+            .app
+            .send_json(
+                "DELETE",
+                &format!("/api/v1/downloads/{}", ids[0]),
+                &json!(null),
+            )
+            .await;
+        assert_eq!(
+            (code, cancelled["state"].clone()),
+            (200, json!("cancelled")),
+            "{cancelled}"
+        );
+        assert_eq!(cancelled["next_retry_at"], Value::Null);
         let mismatch = s.wait_state(ids[1], "failed").await;
+        assert_eq!(s.fake.cancel_count(), 0);
         assert!(
             mismatch["last_error"]
                 .as_str()
@@ -762,16 +791,7 @@ async fn higher_priority_is_submitted_first() {
         s.enqueue_posts().len() == 3
     })
     .await;
-    let order: Vec<String> = s
-        .enqueue_posts()
-        .iter()
-        .map(|r| {
-            serde_json::from_str::<Value>(&r.body).unwrap()[0]["filename"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let order = s.enqueued_filenames();
     assert_eq!(
         order,
         vec!["s\\A\\high.mp3", "s\\A\\mid.mp3", "s\\A\\low.mp3"]
@@ -820,16 +840,7 @@ async fn a_new_priority_reorders_waiting_submissions() {
         s.enqueue_posts().len() == 3
     })
     .await;
-    let order: Vec<String> = s
-        .enqueue_posts()
-        .iter()
-        .map(|r| {
-            serde_json::from_str::<Value>(&r.body).unwrap()[0]["filename"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let order = s.enqueued_filenames();
     assert_eq!(
         order,
         vec!["s\\A\\first.mp3", "s\\A\\third.mp3", "s\\A\\second.mp3"]

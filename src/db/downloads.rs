@@ -950,3 +950,74 @@ pub fn resubmit_orphans(
     }
     Ok(added)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    fn fail_at(conn: &mut SqliteConnection, file: &str, due: UnixMillis) -> i64 {
+        let track = Track::default();
+        let new = NewDownload {
+            username: "u",
+            filename: file,
+            size: 1,
+            priority: 0,
+            track: &track,
+            wanted_id: None,
+            artwork_status: "disabled",
+            lyrics_status: "disabled",
+        };
+        let (row, _) = create_or_get_active(conn, &new, 0).unwrap();
+        // Its first submission ran and failed.
+        diesel::update(worker_jobs::table)
+            .set(worker_jobs::state.eq(jobs::DONE))
+            .execute(conn)
+            .unwrap();
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            base: std::time::Duration::ZERO,
+            jitter: 0.0,
+        };
+        record_failure(conn, row.id, "boom", &policy, 0.5, 0).unwrap();
+        diesel::update(downloads::table.find(row.id))
+            .set(downloads::next_retry_at.eq(Some(due)))
+            .execute(conn)
+            .unwrap();
+        row.id
+    }
+
+    #[actix_rt::test]
+    async fn the_scan_requeues_due_downloads_oldest_first_up_to_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let (states, jobs_for) = db
+            .write(|c| {
+                let later = fail_at(c, "later", 300);
+                let oldest = fail_at(c, "oldest", 100);
+                let second = fail_at(c, "second", 200);
+                let not_due = fail_at(c, "not-due", 5_000);
+                assert_eq!(requeue_due(c, 1_000, 2)?, 2);
+                let states: Vec<String> = [oldest, second, later, not_due]
+                    .iter()
+                    .map(|id| get(c, *id).map(|r| r.state))
+                    .collect::<Result<_, _>>()?;
+                let jobs_for = [oldest, second, later]
+                    .iter()
+                    .map(|id| {
+                        worker_jobs::table
+                            .filter(worker_jobs::dedupe_key.eq(format!("submit:{id}")))
+                            .filter(worker_jobs::state.eq(jobs::QUEUED))
+                            .count()
+                            .get_result::<i64>(c)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((states, jobs_for))
+            })
+            .await
+            .unwrap();
+        assert_eq!(states, vec!["queued", "queued", "failed", "failed"]);
+        // Each re-queued download got its submit job in the same transaction.
+        assert_eq!(jobs_for, vec![1, 1, 0]);
+    }
+}

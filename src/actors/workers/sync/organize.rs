@@ -32,8 +32,8 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
         target: row.organize_target.as_ref().map(PathBuf::from),
     };
     let planned = blocking(move || plan(&downloads_dir, &music_dir, &finished)).await;
-    let path = match planned {
-        Ok(Plan::Done(path)) => path,
+    let moved: Result<PathBuf, String> = match planned {
+        Ok(Plan::Done(path)) => Ok(path),
         Ok(Plan::Move {
             source,
             target,
@@ -46,37 +46,19 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
                     .await
                     .map_err(db_error)?;
             }
-            match blocking(move || execute(&source, &target)).await {
-                Ok(path) => path,
-                Err(e) => {
-                    return give_up_or_retry(
-                        ctx,
-                        id,
-                        attempt,
-                        max_attempts,
-                        format!("moving the file into MUSIC_DIR failed: {e}"),
-                    )
-                    .await
-                }
-            }
+            blocking(move || execute(&source, &target))
+                .await
+                .map_err(|e| format!("moving the file into MUSIC_DIR failed: {e}"))
         }
-        Ok(Plan::Missing { looked_in }) => {
-            let error = format!(
-                "the finished file was not found in SLSKD_DOWNLOADS_DIR ({})",
-                looked_in.display()
-            );
-            return give_up_or_retry(ctx, id, attempt, max_attempts, error).await;
-        }
-        Err(e) => {
-            return give_up_or_retry(
-                ctx,
-                id,
-                attempt,
-                max_attempts,
-                format!("reading the downloads folder failed: {e}"),
-            )
-            .await
-        }
+        Ok(Plan::Missing { looked_in }) => Err(format!(
+            "the finished file was not found in SLSKD_DOWNLOADS_DIR ({})",
+            looked_in.display()
+        )),
+        Err(e) => Err(format!("reading the downloads folder failed: {e}")),
+    };
+    let path = match moved {
+        Ok(path) => path,
+        Err(error) => return give_up_or_retry(ctx, id, attempt, max_attempts, error).await,
     };
     let text = path.to_string_lossy().into_owned();
     let completed = env
