@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod logic;
 pub mod panic_capture;
 pub mod registry;
+pub mod search_scheduler;
 pub mod supervisor;
 pub mod worker;
 pub mod workers;

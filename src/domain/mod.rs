@@ -3,10 +3,12 @@
 pub mod backoff;
 pub mod connection;
 pub mod download_state;
+pub mod matching;
 pub mod naming;
 pub mod reconcile;
 pub mod remote_path;
 pub mod schedule;
+pub mod search_window;
 pub mod secret;
 pub mod time;
 pub mod track;

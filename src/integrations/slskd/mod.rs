@@ -4,6 +4,7 @@
 //! errors, 5xx, 429) are retried here; other 4xx never are.
 
 mod model;
+mod search;
 
 use std::time::Duration;
 

@@ -1,0 +1,1 @@
+//! The search budget (placeholder; see the search scheduler brief).

@@ -1,0 +1,1 @@
+//! slskd searches (placeholder).
