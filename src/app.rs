@@ -14,6 +14,7 @@ use crate::actors::activity::ActivityLog;
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::jobs::JobQueue;
 use crate::actors::registry::{ConnectionState, WorkerRegistry};
+use crate::actors::search_scheduler::SearchHandle;
 use crate::actors::supervisor::{SharedDeps, ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
@@ -128,6 +129,9 @@ pub async fn start(
     )
     .start();
 
+    let searches =
+        SearchHandle::start(shared.clone(), Arc::clone(&metrics), Some(registry.clone()));
+
     let supervisor = (!active.is_empty()).then(|| {
         let workers = active
             .iter()
@@ -148,6 +152,7 @@ pub async fn start(
             directory: directory.clone(),
             activity: activity.clone(),
             metrics: Arc::clone(&metrics),
+            searches: searches.clone(),
         };
         WorkerSupervisor::new(workers, deps).start()
     });
@@ -166,6 +171,7 @@ pub async fn start(
             artwork: config.enable_artwork,
             lyrics: config.enable_lyrics,
         },
+        searches,
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -67,6 +67,11 @@ impl Settings {
         }
     }
 
+    /// The configuration in force now (settings changes included).
+    pub fn current(&self) -> Arc<Config> {
+        self.shared.current()
+    }
+
     /// Every settable key with its effective value; secrets masked.
     pub async fn effective(&self) -> Result<Vec<(&'static str, String)>, DbError> {
         let overrides = self.db.read(repo::overrides).await?;

@@ -1,5 +1,5 @@
 //! Checks the fake slskd through HTTP, so the other tests can trust it behaves like the
-//! reference (shared/reference/slskd-api.md, sections 1.2, 1.3, 1.5 and 9.1).
+//! reference (shared/reference/slskd-api.md, sections 1.2, 1.3, 1.4, 1.5 and 9.1).
 
 #[allow(dead_code)]
 #[path = "common/fake_slskd.rs"]
@@ -7,7 +7,7 @@ mod fake_slskd;
 
 use std::time::{Duration, Instant};
 
-use fake_slskd::{file_content, local_path, FakeOptions, FakeSlskd, Outcome, Version};
+use fake_slskd::{file_content, local_path, FakeOptions, FakeSlskd, Outcome, SharedFile, Version};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
@@ -870,4 +870,545 @@ async fn remote_names_cannot_escape_the_downloads_dir() {
     enqueue(&fake, "peer", &[(flat, 5)]).await;
     wait_done(&fake, &last_id(&fake, flat)).await;
     assert!(fake.downloads_dir.join(flat).exists());
+}
+
+// ---- Searches (§1.4, §9.1 "Searches") ----
+
+const SEARCH_ID: &str = "9b2c7c55-5a0e-4c36-9a52-0f3f5d7f1c11";
+const MP3: &str = r"@@x\DAFT PUNK - One More Time (Live).mp3";
+const LOCKED: &str = r"@@abcde\Private\Daft Punk - One More Time.mp3";
+const OGG: &str = r"@@p\Daft Punk\Discovery\One More Time.ogg";
+
+async fn post_search(fake: &FakeSlskd, body: Value) -> Resp {
+    call(fake, "POST", "searches", Some(&body)).await
+}
+
+/// Polls `GET searches/{id}` until it is complete; returns it.
+async fn wait_search(fake: &FakeSlskd, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let s = call(fake, "GET", &format!("searches/{id}"), None)
+            .await
+            .json();
+        if s["isComplete"] == true {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "search never completed: {s}");
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn responses(fake: &FakeSlskd, id: &str) -> Vec<Value> {
+    let res = call(fake, "GET", &format!("searches/{id}/responses"), None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.json().as_array().unwrap().clone()
+}
+
+fn usernames(responses: &[Value]) -> Vec<&str> {
+    responses
+        .iter()
+        .map(|r| r["username"].as_str().unwrap())
+        .collect()
+}
+
+/// Four peers: a FLAC with a locked extra, a live MP3 from a busy slow peer, an OGG that
+/// answers late, and a file that does not match "one more time".
+fn share_search_fixtures(fake: &FakeSlskd) {
+    fake.share_file(
+        "daftfan",
+        SharedFile {
+            bit_depth: Some(16),
+            sample_rate: Some(44100),
+            length: Some(320),
+            ..SharedFile::new(FILE, 35_651_584)
+        },
+    );
+    fake.share_file(
+        "daftfan",
+        SharedFile {
+            bit_rate: Some(320),
+            locked: true,
+            ..SharedFile::new(LOCKED, 7_000_000)
+        },
+    );
+    fake.share_file(
+        "mp3peer",
+        SharedFile {
+            extension: String::new(),
+            bit_rate: Some(320),
+            length: Some(321),
+            variable_bit_rate: Some(false),
+            ..SharedFile::new(MP3, 7_340_032)
+        },
+    );
+    fake.set_peer("mp3peer", false, 12, 80_000);
+    fake.share("late", OGG, 4_200_000);
+    fake.set_response_delay("late", Duration::from_millis(60));
+    fake.share_file(
+        "other",
+        SharedFile::new(r"@@o\Daft Punk\Around the World.flac", 1),
+    );
+}
+
+#[actix_rt::test]
+async fn v023_search_lifecycle() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    share_search_fixtures(&fake);
+    // Harmony's original fields are ignored; the id is the client's.
+    let res = post_search(
+        &fake,
+        json!({"id": SEARCH_ID, "searchText": "Daft Punk one more time", "searchTimeout": 400,
+               "filterResponses": true, "minBitrate": 320, "preferredFormats": ["flac"]}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let created = res.json();
+    assert_eq!(created["id"], SEARCH_ID);
+    assert_eq!(created["searchText"], "Daft Punk one more time");
+    assert_eq!(created["state"], "InProgress");
+    assert_eq!(created["isComplete"], false);
+    assert_eq!(created["responses"], json!([]));
+    assert!(is_dotnet_time(&created["startedAt"]));
+    assert!(created.get("endedAt").is_none(), "null values are omitted");
+    assert!(created["token"].is_u64());
+
+    // 0.23: the responses are stored only when the search completes.
+    assert_eq!(responses(&fake, SEARCH_ID).await, Vec::<Value>::new());
+    let path = format!("searches/{SEARCH_ID}?includeResponses=true");
+    let running = call(&fake, "GET", &path, None).await.json();
+    assert_eq!(
+        (running["state"].as_str(), running["responses"].clone()),
+        (Some("InProgress"), json!([]))
+    );
+
+    let done = wait_search(&fake, SEARCH_ID).await;
+    assert_eq!(done["state"], "Completed, TimedOut");
+    assert!(is_dotnet_time(&done["endedAt"]));
+    assert_eq!(done["responseCount"], 3);
+    assert_eq!(done["fileCount"], 3);
+    assert_eq!(done["lockedFileCount"], 1);
+    assert_eq!(
+        done["responses"],
+        json!([]),
+        "only with includeResponses=true"
+    );
+
+    let got = responses(&fake, SEARCH_ID).await;
+    assert_eq!(
+        usernames(&got),
+        ["daftfan", "mp3peer", "late"],
+        "in arrival order"
+    );
+    let flac = &got[0];
+    assert_eq!(
+        flac["files"],
+        json!([{"bitDepth": 16, "code": 1, "extension": "flac", "filename": FILE,
+                "isLocked": false, "length": 320, "sampleRate": 44100, "size": 35_651_584u64}]),
+        "no bitRate key for a FLAC"
+    );
+    assert_eq!(
+        (flac["fileCount"].clone(), flac["lockedFileCount"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(flac["lockedFiles"][0]["filename"], LOCKED);
+    assert_eq!(
+        flac["lockedFiles"][0]["isLocked"], false,
+        "0.23 never sets it"
+    );
+    assert_eq!(
+        (
+            flac["hasFreeUploadSlot"].clone(),
+            flac["queueLength"].clone()
+        ),
+        (json!(true), json!(0))
+    );
+    assert_eq!(flac["uploadSpeed"], 1_250_000);
+    assert_eq!(flac["token"], created["token"]);
+    let mp3 = &got[1];
+    assert_eq!(
+        (
+            mp3["hasFreeUploadSlot"].clone(),
+            mp3["queueLength"].clone(),
+            mp3["uploadSpeed"].clone()
+        ),
+        (json!(false), json!(12), json!(80_000))
+    );
+    assert_eq!(
+        mp3["files"][0],
+        json!({"bitRate": 320, "code": 1, "extension": "", "filename": MP3, "isLocked": false,
+               "isVariableBitRate": false, "length": 321, "size": 7_340_032u64}),
+        "matching ignores case"
+    );
+    assert_eq!(mp3["lockedFiles"], json!([]));
+    assert_eq!(
+        got[2]["files"][0]["extension"], "ogg",
+        "share() files are searchable"
+    );
+    assert_eq!(got[2]["files"][0]["size"], 4_200_000);
+
+    let with = call(&fake, "GET", &path, None).await.json();
+    assert_eq!(with["responses"], Value::Array(got.clone()));
+    let listed = call(&fake, "GET", "searches", None).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], SEARCH_ID);
+    assert_eq!(
+        listed[0]["responses"],
+        json!([]),
+        "the list has no responses"
+    );
+    assert!(fake.search_polls() >= 3);
+    assert_eq!(fake.searches()[0]["responses"], Value::Array(got));
+
+    assert_eq!(fake.stored_searches(), [SEARCH_ID]);
+    let one = format!("searches/{SEARCH_ID}");
+    assert_eq!(call(&fake, "DELETE", &one, None).await.status, 204);
+    assert_eq!(call(&fake, "GET", &one, None).await.status, 404);
+    assert_eq!(call(&fake, "DELETE", &one, None).await.status, 404);
+    assert_eq!(fake.deleted_searches(), [SEARCH_ID]);
+    assert!(fake.stored_searches().is_empty());
+
+    let log = fake.search_creations();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].id.as_str(), log[0].text.as_str(), log[0].status),
+        (SEARCH_ID, "Daft Punk one more time", 200)
+    );
+    assert!(log[0].answered.unwrap() >= log[0].arrived);
+    assert_eq!(fake.max_concurrent_creations(), 1);
+}
+
+#[actix_rt::test]
+async fn shared_files_stay_downloadable() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    let file = r"@@s\Album\01 - Track.flac";
+    fake.share_file("peer", SharedFile::new(file, 1000));
+    assert_eq!(enqueue(&fake, "peer", &[(file, 999)]).await.status, 201);
+    let t = wait_done(&fake, &last_id(&fake, file)).await;
+    assert_eq!(
+        t["state"], "Completed, Errored",
+        "the shared size is the true size"
+    );
+    assert_eq!(enqueue(&fake, "peer", &[(file, 1000)]).await.status, 201);
+    let t = wait_done(&fake, &last_id(&fake, file)).await;
+    assert_eq!(t["state"], "Completed, Succeeded");
+    assert_eq!(
+        std::fs::read(local_path(&fake.downloads_dir, file)).unwrap(),
+        file_content(file, 1000)
+    );
+}
+
+#[actix_rt::test]
+async fn search_texts_bodies_and_routes() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    share_search_fixtures(&fake);
+    let refused = [
+        json!({"searchText": "   "}),
+        json!({"id": SEARCH_ID}),
+        json!({"searchText": "-live -remix"}),
+        json!({"searchText": "a b -c"}),
+        json!({"searchText": "daft", "searchTimeout": "soon"}),
+        json!({"searchText": "daft", "searchTimeout": -1}),
+        json!({"searchText": "daft", "id": "not-a-guid"}),
+        json!({"searchText": "daft", "filterResponses": "yes"}),
+        json!(["daft"]),
+    ];
+    for body in &refused {
+        assert_eq!(post_search(&fake, body.clone()).await.status, 400, "{body}");
+    }
+    let blank = post_search(&fake, json!({"searchText": ""})).await;
+    assert_eq!(blank.json(), json!("SearchText may not be null or empty"));
+    let post = |body: &'static str, content_type: Option<&'static str>| {
+        let body = content_type.map(|c| (c, body.to_string()));
+        raw(&fake, "POST", "/api/v0/searches", &[], body)
+    };
+    assert_eq!(
+        post("{not json", Some("application/json"))
+            .await
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(
+        post(r#"{"searchText":"daft"}"#, Some("text/plain"))
+            .await
+            .unwrap()
+            .status,
+        415
+    );
+    assert_eq!(post("", None).await.unwrap().status, 415);
+    assert!(fake.stored_searches().is_empty());
+
+    // Names are case-insensitive, unknown ones ignored, numbers may be strings, ids in any
+    // Guid format; one-character terms are dropped and `-term` excludes.
+    let braced = format!("{{{}}}", SEARCH_ID.to_uppercase());
+    let res = post_search(
+        &fake,
+        json!({"ID": braced, "SEARCHTEXT": "daft punk one more time -live x", "searchtimeout": "200",
+               "whatever": {"nested": 1}}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["id"], SEARCH_ID);
+    wait_search(&fake, SEARCH_ID).await;
+    let got = responses(&fake, SEARCH_ID).await;
+    assert_eq!(usernames(&got), ["daftfan", "late"]);
+    // 0.23: a duplicate id fails while saving.
+    let dup = post_search(&fake, json!({"id": SEARCH_ID, "searchText": "daft"})).await;
+    assert_eq!(dup.status, 500);
+    // A duplicate token is refused.
+    let token = got[0]["token"].clone();
+    let same = post_search(&fake, json!({"searchText": "daft", "token": token})).await;
+    assert_eq!(same.status, 400);
+    // Nothing matches: completes with no responses.
+    let none = post_search(&fake, json!({"searchText": "zzzz", "searchTimeout": 20})).await;
+    let none_id = none.json()["id"].as_str().unwrap().to_string();
+    assert!(is_guid(&none_id));
+    let done = wait_search(&fake, &none_id).await;
+    assert_eq!(
+        (done["state"].as_str(), done["responseCount"].as_u64()),
+        (Some("Completed, TimedOut"), Some(0))
+    );
+
+    let unknown = "3f0e1c2a-8d1b-4b7e-9a0c-2b6f4e5d7a90";
+    let cases = [
+        ("GET", "searches/not-a-guid".to_string(), 400),
+        ("PUT", "searches/not-a-guid".to_string(), 400),
+        ("DELETE", "searches/123".to_string(), 400),
+        ("GET", "searches/123/responses".to_string(), 400),
+        ("GET", format!("searches/{unknown}"), 404),
+        ("GET", format!("searches/{unknown}/responses"), 404),
+        ("PUT", format!("searches/{unknown}"), 404),
+        ("DELETE", format!("searches/{unknown}"), 404),
+        (
+            "GET",
+            format!("searches/{SEARCH_ID}?includeResponses=maybe"),
+            400,
+        ),
+        ("GET", format!("searches/{SEARCH_ID}/other"), 404),
+        ("GET", format!("searches/{SEARCH_ID}/responses/x"), 404),
+        ("POST", format!("searches/{SEARCH_ID}"), 405),
+        ("DELETE", "searches".to_string(), 405),
+        ("PUT", "searches".to_string(), 405),
+        ("POST", format!("searches/{SEARCH_ID}/responses"), 405),
+        // A completed search cannot be stopped.
+        ("PUT", format!("searches/{SEARCH_ID}"), 404),
+    ];
+    for (method, path, status) in &cases {
+        assert_eq!(
+            call(&fake, method, path, None).await.status,
+            *status,
+            "{method} {path}"
+        );
+    }
+    // Every POST that got past routing is in the creation log, with its answer.
+    let statuses: Vec<u16> = fake.search_creations().iter().map(|c| c.status).collect();
+    assert_eq!(
+        statuses,
+        [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 200, 500, 400, 200]
+    );
+    assert!(fake.search_creations().iter().all(|c| c.answered.is_some()));
+
+    // `fail_next` covers the search routes too, without side effects.
+    fake.fail_next(1, 503, Some(1));
+    let failed = post_search(&fake, json!({"searchText": "daft"})).await;
+    assert_eq!(
+        (failed.status, failed.retry_after.as_deref()),
+        (503, Some("1"))
+    );
+    assert_eq!(fake.search_creations().len(), statuses.len());
+    assert_eq!(fake.stored_searches().len(), 2);
+}
+
+#[actix_rt::test]
+async fn search_limits_filters_and_cancel() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    share_search_fixtures(&fake);
+    for n in 1..=3 {
+        fake.share_file(
+            "many",
+            SharedFile::new(&format!(r"@@m\Daft Punk\One More Time {n}.mp3"), n),
+        );
+    }
+    fake.set_response_delay("many", Duration::from_millis(1));
+    let text = "daft punk one more time";
+    let run = |body: Value| {
+        let fake = &fake;
+        async move {
+            let res = post_search(fake, body).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            let id = res.json()["id"].as_str().unwrap().to_string();
+            let done = wait_search(fake, &id).await;
+            (
+                done,
+                usernames(&responses(fake, &id).await)
+                    .iter()
+                    .map(|u| u.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+
+    let (done, users) =
+        run(json!({"searchText": text, "responseLimit": 2, "searchTimeout": 2000})).await;
+    assert_eq!(done["state"], "Completed, ResponseLimitReached");
+    assert_eq!(users, ["many", "daftfan"]);
+    let (done, users) =
+        run(json!({"searchText": text, "fileLimit": 2, "searchTimeout": 2000})).await;
+    assert_eq!(done["state"], "Completed, FileLimitReached");
+    assert_eq!(
+        (users, done["fileCount"].clone()),
+        (vec!["many".to_string()], json!(3))
+    );
+
+    // Filters: files per response, queue length, upload speed; all off without filterResponses.
+    let (_, users) =
+        run(json!({"searchText": text, "searchTimeout": 100, "minimumResponseFileCount": 2})).await;
+    assert_eq!(users, ["many", "daftfan"], "the locked file counts");
+    let (_, users) =
+        run(json!({"searchText": text, "searchTimeout": 100, "maximumPeerQueueLength": 5})).await;
+    assert_eq!(users, ["many", "daftfan", "late"]);
+    let (_, users) =
+        run(json!({"searchText": text, "searchTimeout": 100, "minimumPeerUploadSpeed": 100_000}))
+            .await;
+    assert_eq!(users, ["many", "daftfan", "late"]);
+    let (_, users) = run(json!({"searchText": text, "searchTimeout": 100, "filterResponses": false,
+        "minimumResponseFileCount": 5, "maximumPeerQueueLength": 0, "minimumPeerUploadSpeed": 1_000_000_000u64})).await;
+    assert_eq!(users, ["many", "daftfan", "mp3peer", "late"]);
+
+    // A peer answering after the inactivity timeout is not heard; offline peers never answer.
+    fake.set_online("daftfan", false);
+    let (done, users) = run(json!({"searchText": text, "searchTimeout": 30})).await;
+    assert_eq!(users, ["many", "mp3peer"]);
+    assert_eq!(done["state"], "Completed, TimedOut");
+    fake.set_online("daftfan", true);
+
+    // PUT stops a running search; it keeps what arrived.
+    fake.set_response_delay("late", Duration::from_secs(30));
+    let res = post_search(&fake, json!({"searchText": text, "searchTimeout": 60_000})).await;
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let s = call(&fake, "GET", &format!("searches/{id}"), None)
+            .await
+            .json();
+        assert_eq!(s["state"], "InProgress");
+        if s["responseCount"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "responses never arrived: {s}");
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(responses(&fake, &id).await, Vec::<Value>::new());
+    assert_eq!(
+        call(&fake, "PUT", &format!("searches/{id}"), None)
+            .await
+            .status,
+        200
+    );
+    let s = call(&fake, "GET", &format!("searches/{id}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (s["state"].as_str(), s["isComplete"].as_bool()),
+        (Some("Completed, Cancelled"), Some(true))
+    );
+    assert!(is_dotnet_time(&s["endedAt"]));
+    assert_eq!(
+        usernames(&responses(&fake, &id).await),
+        ["many", "daftfan", "mp3peer"]
+    );
+    assert_eq!(
+        call(&fake, "PUT", &format!("searches/{id}"), None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_rt::test]
+async fn v024_concurrent_search_creation_gets_429() {
+    let options = FakeOptions {
+        version: Version::V0_24,
+        search_create_latency: Duration::from_millis(500),
+        search_retry_after: Some(2),
+        ..Default::default()
+    };
+    let (fake, _dir) = start(options).await;
+    share_search_fixtures(&fake);
+    let first = post_search(
+        &fake,
+        json!({"id": SEARCH_ID, "searchText": "daft punk", "searchTimeout": 100}),
+    );
+    let second = async {
+        // Sent once the first is being processed.
+        while fake.search_creations().is_empty() {
+            actix_rt::time::sleep(Duration::from_millis(2)).await;
+        }
+        post_search(&fake, json!({"searchText": "daft punk"})).await
+    };
+    let (first, second) = futures_util::future::join(first, second).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(second.status, 429);
+    assert_eq!(second.retry_after.as_deref(), Some("2"));
+    assert!(second
+        .json()
+        .as_str()
+        .unwrap()
+        .starts_with("Only one concurrent operation"));
+    assert_eq!(fake.max_concurrent_creations(), 2);
+    let log = fake.search_creations();
+    assert_eq!(log.iter().map(|c| c.status).collect::<Vec<_>>(), [200, 429]);
+    assert!(log[0].answered.unwrap() - log[0].arrived >= Duration::from_millis(500));
+    assert_eq!(fake.stored_searches(), [SEARCH_ID]);
+
+    // One after the other is fine; 0.24 marks locked files.
+    let next = post_search(
+        &fake,
+        json!({"searchText": "daft punk", "searchTimeout": 50}),
+    )
+    .await;
+    assert_eq!(next.status, 200);
+    wait_search(&fake, SEARCH_ID).await;
+    let got = responses(&fake, SEARCH_ID).await;
+    assert_eq!(got[0]["lockedFiles"][0]["isLocked"], true);
+    let dup = post_search(&fake, json!({"id": SEARCH_ID, "searchText": "daft"})).await;
+    assert_eq!(dup.status, 409);
+}
+
+#[actix_rt::test]
+async fn disconnected_server_refuses_searches_and_downloads() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    share_search_fixtures(&fake);
+    fake.set_connected(false);
+    let server = call(&fake, "GET", "server", None).await.json();
+    assert_eq!(
+        (server["state"].as_str(), server["isLoggedIn"].as_bool()),
+        (Some("Disconnected"), Some(false))
+    );
+    let res = post_search(&fake, json!({"searchText": "daft punk"})).await;
+    assert_eq!(res.status, 409);
+    assert!(res
+        .json()
+        .as_str()
+        .unwrap()
+        .starts_with("The server connection must be connected and logged in"));
+    assert_eq!(
+        enqueue(&fake, "daftfan", &[(FILE, 35_651_584)])
+            .await
+            .status,
+        500
+    );
+    assert!(fake.stored_searches().is_empty());
+    assert!(fake.transfers().is_empty());
+    fake.set_connected(true);
+    assert_eq!(
+        post_search(&fake, json!({"searchText": "daft punk"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        call(&fake, "GET", "server", None).await.json()["state"],
+        "Connected, LoggedIn"
+    );
 }

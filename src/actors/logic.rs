@@ -10,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use super::activity::ActivityLog;
 use super::directory::WorkerDirectory;
 use super::registry::WorkerRegistry;
+use super::search_scheduler::SearchHandle;
 use crate::config::{Config, SharedConfig};
 use crate::db::{jobs, Db, DbError};
 use crate::domain::backoff::doubling_delay;
@@ -30,6 +31,8 @@ pub struct WorkerEnv {
     pub directory: WorkerDirectory,
     pub activity: ActivityLog,
     pub metrics: Arc<Metrics>,
+    /// The only way to Soulseek searches.
+    pub searches: SearchHandle,
 }
 
 /// One claimed row of `worker_jobs`.

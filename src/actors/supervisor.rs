@@ -19,6 +19,7 @@ use super::directory::{WorkerControl, WorkerDirectory};
 use super::logic::{WorkerEnv, WorkerLogic};
 use super::panic_capture::{bind_current_thread, PanicSlot};
 use super::registry::{WorkerRegistry, WorkerRestarted, WorkerStopped};
+use super::search_scheduler::SearchHandle;
 use super::worker::{WorkerActor, WorkerExited};
 use crate::config::SharedConfig;
 use crate::db::Db;
@@ -60,6 +61,7 @@ pub struct SharedDeps {
     pub directory: WorkerDirectory,
     pub activity: ActivityLog,
     pub metrics: Arc<Metrics>,
+    pub searches: SearchHandle,
 }
 
 struct Slot {
@@ -124,6 +126,7 @@ impl WorkerSupervisor {
             directory: deps.directory.clone(),
             activity: deps.activity,
             metrics: deps.metrics,
+            searches: deps.searches,
         };
         let recipient = (slot.spawn)(&slot.arbiter.handle(), env, slot.generation, exits);
         deps.directory.set(name, recipient.clone());

@@ -12,9 +12,14 @@ pub const JSON_LIMIT: usize = 1 << 20;
 pub const UPLOAD_LIMIT: usize = 10 << 20;
 
 pub fn json_config() -> web::JsonConfig {
+    json_config_with_limit(JSON_LIMIT)
+}
+
+/// For the few endpoints whose contract allows larger bodies.
+pub fn json_config_with_limit(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(JSON_LIMIT)
-        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
+        .limit(limit)
+        .error_handler(move |err, _req: &HttpRequest| json_error(err, limit).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
@@ -28,10 +33,10 @@ pub fn path_config() -> web::PathConfig {
         .error_handler(|_: PathError, _| ApiError::NotFound("no such resource".into()).into())
 }
 
-fn json_error(err: JsonPayloadError) -> ApiError {
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::PayloadTooLarge { limit: JSON_LIMIT }
+            ApiError::PayloadTooLarge { limit }
         }
         JsonPayloadError::ContentType => {
             ApiError::BadRequest("expected Content-Type: application/json".into())
@@ -47,7 +52,7 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             ApiError::BadRequest(format!("body is not valid JSON: {e}"))
         }
         JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge { limit: JSON_LIMIT }
+            ApiError::PayloadTooLarge { limit }
         }
         other => ApiError::BadRequest(format!("unreadable body: {other}")),
     }

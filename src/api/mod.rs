@@ -5,11 +5,14 @@ pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod matching;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod search;
 pub mod settings;
 pub mod status;
+pub mod wanted;
 
 use std::sync::Arc;
 
@@ -18,6 +21,7 @@ use actix_web::{web, HttpResponse, Resource};
 
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::registry::WorkerRegistry;
+use crate::actors::search_scheduler::SearchHandle;
 use crate::actors::supervisor::WorkerSupervisor;
 use crate::db::Db;
 use crate::domain::secret::Secret;
@@ -37,6 +41,8 @@ pub struct AppState {
     /// Wakes workers after their job rows are committed.
     pub directory: WorkerDirectory,
     pub features: Features,
+    /// The only way to Soulseek searches (shared with the matching worker).
+    pub searches: SearchHandle,
 }
 
 /// Feature flags as the service started with them (restart keys).
@@ -53,6 +59,14 @@ impl Features {
             "pending"
         } else {
             "disabled"
+        }
+    }
+
+    /// The same, as the database layer takes them.
+    pub fn download_defaults(self) -> crate::domain::wanted::DownloadDefaults {
+        crate::domain::wanted::DownloadDefaults {
+            artwork_status: self.artwork_status(),
+            lyrics_status: self.lyrics_status(),
         }
     }
 
@@ -116,9 +130,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::delete().to(downloads::cancel)),
                 )
                 .service(resource("/downloads/{id}/retry").route(web::post().to(downloads::retry)))
+                .service(resource("/downloads/{id}/events").route(web::get().to(downloads::events)))
                 .service(
-                    resource("/downloads/{id}/events").route(web::get().to(downloads::events)),
-                ),
+                    resource("/wanted")
+                        .route(web::get().to(wanted::list))
+                        .route(web::post().to(wanted::create)),
+                )
+                .service(
+                    resource("/wanted/{id}")
+                        .route(web::get().to(wanted::get))
+                        .route(web::delete().to(wanted::cancel)),
+                )
+                .service(resource("/wanted/{id}/search").route(web::post().to(wanted::search)))
+                .service(
+                    resource("/wanted/{id}/candidates").route(web::get().to(wanted::candidates)),
+                )
+                .service(resource("/wanted/{id}/pick").route(web::post().to(wanted::pick)))
+                .service(resource("/wanted/{id}/reject").route(web::post().to(wanted::reject)))
+                .service(
+                    resource("/matching/score")
+                        .app_data(extract::json_config_with_limit(matching::JSON_LIMIT))
+                        .route(web::post().to(matching::score)),
+                )
+                .service(resource("/search").route(web::post().to(search::search))),
         )
         .default_service(web::to(not_found));
 }

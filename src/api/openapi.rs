@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{activity, downloads, health, metrics, settings, status};
+use super::{activity, downloads, health, matching, metrics, search, settings, status, wanted};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,16 @@ use super::{activity, downloads, health, metrics, settings, status};
         downloads::cancel,
         downloads::retry,
         downloads::events,
+        wanted::create,
+        wanted::list,
+        wanted::get,
+        wanted::cancel,
+        wanted::search,
+        wanted::candidates,
+        wanted::pick,
+        wanted::reject,
+        matching::score,
+        search::search,
         openapi_json,
         docs,
     ),

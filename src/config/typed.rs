@@ -346,6 +346,25 @@ impl Config {
             jitter: self.retry_jitter_pct,
         }
     }
+
+    /// The matching engine's defaults (`MATCH_*`).
+    pub fn match_preferences(&self) -> crate::domain::matching::Preferences {
+        crate::domain::matching::Preferences {
+            formats: self.match_preferred_formats.clone(),
+            min_bitrate: self.match_min_bitrate,
+            duration_tolerance_sec: self.match_duration_tolerance_sec,
+            min_score: self.match_min_score,
+        }
+    }
+
+    /// The artifact statuses a download starts with, from the feature flags.
+    pub fn download_defaults(&self) -> crate::domain::wanted::DownloadDefaults {
+        let status = |on: bool| if on { "pending" } else { "disabled" };
+        crate::domain::wanted::DownloadDefaults {
+            artwork_status: status(self.enable_artwork),
+            lyrics_status: status(self.enable_lyrics),
+        }
+    }
 }
 
 #[cfg(test)]

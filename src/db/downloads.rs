@@ -12,6 +12,7 @@ use crate::domain::download_state::{after_failure, AfterFailure, DownloadState, 
 use crate::domain::reconcile::{Change, Tracked};
 use crate::domain::time::{to_rfc3339, UnixMillis};
 use crate::domain::track::Track;
+use crate::domain::wanted::{album_key, track_key};
 
 const ACTIVE: [&str; 2] = ["queued", "downloading"];
 
@@ -240,6 +241,11 @@ pub fn create_or_get_active(
             downloads::track.eq(new.track.to_json()),
             downloads::spotify_track_id.eq(new.track.spotify_track_id.as_deref()),
             downloads::wanted_id.eq(new.wanted_id),
+            downloads::track_key.eq(track_key(
+                new.track.artist.as_deref().unwrap_or(""),
+                new.track.title.as_deref().unwrap_or(""),
+            )),
+            downloads::album_key.eq(album_key(new.track.album.as_deref())),
             downloads::artwork_status.eq(new.artwork_status),
             downloads::lyrics_status.eq(new.lyrics_status),
             downloads::created_at.eq(now),
@@ -389,6 +395,7 @@ pub fn cancel(
         .get_result(conn)?;
     state_changed(conn, id, now, &row.state, "cancelled")?;
     add_event(conn, id, now, "cancelled", json!({"by": "user"}))?;
+    super::wanted::on_download_cancelled(conn, &row, now)?;
     record_activity(conn, now, "cancelled", json!({"download_id": id}))?;
     let cancel_transfer = effect == CancelEffect::CancelTransfer
         && (row.submitted_at.is_some() || row.slskd_id.is_some());
@@ -544,7 +551,9 @@ pub fn record_enqueued(
 
 /// Retry bookkeeping for any failure of an active download (refused enqueue,
 /// failed transfer, missing file): `failed` with a due time, or `dead_letter`.
-/// `None` when the download is no longer active (cancelled meanwhile).
+/// A download a wanted track is waiting on is not retried: the track falls
+/// through to its next candidate instead (`failed`, no due time). False when
+/// the download is no longer active (cancelled meanwhile).
 pub fn record_failure(
     conn: &mut SqliteConnection,
     id: i64,
@@ -552,14 +561,40 @@ pub fn record_failure(
     policy: &RetryPolicy,
     draw: f64,
     now: UnixMillis,
-) -> Result<Option<AfterFailure>, DbError> {
+) -> Result<bool, DbError> {
     let Some(row) = find(conn, id)? else {
-        return Ok(None);
+        return Ok(false);
     };
     if !row.state().is_active() {
-        return Ok(None);
+        return Ok(false);
     }
     let error = truncate(error, 512);
+    if super::wanted::on_download_failed(conn, &row, now)? {
+        diesel::update(downloads::table.find(id))
+            .set((
+                downloads::state.eq("failed"),
+                downloads::retry_count.eq(row.retry_count.saturating_add(1)),
+                downloads::last_error.eq(Some(&error)),
+                downloads::next_retry_at.eq(None::<i64>),
+                fresh_attempt!(now),
+            ))
+            .execute(conn)?;
+        state_changed(conn, id, now, &row.state, "failed")?;
+        add_event(
+            conn,
+            id,
+            now,
+            "failed",
+            json!({"error": error, "next": "wanted_track_candidate"}),
+        )?;
+        record_activity(
+            conn,
+            now,
+            "failed",
+            json!({"download_id": id, "error": error, "wanted_id": row.wanted_id}),
+        )?;
+        return Ok(true);
+    }
     let outcome = after_failure(u32::try_from(row.retry_count).unwrap_or(0), policy, draw);
     let (state, retry_count, next) = match outcome {
         AfterFailure::Retry { retry_count, delay } => (
@@ -610,7 +645,7 @@ pub fn record_failure(
             )?;
         }
     }
-    Ok(Some(outcome))
+    Ok(true)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -777,7 +812,7 @@ pub fn apply_poll(
                 }
             }
             Change::Failed { id, error, .. } => {
-                if record_failure(conn, *id, error, policy, draw(), now)?.is_some() {
+                if record_failure(conn, *id, error, policy, draw(), now)? {
                     applied.failed += 1;
                 }
             }
@@ -843,6 +878,8 @@ pub fn complete(
     if n == 0 {
         return Ok(false);
     }
+    let row = get(conn, id)?;
+    super::wanted::on_download_completed(conn, &row, now)?;
     add_event(conn, id, now, "organized", json!({"path": path}))?;
     state_changed(conn, id, now, "downloading", "completed")?;
     record_activity(

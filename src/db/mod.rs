@@ -7,5 +7,6 @@ pub mod jobs;
 mod pool;
 pub mod schema;
 pub mod settings;
+pub mod wanted;
 
 pub use pool::{Db, DbError, MIGRATIONS};

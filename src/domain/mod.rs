@@ -13,5 +13,6 @@ pub mod secret;
 pub mod time;
 pub mod track;
 pub mod transfer_state;
+pub mod wanted;
 pub mod worker_name;
 pub mod worker_state;

@@ -1,7 +1,8 @@
 //! A fake slskd (actix-web) that behaves like the real one; see ../shared/reference/slskd-api.md.
 //!
 //! It listens on 127.0.0.1 inside the test process and simulates transfers with a tick-driven
-//! task. It is self-contained (nothing from `harmony` or the rest of `tests/common`), so an
+//! task. Searches (§1.4) run on the wall clock: peers' responses arrive at their delays and
+//! each request first brings a search up to date (new responses, limits, inactivity timeout). It is self-contained (nothing from `harmony` or the rest of `tests/common`), so an
 //! example binary can use it via `#[path = "../tests/common/fake_slskd.rs"] mod fake_slskd;`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -40,6 +41,14 @@ pub struct FakeOptions {
     pub enqueue_latency: Duration,
     /// Ticks spent in "Queued, Remotely" before "Initializing".
     pub queue_remotely_ticks: u32,
+    /// Delay of the `POST searches` answer; the search starts as soon as the request arrives.
+    /// In `V0_24` another `POST searches` arriving meanwhile gets 429.
+    pub search_create_latency: Duration,
+    /// `Retry-After` (seconds) on the 429 for a concurrent `POST searches` (V0_24).
+    pub search_retry_after: Option<u64>,
+    /// The n-th peer (in share order) answers a search n × this after it started, unless
+    /// `set_response_delay` says otherwise.
+    pub search_response_delay: Duration,
 }
 
 impl Default for FakeOptions {
@@ -51,6 +60,9 @@ impl Default for FakeOptions {
             bytes_per_tick: 1 << 20,
             enqueue_latency: Duration::ZERO,
             queue_remotely_ticks: 0,
+            search_create_latency: Duration::ZERO,
+            search_retry_after: None,
+            search_response_delay: Duration::from_millis(3),
         }
     }
 }
@@ -111,7 +123,11 @@ const ABORTED: u32 = 1024;
 
 /// Like .NET's `[Flags]` `ToString()`: set names joined by ", ", lowest bit first.
 pub fn state_name(flags: u32) -> String {
-    let names = NAMES
+    flag_names(NAMES, flags)
+}
+
+fn flag_names(all: &str, flags: u32) -> String {
+    let names = all
         .split_whitespace()
         .enumerate()
         .filter(|(i, _)| flags & (1 << i) != 0);
@@ -249,6 +265,17 @@ struct State {
     log: Vec<LoggedRequest>,
     cancels: usize,
     enqueues_running: usize,
+    /// Searchable files, in share order.
+    files: Vec<(String, SharedFile)>,
+    peers: HashMap<String, Peer>,
+    disconnected: bool,
+    searches: Vec<Search>,
+    next_token: u32,
+    creations: Vec<SearchCreation>,
+    creations_running: usize,
+    max_creations: usize,
+    deleted_searches: Vec<String>,
+    search_polls: usize,
 }
 
 impl State {
@@ -425,8 +452,17 @@ impl FakeSlskd {
     }
 
     /// The peer's true size of a file; unregistered files are shared with the requested size.
+    /// The file is also found by searches (name, size and extension only; see `share_file`).
     pub fn share(&self, username: &str, filename: &str, size: u64) {
-        self.st().shares.insert(key(username, filename), size);
+        let mut st = self.st();
+        let k = key(username, filename);
+        st.shares.insert(k.clone(), size);
+        match st.files.iter_mut().find(|(u, f)| key(u, &f.filename) == k) {
+            Some((_, file)) => file.size = size,
+            None => st
+                .files
+                .push((username.to_string(), SharedFile::new(filename, size))),
+        }
     }
 
     pub fn set_online(&self, username: &str, online: bool) {
@@ -553,6 +589,75 @@ impl FakeSlskd {
     pub fn cancel_count(&self) -> usize {
         self.st().cancels
     }
+
+    /// A searchable file with its attributes; it is also downloadable (its size is the peer's
+    /// true size, like `share`). Sharing the same user + file again replaces it.
+    pub fn share_file(&self, username: &str, file: SharedFile) {
+        let mut st = self.st();
+        let k = key(username, &file.filename);
+        st.shares.insert(k.clone(), file.size);
+        match st.files.iter_mut().find(|(u, f)| key(u, &f.filename) == k) {
+            Some((_, old)) => *old = file,
+            None => st.files.push((username.to_string(), file)),
+        }
+    }
+
+    /// What a peer reports with its search responses (default: free slot, empty queue,
+    /// 1 250 000 B/s).
+    pub fn set_peer(&self, username: &str, free_slot: bool, queue_length: u64, upload_speed: u64) {
+        let mut st = self.st();
+        let peer = st.peers.entry(username.to_string()).or_default();
+        (peer.free_slot, peer.queue_length, peer.upload_speed) =
+            (free_slot, queue_length, upload_speed);
+    }
+
+    /// This peer's response arrives `delay` after a search started.
+    pub fn set_response_delay(&self, username: &str, delay: Duration) {
+        self.st()
+            .peers
+            .entry(username.to_string())
+            .or_default()
+            .response_delay = Some(delay);
+    }
+
+    /// Logged in to the Soulseek server (default) or not: `GET server` tells, `POST searches`
+    /// answers 409 and enqueueing 500 while disconnected.
+    pub fn set_connected(&self, connected: bool) {
+        self.st().disconnected = !connected;
+    }
+
+    /// Every `POST searches` that passed routing and authentication, in arrival order.
+    pub fn search_creations(&self) -> Vec<SearchCreation> {
+        self.st().creations.clone()
+    }
+
+    /// The most `POST searches` requests ever processed at the same time.
+    pub fn max_concurrent_creations(&self) -> usize {
+        self.st().max_creations
+    }
+
+    /// Ids removed by `DELETE searches/{id}`, in order.
+    pub fn deleted_searches(&self) -> Vec<String> {
+        self.st().deleted_searches.clone()
+    }
+
+    /// Ids of the searches still stored.
+    pub fn stored_searches(&self) -> Vec<String> {
+        self.st().searches.iter().map(|s| s.id.clone()).collect()
+    }
+
+    /// Every stored search as `GET searches/{id}?includeResponses=true` shows it now.
+    pub fn searches(&self) -> Vec<Value> {
+        let mut st = self.st();
+        let now = Instant::now();
+        st.searches.iter_mut().for_each(|s| s.advance(now));
+        st.searches.iter().map(|s| s.render(true)).collect()
+    }
+
+    /// How many `GET searches/{id}` requests were answered.
+    pub fn search_polls(&self) -> usize {
+        self.st().search_polls
+    }
 }
 
 impl Drop for FakeSlskd {
@@ -591,6 +696,12 @@ fn serve(shared: &Arc<Shared>, addr: SocketAddr) -> std::io::Result<(SocketAddr,
 
 enum Route {
     Server,
+    SearchList,
+    SearchCreate,
+    SearchGet(String),
+    SearchResponses(String),
+    SearchStop(String),
+    SearchDelete(String),
     List,
     User(String),
     Enqueue(String),
@@ -602,8 +713,16 @@ enum Route {
 /// ASP.NET-style routing on decoded segments: unknown path 404, known path + other method 405.
 fn route(method: &str, segs: &[&str]) -> Result<Route, u16> {
     let (get, post, delete) = (method == "GET", method == "POST", method == "DELETE");
+    let put = method == "PUT";
     Ok(match segs {
         ["server"] if get => Route::Server,
+        ["searches"] if get => Route::SearchList,
+        ["searches"] if post => Route::SearchCreate,
+        ["searches", id] if get => Route::SearchGet(id.to_string()),
+        ["searches", id] if put => Route::SearchStop(id.to_string()),
+        ["searches", id] if delete => Route::SearchDelete(id.to_string()),
+        ["searches", id, "responses"] if get => Route::SearchResponses(id.to_string()),
+        ["searches"] | ["searches", _] | ["searches", _, "responses"] => return Err(405),
         ["transfers", "downloads"] if get => Route::List,
         ["transfers", "downloads", u] if get => Route::User(u.to_string()),
         ["transfers", "downloads", u] if post => Route::Enqueue(u.to_string()),
@@ -642,7 +761,13 @@ fn problem(code: u16, title: &str) -> HttpResponse {
 /// An enqueue whose answer waits for the latency: transfer ids and `failed` entries.
 struct Pending(Vec<String>, Vec<Value>, Running);
 
-type Reply = (HttpResponse, Option<Pending>);
+/// What a handler still has to do after the state lock is released.
+enum Later {
+    Enqueue(Pending),
+    Search(SearchPending),
+}
+
+type Reply = (HttpResponse, Option<Later>);
 
 /// Counts a running enqueue until dropped, even when the client goes away.
 struct Running(Arc<Shared>);
@@ -655,11 +780,21 @@ impl Drop for Running {
 
 async fn handle(req: HttpRequest, body: web::Bytes, data: web::Data<Shared>) -> HttpResponse {
     let shared = data.into_inner();
-    let (resp, pending) = dispatch(&shared, &req, &body);
+    let (resp, later) = dispatch(&shared, &req, &body);
+    match later {
+        None => resp,
+        Some(Later::Enqueue(pending)) => finish_enqueue(&shared, resp, pending).await,
+        Some(Later::Search(pending)) => finish_search(&shared, pending).await,
+    }
+}
+
+async fn finish_enqueue(
+    shared: &Arc<Shared>,
+    resp: HttpResponse,
+    pending: Pending,
+) -> HttpResponse {
     // slskd answers an enqueue only after the peer acknowledged; the records exist already.
-    let Some(Pending(ids, failed, running)) = pending else {
-        return resp;
-    };
+    let Pending(ids, failed, running) = pending;
     actix_rt::time::sleep(shared.opts.enqueue_latency).await;
     if shared.opts.version == Version::V0_23 {
         return resp;
@@ -730,7 +865,7 @@ fn respond(
 ) -> Reply {
     // [Consumes("application/json")]: another content type → 415, and so is a body-less POST.
     let mime = req.content_type().to_lowercase();
-    let needs_json = !mime.is_empty() || matches!(r, Route::Enqueue(_));
+    let needs_json = !mime.is_empty() || matches!(r, Route::Enqueue(_) | Route::SearchCreate);
     if needs_json && mime != "application/json" {
         return (problem(415, "Unsupported Media Type"), None);
     }
@@ -742,12 +877,64 @@ fn respond(
         Some((_, v)) => v.trim().to_lowercase().parse::<bool>().ok(),
     };
     let resp = match r {
+        Route::Server if st.disconnected => json_resp(
+            200,
+            &json!({"state": "Disconnected", "isConnected": false, "isConnecting": false,
+                "isLoggedIn": false, "isLoggingIn": false, "isTransitioning": false}),
+        ),
         Route::Server => json_resp(
             200,
             &json!({"address": "vps.slsknet.org:2271", "ipEndPoint": "208.76.170.59:2271",
                 "state": "Connected, LoggedIn", "isConnected": true, "isConnecting": false,
                 "isLoggedIn": true, "isLoggingIn": false, "isTransitioning": false}),
         ),
+        Route::SearchCreate => return create_search(shared, st, body),
+        Route::SearchList => {
+            let now = Instant::now();
+            st.searches.iter_mut().for_each(|s| s.advance(now));
+            let all = st.searches.iter().map(|s| s.render(false)).collect();
+            json_resp(200, &Value::Array(all))
+        }
+        Route::SearchGet(id) => {
+            st.search_polls += 1;
+            match (parse_guid(&id), flag("includeResponses")) {
+                (Some(id), Some(include)) => match st.search_mut(&id) {
+                    Some(s) => json_resp(200, &s.render(include)),
+                    None => empty(404),
+                },
+                _ => problem(400, INVALID),
+            }
+        }
+        // 0.23: responses are stored when the search completes; `[]` before.
+        Route::SearchResponses(id) => match parse_guid(&id) {
+            None => problem(400, INVALID),
+            Some(id) => match st.search_mut(&id) {
+                Some(s) => json_resp(200, &Value::Array(s.stored_responses())),
+                None => empty(404),
+            },
+        },
+        // Only a running search can be cancelled; it keeps what it received.
+        Route::SearchStop(id) => match parse_guid(&id) {
+            None => problem(400, INVALID),
+            Some(id) => match st.search_mut(&id) {
+                Some(s) if s.state & S_COMPLETED == 0 => {
+                    s.complete(S_CANCELLED, Instant::now());
+                    empty(200)
+                }
+                _ => empty(404),
+            },
+        },
+        Route::SearchDelete(id) => match parse_guid(&id) {
+            None => problem(400, INVALID),
+            Some(id) => match st.searches.iter().position(|s| s.id == id) {
+                Some(i) => {
+                    st.searches.remove(i);
+                    st.deleted_searches.push(id);
+                    empty(204)
+                }
+                None => empty(404),
+            },
+        },
         Route::List => match flag("includeRemoved") {
             Some(all) => json_resp(200, &Value::Array(st.groups(|t| all || !t.removed))),
             None => problem(400, INVALID),
@@ -812,6 +999,11 @@ fn enqueue(shared: &Arc<Shared>, st: &mut State, user: &str, body: &[u8]) -> Rep
     let Some(files) = parse_requests(body) else {
         return (problem(400, INVALID), None);
     };
+    if st.disconnected {
+        let msg = "The server connection must be connected and logged in to enqueue downloads \
+                   (currently: Disconnected)";
+        return (json_resp(500, &json!(msg)), None);
+    }
     let v24 = shared.opts.version == Version::V0_24;
     if v24 && st.enqueues_running >= 2 {
         let msg =
@@ -830,7 +1022,8 @@ fn enqueue(shared: &Arc<Shared>, st: &mut State, user: &str, body: &[u8]) -> Rep
         } else {
             json_resp(500, &json!(offline))
         };
-        return (resp, Some(Pending(Vec::new(), failed.collect(), running)));
+        let pending = Pending(Vec::new(), failed.collect(), running);
+        return (resp, Some(Later::Enqueue(pending)));
     }
     let mut ids = Vec::new();
     for (filename, size) in files {
@@ -851,7 +1044,8 @@ fn enqueue(shared: &Arc<Shared>, st: &mut State, user: &str, body: &[u8]) -> Rep
         st.latest.insert(k, t.id.clone());
         st.transfers.push(t);
     }
-    (empty(201), Some(Pending(ids, Vec::new(), running)))
+    let pending = Pending(ids, Vec::new(), running);
+    (empty(201), Some(Later::Enqueue(pending)))
 }
 
 /// The enqueue body: a non-empty JSON array of `{filename, size}`, names case-insensitive.
@@ -872,6 +1066,477 @@ fn parse_requests(body: &[u8]) -> Option<Vec<(String, u64)>> {
         Some((filename, size))
     });
     files.collect::<Option<Vec<_>>>().filter(|f| !f.is_empty())
+}
+
+// Soulseek.NET 7.1.2 SearchStates: bit i is the i-th name.
+const SEARCH_NAMES: &str =
+    "Requested InProgress Completed Cancelled TimedOut ResponseLimitReached \
+                            FileLimitReached Errored Queued";
+const S_IN_PROGRESS: u32 = 2;
+const S_COMPLETED: u32 = 4;
+const S_CANCELLED: u32 = 8;
+const S_TIMED_OUT: u32 = 16;
+const S_RESPONSE_LIMIT: u32 = 32;
+const S_FILE_LIMIT: u32 = 64;
+
+/// Like `state_name`, for SearchStates: `"Completed, TimedOut"`.
+pub fn search_state_name(flags: u32) -> String {
+    flag_names(SEARCH_NAMES, flags)
+}
+
+/// A shared file as search responses describe it. `None` values are omitted from the JSON.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SharedFile {
+    /// Full remote path with backslashes.
+    pub filename: String,
+    pub size: u64,
+    /// As the peer sends it; may be empty.
+    pub extension: String,
+    /// kbps; usually unknown for lossless files.
+    pub bit_rate: Option<u32>,
+    /// Seconds.
+    pub length: Option<u32>,
+    pub sample_rate: Option<u32>,
+    pub bit_depth: Option<u32>,
+    pub variable_bit_rate: Option<bool>,
+    /// Listed under `lockedFiles` (privileged users only).
+    pub locked: bool,
+}
+
+impl SharedFile {
+    /// A file with only its name, size and the extension of its name.
+    pub fn new(filename: &str, size: u64) -> SharedFile {
+        let name = filename.rsplit('\\').next().unwrap_or(filename);
+        let extension = name.rfind('.').map_or("", |i| &name[i + 1..]);
+        SharedFile {
+            filename: filename.to_string(),
+            size,
+            extension: extension.to_string(),
+            ..SharedFile::default()
+        }
+    }
+
+    fn render(&self, is_locked: bool) -> Value {
+        let mut v = json!({
+            "bitDepth": self.bit_depth, "bitRate": self.bit_rate, "code": 1,
+            "extension": self.extension, "filename": self.filename, "isLocked": is_locked,
+            "isVariableBitRate": self.variable_bit_rate, "length": self.length,
+            "sampleRate": self.sample_rate, "size": self.size,
+        });
+        if let Some(m) = v.as_object_mut() {
+            m.retain(|_, x| !x.is_null());
+        }
+        v
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Peer {
+    free_slot: bool,
+    queue_length: u64,
+    upload_speed: u64,
+    response_delay: Option<Duration>,
+}
+
+impl Default for Peer {
+    fn default() -> Self {
+        Peer {
+            free_slot: true,
+            queue_length: 0,
+            upload_speed: 1_250_000,
+            response_delay: None,
+        }
+    }
+}
+
+/// One `POST searches` as the fake saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchCreation {
+    /// The search id (the client's, normalised, or a new one); empty when the body had none
+    /// that could be read.
+    pub id: String,
+    pub text: String,
+    pub arrived: Instant,
+    /// When the answer was sent; `None` while it is pending (or the client went away).
+    pub answered: Option<Instant>,
+    pub status: u16,
+}
+
+struct Search {
+    id: String,
+    text: String,
+    token: u32,
+    timeout: Duration,
+    response_limit: usize,
+    file_limit: usize,
+    started: Instant,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    state: u32,
+    /// Responses still to arrive, in arrival order: (when, response, files, locked files).
+    pending: VecDeque<(Instant, Value, usize, usize)>,
+    received: Vec<Value>,
+    last_activity: Instant,
+    file_count: usize,
+    locked_file_count: usize,
+}
+
+impl Search {
+    /// Brings the search to `now`: responses due arrive, limits and the inactivity timeout
+    /// complete it (at the instant they happened).
+    fn advance(&mut self, now: Instant) {
+        while self.state & S_COMPLETED == 0 {
+            let expires = self.last_activity + self.timeout;
+            let next = self.pending.front().map(|(at, ..)| *at);
+            match next {
+                Some(at) if at < expires && at <= now => {
+                    if let Some((at, response, files, locked)) = self.pending.pop_front() {
+                        self.received.push(response);
+                        self.file_count += files;
+                        self.locked_file_count += locked;
+                        self.last_activity = at;
+                        if self.received.len() >= self.response_limit {
+                            self.complete(S_RESPONSE_LIMIT, at);
+                        } else if self.file_count >= self.file_limit {
+                            self.complete(S_FILE_LIMIT, at);
+                        }
+                    }
+                }
+                _ if expires <= now => self.complete(S_TIMED_OUT, expires),
+                _ => break,
+            }
+        }
+    }
+
+    fn complete(&mut self, flag: u32, at: Instant) {
+        self.state = S_COMPLETED | flag;
+        let ran = chrono::Duration::from_std(at.saturating_duration_since(self.started));
+        self.ended_at = Some(self.started_at + ran.unwrap_or_default());
+        self.pending.clear();
+    }
+
+    /// What `GET searches/{id}/responses` returns: nothing until the search completed.
+    fn stored_responses(&self) -> Vec<Value> {
+        if self.state & S_COMPLETED != 0 {
+            self.received.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn render(&self, include_responses: bool) -> Value {
+        let responses = if include_responses {
+            self.stored_responses()
+        } else {
+            Vec::new()
+        };
+        let mut v = json!({
+            "endedAt": self.ended_at.map(fmt_time), "fileCount": self.file_count, "id": self.id,
+            "isComplete": self.state & S_COMPLETED != 0,
+            "lockedFileCount": self.locked_file_count, "responseCount": self.received.len(),
+            "responses": responses, "searchText": self.text,
+            "startedAt": fmt_time(self.started_at), "state": search_state_name(self.state),
+            "token": self.token,
+        });
+        if let Some(m) = v.as_object_mut() {
+            m.retain(|_, x| !x.is_null());
+        }
+        v
+    }
+}
+
+impl State {
+    /// A stored search, brought up to date.
+    fn search_mut(&mut self, id: &str) -> Option<&mut Search> {
+        let s = self.searches.iter_mut().find(|s| s.id == id)?;
+        s.advance(Instant::now());
+        Some(s)
+    }
+}
+
+/// A created search whose answer waits for `search_create_latency`.
+struct SearchPending {
+    index: usize,
+    id: String,
+    running: CreationRunning,
+}
+
+/// Counts a `POST searches` being processed until it is answered, or until dropped when the
+/// client goes away first.
+struct CreationRunning(Option<Arc<Shared>>);
+
+impl Drop for CreationRunning {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.take() {
+            shared.lock().creations_running -= 1;
+        }
+    }
+}
+
+/// The body of `POST searches`, read like ASP.NET does: case-insensitive names, unknown ones
+/// ignored, numbers also from strings.
+struct SearchParams {
+    id: Option<String>,
+    text: String,
+    timeout: u64,
+    response_limit: u64,
+    file_limit: u64,
+    filter: bool,
+    min_files: u64,
+    max_queue: u64,
+    min_speed: u64,
+    token: Option<u32>,
+}
+
+fn parse_search(body: &[u8]) -> Option<SearchParams> {
+    let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    let prop = |name: &str| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_null())
+    };
+    // Non-negative integers only (the options reject negative values).
+    let int = |name: &str, default: u64| -> Option<u64> {
+        match prop(name) {
+            None => Some(default),
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            Some(_) => None,
+        }
+    };
+    let boolean = |name: &str, default: bool| match prop(name) {
+        None => Some(default),
+        Some(v) => v.as_bool(),
+    };
+    let id = match prop("id") {
+        None => None,
+        Some(v) => Some(parse_guid(v.as_str()?)?),
+    };
+    let text = match prop("searchText") {
+        None => String::new(),
+        Some(v) => v.as_str()?.to_string(),
+    };
+    let token = match prop("token") {
+        None => None,
+        Some(_) => Some(u32::try_from(int("token", 0)?).ok()?),
+    };
+    Some(SearchParams {
+        id,
+        text,
+        timeout: int("searchTimeout", 15_000)?,
+        response_limit: int("responseLimit", 250)?,
+        file_limit: int("fileLimit", 25_000)?,
+        filter: boolean("filterResponses", true)?,
+        min_files: int("minimumResponseFileCount", 1)?,
+        max_queue: int("maximumPeerQueueLength", i32::MAX as u64)?,
+        min_speed: int("minimumPeerUploadSpeed", 0)?,
+        token,
+    })
+}
+
+/// The search terms, lower-cased: (wanted, excluded). Terms of one character are dropped
+/// (Soulseek.NET does that before sending).
+fn search_terms(text: &str) -> (Vec<String>, Vec<String>) {
+    let terms = text
+        .split_whitespace()
+        .filter(|t| t.chars().count() > 1)
+        .map(str::to_lowercase);
+    let (excluded, wanted): (Vec<String>, Vec<String>) = terms.partition(|t| t.starts_with('-'));
+    let excluded = excluded
+        .into_iter()
+        .map(|t| t[1..].to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    (wanted, excluded)
+}
+
+fn create_search(shared: &Arc<Shared>, st: &mut State, body: &[u8]) -> Reply {
+    let arrived = Instant::now();
+    st.creations_running += 1;
+    st.max_creations = st.max_creations.max(st.creations_running);
+    let params = parse_search(body);
+    let text = params.as_ref().map_or_else(String::new, |p| p.text.clone());
+    let log = |st: &mut State, id: &str, status: u16, answered: Option<Instant>| {
+        st.creations.push(SearchCreation {
+            id: id.to_string(),
+            text: text.clone(),
+            arrived,
+            answered,
+            status,
+        });
+        st.creations.len() - 1
+    };
+    let rejected = match &params {
+        None => Some(problem(400, INVALID)),
+        Some(p) if p.text.trim().is_empty() => Some(json_resp(
+            400,
+            &json!("SearchText may not be null or empty"),
+        )),
+        Some(p) if search_terms(&p.text).0.is_empty() => Some(json_resp(
+            400,
+            &json!("The search text must contain at least one term that is not an exclusion"),
+        )),
+        Some(_) if shared.opts.version == Version::V0_24 && st.creations_running > 1 => {
+            let msg = "Only one concurrent operation is permitted. Wait until the previous \
+                       request completes";
+            let mut b = HttpResponse::build(status(429));
+            if let Some(secs) = shared.opts.search_retry_after {
+                b.insert_header(("Retry-After", secs.to_string()));
+            }
+            Some(
+                b.content_type("application/json; charset=utf-8")
+                    .body(json!(msg).to_string()),
+            )
+        }
+        Some(_) if st.disconnected => Some(json_resp(
+            409,
+            &json!(
+                "The server connection must be connected and logged in to perform a search \
+                    (currently: Disconnected)"
+            ),
+        )),
+        Some(p)
+            if p.id
+                .as_ref()
+                .is_some_and(|id| st.searches.iter().any(|s| &s.id == id)) =>
+        {
+            Some(match shared.opts.version {
+                Version::V0_23 => json_resp(
+                    500,
+                    &json!(
+                        "An error occurred while saving the entity changes. See the inner \
+                            exception for details."
+                    ),
+                ),
+                Version::V0_24 => json_resp(409, &json!("A search with this id already exists")),
+            })
+        }
+        Some(p)
+            if p.token
+                .is_some_and(|t| st.searches.iter().any(|s| s.token == t)) =>
+        {
+            Some(json_resp(
+                400,
+                &json!("An active search with this token is already in progress"),
+            ))
+        }
+        Some(_) => None,
+    };
+    let id = params.as_ref().and_then(|p| p.id.clone());
+    let p = match (params, rejected) {
+        (Some(p), None) => p,
+        (_, rejected) => {
+            st.creations_running -= 1;
+            let resp = rejected.unwrap_or_else(|| problem(400, INVALID));
+            log(
+                st,
+                id.as_deref().unwrap_or(""),
+                resp.status().as_u16(),
+                Some(Instant::now()),
+            );
+            return (resp, None);
+        }
+    };
+    let id = id.unwrap_or_else(new_guid);
+
+    let (wanted, excluded) = search_terms(&p.text);
+    let matching = |f: &SharedFile| {
+        let path = f.filename.to_lowercase();
+        wanted.iter().all(|t| path.contains(t.as_str()))
+            && !excluded.iter().any(|t| path.contains(t.as_str()))
+    };
+    let token = p.token.unwrap_or_else(|| {
+        st.next_token = st.next_token.wrapping_add(1);
+        100_000 + st.next_token
+    });
+    // Peers answer with their matching files, grouped per user in share order.
+    let mut users: Vec<(String, Vec<&SharedFile>)> = Vec::new();
+    for (user, f) in st
+        .files
+        .iter()
+        .filter(|(u, f)| !st.offline.contains(u) && matching(f))
+    {
+        match users.iter_mut().find(|(u, _)| u == user) {
+            Some((_, files)) => files.push(f),
+            None => users.push((user.clone(), vec![f])),
+        }
+    }
+    let v24 = shared.opts.version == Version::V0_24;
+    let mut pending = Vec::new();
+    for (i, (user, files)) in users.iter().enumerate() {
+        let peer = st.peers.get(user).cloned().unwrap_or_default();
+        let (locked, free): (Vec<&SharedFile>, Vec<&SharedFile>) =
+            files.iter().partition(|f| f.locked);
+        let filtered_out = p.filter
+            && ((files.len() as u64) < p.min_files
+                || peer.queue_length > p.max_queue
+                || peer.upload_speed < p.min_speed);
+        if filtered_out {
+            continue;
+        }
+        let response = json!({
+            "fileCount": free.len(),
+            "files": free.iter().map(|f| f.render(false)).collect::<Vec<_>>(),
+            "hasFreeUploadSlot": peer.free_slot,
+            "lockedFileCount": locked.len(),
+            // 0.23 never sets isLocked; the files are told apart by the list they are in.
+            "lockedFiles": locked.iter().map(|f| f.render(v24)).collect::<Vec<_>>(),
+            "queueLength": peer.queue_length,
+            "token": token,
+            "uploadSpeed": peer.upload_speed,
+            "username": user,
+        });
+        let delay = peer
+            .response_delay
+            .unwrap_or(shared.opts.search_response_delay * (i as u32 + 1));
+        pending.push((arrived + delay, response, free.len(), locked.len()));
+    }
+    pending.sort_by_key(|(at, ..)| *at);
+    st.searches.push(Search {
+        id: id.clone(),
+        text: p.text.clone(),
+        token,
+        timeout: Duration::from_millis(p.timeout),
+        response_limit: p.response_limit.max(1) as usize,
+        file_limit: p.file_limit.max(1) as usize,
+        started: arrived,
+        started_at: Utc::now(),
+        ended_at: None,
+        state: S_IN_PROGRESS,
+        pending: pending.into(),
+        received: Vec::new(),
+        last_activity: arrived,
+        file_count: 0,
+        locked_file_count: 0,
+    });
+    let index = log(st, &id, 200, None);
+    let running = CreationRunning(Some(shared.clone()));
+    let pending = SearchPending { index, id, running };
+    (empty(200), Some(Later::Search(pending)))
+}
+
+/// Answers `POST searches` after the latency: the search as it is by then.
+async fn finish_search(shared: &Arc<Shared>, mut pending: SearchPending) -> HttpResponse {
+    if !shared.opts.search_create_latency.is_zero() {
+        actix_rt::time::sleep(shared.opts.search_create_latency).await;
+    }
+    let mut st = shared.lock();
+    let body = match st.search_mut(&pending.id) {
+        Some(s) => s.render(false),
+        None => json!({"id": pending.id, "state": search_state_name(S_COMPLETED | S_CANCELLED),
+            "isComplete": true, "responses": []}),
+    };
+    if let Some(c) = st.creations.get_mut(pending.index) {
+        c.answered = Some(Instant::now());
+    }
+    // Done before the answer leaves, so the client's next request never overlaps this one.
+    if pending.running.0.take().is_some() {
+        st.creations_running -= 1;
+    }
+    json_resp(200, &body)
 }
 
 /// A random version-4 GUID, rendered like .NET's `Guid.ToString()`.

@@ -1,8 +1,220 @@
-//! MatchingWorker: searches Soulseek for wanted tracks and picks the right file. Its jobs arrive with the wanted-tracks issue; until then it claims from its queue like every job worker.
+//! MatchingWorker: turns a wanted track into the right file. Jobs (rows in
+//! `worker_jobs`, committed with the state change that needs them):
+//! `search` searches Soulseek through the search scheduler (with fallback
+//! queries when a search leaves nothing acceptable), ranks the candidates
+//! with the matching engine, stores them and chooses; `choose` takes the
+//! next acceptable candidate of the stored list after a failed transfer or a
+//! rejection. Choosing creates the download (with its submit job) for the
+//! sync worker, or leaves the track `not_found` until its next search.
 
-use crate::actors::logic::WorkerLogic;
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::actors::directory::WorkerControl;
+use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::search_scheduler::SearchError;
+use crate::db::wanted::{self, job, Choice, StoredCandidate, WantedRow};
+use crate::db::DbError;
+use crate::domain::backoff::doubling_delay;
+use crate::domain::matching::{rank, search_queries, Candidate, RankContext, Refusal, TrackQuery};
+use crate::domain::time::now_millis;
+use crate::domain::worker_name::WorkerName;
+use crate::integrations::slskd::to_candidates;
+
+/// Searches in flight at once: the scheduler serialises their creation and
+/// keeps the network's budget; the rest of a search is waiting on slskd.
+const CONCURRENCY: usize = 4;
 
 #[derive(Default)]
 pub struct MatchingWorker;
 
-impl WorkerLogic for MatchingWorker {}
+fn db_error(e: DbError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+fn wanted_id(job: &Job) -> Result<i64, JobError> {
+    job.payload["wanted_id"]
+        .as_i64()
+        .ok_or_else(|| JobError::Permanent("job without a wanted_id".into()))
+}
+
+impl WorkerLogic for MatchingWorker {
+    fn concurrency(&self, _config: &crate::config::Config) -> usize {
+        CONCURRENCY
+    }
+
+    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+        let env = env.clone();
+        Box::pin(async move {
+            let id = wanted_id(&job)?;
+            match job.kind.as_str() {
+                job::SEARCH => search(&env, id).await,
+                job::CHOOSE => choose(&env, id).await,
+                other => Err(JobError::Permanent(format!(
+                    "matching has no job of kind '{other}'"
+                ))),
+            }
+        })
+    }
+
+    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+        doubling_delay(attempt, Duration::from_secs(10), Duration::from_secs(600))
+    }
+
+    /// Wanted tracks waiting for or in a search.
+    fn queue_size(&self, env: &WorkerEnv) -> WorkFuture<Result<Option<u64>, DbError>> {
+        let db = env.db.clone();
+        Box::pin(async move {
+            let n = db.read(wanted::count_to_search).await?;
+            Ok(Some(u64::try_from(n).unwrap_or(0)))
+        })
+    }
+}
+
+fn query_of(row: &WantedRow) -> TrackQuery {
+    TrackQuery {
+        artist: row.artist.clone(),
+        title: row.title.clone(),
+        album: row.album.clone(),
+        duration_ms: row.duration_ms.and_then(|d| u64::try_from(d).ok()),
+        track_number: row.track_number.and_then(|n| u32::try_from(n).ok()),
+    }
+}
+
+/// The track's blocklist and the users seen failing, for the engine.
+async fn rank_context(env: &WorkerEnv, id: i64) -> Result<RankContext, JobError> {
+    env.db
+        .read(move |c| {
+            let now = now_millis();
+            let excluded = wanted::rejections(c, id)?
+                .into_iter()
+                .filter_map(|r| Refusal::parse(&r.reason).map(|why| (r.username, r.filename, why)))
+                .collect();
+            Ok(RankContext {
+                excluded,
+                penalized_users: wanted::penalized_users(c, now)?,
+            })
+        })
+        .await
+        .map_err(db_error)
+}
+
+async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
+    let Some(row) = env
+        .db
+        .write(move |c| wanted::begin_search(c, id, now_millis()))
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(());
+    };
+    let config = env.config.current();
+    let prefs = config.match_preferences();
+    let track = query_of(&row);
+    let context = rank_context(env, id).await?;
+
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut used: Vec<String> = Vec::new();
+    let mut ranking = rank(&track, &candidates, &prefs, &context);
+    // Fallback queries only while nothing acceptable has been found.
+    for query in search_queries(&track) {
+        match env.searches.search(query.clone()).await {
+            Ok(results) => {
+                for candidate in to_candidates(&results.responses) {
+                    if seen.insert((candidate.username.clone(), candidate.filename.clone())) {
+                        candidates.push(candidate);
+                    }
+                }
+                used.push(query);
+                ranking = rank(&track, &candidates, &prefs, &context);
+                if ranking.best.is_some() {
+                    break;
+                }
+            }
+            Err(SearchError::BadQuery(reason)) => {
+                tracing::debug!(wanted = id, query = %query, reason = %reason, "slskd refused the query");
+            }
+            Err(e) if used.is_empty() => {
+                let error = e.to_string();
+                tracing::warn!(wanted = id, error = %error, "search failed; will try again");
+                let message = error.clone();
+                env.db
+                    .write(move |c| wanted::search_failed(c, id, &message, now_millis()))
+                    .await
+                    .map_err(db_error)?;
+                return Err(JobError::Retry(error));
+            }
+            // Later fallbacks failing: decide with what the earlier ones found.
+            Err(e) => {
+                tracing::warn!(wanted = id, error = %e, "fallback search failed");
+                break;
+            }
+        }
+    }
+    tracing::debug!(
+        wanted = id,
+        queries = used.len(),
+        candidates = candidates.len(),
+        best = ?ranking.best,
+        "search ranked"
+    );
+
+    let schedule = config.search_retry_schedule.clone();
+    let defaults = config.download_defaults();
+    let choice = env
+        .db
+        .write(move |c| {
+            let now = now_millis();
+            let stored: Vec<StoredCandidate<'_>> = ranking
+                .candidates
+                .iter()
+                .filter_map(|s| {
+                    candidates.get(s.index).map(|candidate| StoredCandidate {
+                        candidate,
+                        score: s.score,
+                        accepted: s.accepted,
+                        rejected_by: &s.rejected_by,
+                        components: &s.components,
+                    })
+                })
+                .collect();
+            if !wanted::store_search(c, id, &stored, &used, now)? {
+                return Ok(Choice::Nothing);
+            }
+            wanted::choose(c, id, &schedule, defaults, now)
+        })
+        .await
+        .map_err(db_error)?;
+    after_choice(env, id, &choice);
+    Ok(())
+}
+
+async fn choose(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
+    let config = env.config.current();
+    let schedule = config.search_retry_schedule.clone();
+    let defaults = config.download_defaults();
+    let choice = env
+        .db
+        .write(move |c| wanted::choose(c, id, &schedule, defaults, now_millis()))
+        .await
+        .map_err(db_error)?;
+    after_choice(env, id, &choice);
+    Ok(())
+}
+
+fn after_choice(env: &WorkerEnv, id: i64, choice: &Choice) {
+    match choice {
+        Choice::Downloading { download_id } => {
+            tracing::info!(wanted = id, download = download_id, "candidate chosen");
+            env.directory.send(WorkerName::Sync, WorkerControl::Wake);
+        }
+        Choice::NotFound { next_search_at } => {
+            tracing::info!(wanted = id, next_search_at, "nothing acceptable found");
+            // Its next search is a job row due later: plan the wake-up.
+            env.directory.send(env.name, WorkerControl::Wake);
+        }
+        Choice::Failed => tracing::info!(wanted = id, "nothing found; given up"),
+        Choice::Nothing => {}
+    }
+}

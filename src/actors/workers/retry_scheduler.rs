@@ -1,14 +1,15 @@
 //! RetryScheduler: every `RETRY_SCAN_INTERVAL_SEC`, due `failed` downloads go
 //! back to `queued` (up to `RETRY_SCAN_BATCH_LIMIT`, oldest due first), each
 //! with its submit job in the same transaction. It also gives queued
-//! downloads whose submit job was used up (a long slskd outage) a new one.
+//! downloads whose submit job was used up (a long slskd outage) a new one,
+//! and wanted tracks left without a search job a new one.
 
 use std::time::Duration;
 
 use crate::actors::directory::WorkerControl;
 use crate::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
-use crate::db::downloads;
+use crate::db::{downloads, wanted};
 use crate::domain::time::now_millis;
 use crate::domain::worker_name::WorkerName;
 
@@ -27,13 +28,14 @@ impl WorkerLogic for RetryScheduler {
         let env = env.clone();
         Box::pin(async move {
             let limit = i64::from(env.config.current().retry_scan_batch_limit);
-            let (requeued, resubmitted) = env
+            let (requeued, resubmitted, searches) = env
                 .db
                 .write(move |c| {
                     let now = now_millis();
                     Ok((
                         downloads::requeue_due(c, now, limit)?,
                         downloads::resubmit_orphans(c, now, ORPHAN_AFTER_MS)?,
+                        wanted::resubmit_orphans(c, now)?,
                     ))
                 })
                 .await
@@ -45,6 +47,11 @@ impl WorkerLogic for RetryScheduler {
                     "downloads handed back to the sync worker"
                 );
                 env.directory.send(WorkerName::Sync, WorkerControl::Wake);
+            }
+            if searches > 0 {
+                tracing::info!(searches, "wanted tracks handed back to the matching worker");
+                env.directory
+                    .send(WorkerName::Matching, WorkerControl::Wake);
             }
             Ok(())
         })

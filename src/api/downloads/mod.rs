@@ -149,6 +149,12 @@ pub async fn cancel(
     if done.cancel_transfer {
         wake_sync(&state);
     }
+    if done.row.wanted_id.is_some() {
+        // A wanted track whose choice this was takes its next candidate.
+        state
+            .directory
+            .send(WorkerName::Matching, WorkerControl::Wake);
+    }
     Ok(HttpResponse::Ok().json(DownloadView::from(done.row)))
 }
 

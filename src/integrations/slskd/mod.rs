@@ -12,6 +12,9 @@ use awc::http::{Method, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub use model::{parse_datetime, parse_user_groups, EnqueueAnswer, Transfer};
+pub use search::{
+    new_search_id, parse_responses, to_candidates, SearchFile, SearchInfo, SearchResponse,
+};
 
 use crate::domain::connection::ConnectionState;
 use crate::domain::secret::Secret;

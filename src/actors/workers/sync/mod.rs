@@ -58,6 +58,15 @@ impl Ctx {
         });
     }
 
+    /// A failed download of a wanted track falls through to its next
+    /// candidate: the matching worker's `choose` job is committed; wake it.
+    fn failures_recorded(&self) {
+        self.env.directory.send(
+            crate::domain::worker_name::WorkerName::Matching,
+            crate::actors::directory::WorkerControl::Wake,
+        );
+    }
+
     /// There is something to watch: poll at the fast interval from now on.
     fn mark_active(&self) {
         if !self.active.replace(true) {

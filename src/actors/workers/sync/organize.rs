@@ -96,6 +96,7 @@ async fn give_up_or_retry(
         })
         .await
         .map_err(db_error)?;
+    ctx.failures_recorded();
     Ok(())
 }
 

@@ -70,6 +70,9 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
     if applied.finished_transfers > 0 {
         env.directory.send(env.name, WorkerControl::Wake);
     }
+    if applied.failed > 0 {
+        ctx.failures_recorded();
+    }
     Ok(())
 }
 

@@ -113,5 +113,6 @@ async fn failed(ctx: &Ctx, id: i64, reason: String) -> Result<(), JobError> {
         })
         .await
         .map_err(db_error)?;
+    ctx.failures_recorded();
     Ok(())
 }

@@ -1,0 +1,234 @@
+//! `POST /api/v1/matching/score` (`api.md` §5): the matching engine as a
+//! stateless question — which of these files is this track?
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::error::{ApiError, FieldError};
+use super::AppState;
+use crate::domain::matching::{self, Candidate, Preferences, RankContext, Scored, TrackQuery};
+
+pub const MAX_CANDIDATES: usize = 5000;
+/// 5 000 candidates with every field are about 1.5 MB of JSON.
+pub const JSON_LIMIT: usize = 4 << 20;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ScoreRequest {
+    pub track: TrackInput,
+    #[serde(default)]
+    pub candidates: Vec<CandidateInput>,
+    pub preferences: Option<PreferencesInput>,
+}
+
+/// Only `title` is required; an unknown artist is still a valid question.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TrackInput {
+    pub title: String,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub track_number: Option<i64>,
+}
+
+/// A search result as slskd reports it; only `filename` is required.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CandidateInput {
+    pub username: Option<String>,
+    pub filename: String,
+    pub size: Option<i64>,
+    pub extension: Option<String>,
+    pub bitrate: Option<i64>,
+    /// Seconds, as slskd reports it.
+    pub length: Option<i64>,
+    pub sample_rate: Option<i64>,
+    pub bit_depth: Option<i64>,
+    pub has_free_upload_slot: Option<bool>,
+    pub queue_length: Option<i64>,
+    pub upload_speed: Option<i64>,
+    pub locked: Option<bool>,
+}
+
+/// Defaults come from the `MATCH_*` settings.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct PreferencesInput {
+    pub formats: Option<Vec<String>>,
+    pub min_bitrate: Option<i64>,
+    pub duration_tolerance_sec: Option<f64>,
+    pub min_score: Option<f64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ScoredView {
+    pub index: usize,
+    pub score: f64,
+    pub accepted: bool,
+    pub rejected_by: Vec<&'static str>,
+    #[schema(value_type = Object)]
+    pub components: Value,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ScoreAnswer {
+    /// Input index of the chosen candidate; null when none is acceptable.
+    pub best: Option<usize>,
+    /// Best first.
+    pub candidates: Vec<ScoredView>,
+}
+
+/// Collects field problems, reported all at once.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A non-negative whole number that fits `T`.
+    fn count<T: TryFrom<i64>>(&mut self, field: impl Into<String>, v: Option<i64>) -> Option<T> {
+        let n = v?;
+        match T::try_from(n) {
+            Ok(t) if n >= 0 => Some(t),
+            _ => {
+                self.add(field, "must be a whole number ≥ 0 in range");
+                None
+            }
+        }
+    }
+
+    fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation {
+                message: format!("{} invalid field(s)", self.0.len()),
+                details: self.0,
+            })
+        }
+    }
+}
+
+fn text(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Checks the request; every problem is reported at once.
+fn validate(
+    body: ScoreRequest,
+    defaults: Preferences,
+) -> Result<(TrackQuery, Vec<Candidate>, Preferences), ApiError> {
+    let mut problems = Problems::default();
+    let title = body.track.title.trim().to_string();
+    if title.is_empty() {
+        problems.add("track.title", "is required");
+    }
+    let track = TrackQuery {
+        artist: text(body.track.artist).unwrap_or_default(),
+        title,
+        album: text(body.track.album),
+        duration_ms: problems.count("track.duration_ms", body.track.duration_ms),
+        track_number: problems.count("track.track_number", body.track.track_number),
+    };
+    if body.candidates.len() > MAX_CANDIDATES {
+        return Err(ApiError::validation(
+            "candidates",
+            format!("at most {MAX_CANDIDATES} candidates"),
+        ));
+    }
+    let candidates = body
+        .candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.filename.is_empty() {
+                problems.add(format!("candidates[{i}].filename"), "must not be empty");
+            }
+            let f = |name: &str| format!("candidates[{i}].{name}");
+            Candidate {
+                size: problems.count(f("size"), c.size),
+                bitrate: problems.count(f("bitrate"), c.bitrate),
+                length: problems.count(f("length"), c.length),
+                sample_rate: problems.count(f("sample_rate"), c.sample_rate),
+                bit_depth: problems.count(f("bit_depth"), c.bit_depth),
+                queue_length: problems.count(f("queue_length"), c.queue_length),
+                upload_speed: problems.count(f("upload_speed"), c.upload_speed),
+                username: c.username.unwrap_or_default(),
+                filename: c.filename,
+                extension: text(c.extension),
+                has_free_upload_slot: c.has_free_upload_slot,
+                locked: c.locked.unwrap_or(false),
+            }
+        })
+        .collect();
+    let input = body.preferences.unwrap_or_default();
+    let mut prefs = defaults;
+    if let Some(formats) = input.formats {
+        let formats: Vec<String> = formats
+            .iter()
+            .map(|f| f.trim().trim_start_matches('.').to_lowercase())
+            .filter(|f| !f.is_empty())
+            .collect();
+        prefs.formats = formats;
+    }
+    if let Some(b) = problems.count::<u32>("preferences.min_bitrate", input.min_bitrate) {
+        prefs.min_bitrate = b;
+    }
+    match input.duration_tolerance_sec {
+        Some(t) if !t.is_finite() || t < 0.0 => {
+            problems.add("preferences.duration_tolerance_sec", "must be ≥ 0")
+        }
+        Some(t) => prefs.duration_tolerance_sec = t,
+        None => {}
+    }
+    match input.min_score {
+        Some(s) if !(0.0..=1.0).contains(&s) => {
+            problems.add("preferences.min_score", "must be between 0 and 1")
+        }
+        Some(s) => prefs.min_score = s,
+        None => {}
+    }
+    problems.into_result()?;
+    Ok((track, candidates, prefs))
+}
+
+fn view(s: Scored) -> ScoredView {
+    ScoredView {
+        index: s.index,
+        score: s.score,
+        accepted: s.accepted,
+        rejected_by: s.rejected_by.iter().map(|r| r.as_str()).collect(),
+        components: json!({
+            "title": s.components.title,
+            "artist": s.components.artist,
+            "album": s.components.album,
+            "duration": s.components.duration,
+            "quality": s.components.quality,
+            "peer": s.components.peer,
+        }),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/matching/score", tag = "matching", request_body = ScoreRequest,
+    responses((status = 200, body = ScoreAnswer, description = "Candidates best first; best is null when none is acceptable"),
+              (status = 422, body = super::error::ErrorBody, description = "No title, a bad field, or more than 5000 candidates")))]
+pub async fn score(
+    state: web::Data<AppState>,
+    body: web::Json<ScoreRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let defaults = state.settings.current().match_preferences();
+    let (track, candidates, prefs) = validate(body.into_inner(), defaults)?;
+    // Thousands of candidates take milliseconds of CPU: off the async thread.
+    let ranking =
+        web::block(move || matching::rank(&track, &candidates, &prefs, &RankContext::default()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(ScoreAnswer {
+        best: ranking.best,
+        candidates: ranking.candidates.into_iter().map(view).collect(),
+    }))
+}

@@ -1,0 +1,236 @@
+//! `POST /api/v1/search` (`api.md` §6): one query across sources. Soulseek
+//! searches go through the search scheduler like the workers' (one creation
+//! at a time, the network's budget); a failing source is reported under
+//! `errors` and does not fail the request.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::actors::search_scheduler::SearchError;
+use crate::domain::matching::{free_text_score, read_path, Candidate, Preferences};
+use crate::integrations::slskd::{to_candidates, SlskdError};
+
+pub const SOURCES: [&str; 2] = ["spotify", "soulseek"];
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 500;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Default: every source.
+    pub sources: Option<Vec<String>>,
+    /// Default 50, at most 500.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchItem {
+    pub source: &'static str,
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub title: String,
+    pub artists: Vec<String>,
+    pub album: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub bitrate: Option<u32>,
+    pub format: Option<String>,
+    pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spotify_id: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchAnswer {
+    pub items: Vec<SearchItem>,
+    /// Per failing source: `unconfigured`, `unauthorized`, `unreachable`,
+    /// `rate_limited`, `bad_query` or `upstream_error`.
+    pub errors: BTreeMap<String, String>,
+}
+
+struct Valid {
+    query: String,
+    sources: Vec<&'static str>,
+    limit: usize,
+}
+
+fn validate(body: SearchRequest) -> Result<Valid, ApiError> {
+    let query = body.query.trim().to_string();
+    if query.is_empty() {
+        return Err(ApiError::validation("query", "is required"));
+    }
+    if query.chars().count() > 500 {
+        return Err(ApiError::validation(
+            "query",
+            "must be at most 500 characters",
+        ));
+    }
+    let sources = match body.sources {
+        None => SOURCES.to_vec(),
+        Some(list) if list.is_empty() => {
+            return Err(ApiError::validation(
+                "sources",
+                "must name at least one source",
+            ))
+        }
+        Some(list) => {
+            let mut out = Vec::new();
+            for (i, name) in list.iter().enumerate() {
+                match SOURCES.iter().find(|s| **s == name.trim()) {
+                    Some(s) if !out.contains(s) => out.push(*s),
+                    Some(_) => {}
+                    None => {
+                        return Err(ApiError::validation(
+                            &format!("sources[{i}]"),
+                            format!("must be one of {}", SOURCES.join(", ")),
+                        ))
+                    }
+                }
+            }
+            out
+        }
+    };
+    let limit = match body.limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if n < 1 => return Err(ApiError::validation("limit", "must be ≥ 1")),
+        Some(n) => usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
+    };
+    Ok(Valid {
+        query,
+        sources,
+        limit,
+    })
+}
+
+/// A short, stable reason for `errors.soulseek`.
+fn soulseek_error(e: &SearchError) -> &'static str {
+    match e {
+        SearchError::BadQuery(_) => "bad_query",
+        SearchError::Slskd(SlskdError::Unconfigured) => "unconfigured",
+        SearchError::Slskd(SlskdError::Unauthorized(_)) => "unauthorized",
+        SearchError::Slskd(SlskdError::RateLimited(_)) => "rate_limited",
+        SearchError::Slskd(SlskdError::Network(_)) => "unreachable",
+        SearchError::Slskd(SlskdError::Status { status, .. }) if *status >= 500 => "unreachable",
+        _ => "upstream_error",
+    }
+}
+
+fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> SearchItem {
+    let reading = read_path(&candidate.filename);
+    let format = candidate
+        .extension
+        .clone()
+        .map(|e| e.trim_start_matches('.').to_lowercase())
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            crate::domain::remote_path::stem_and_extension(
+                crate::domain::remote_path::split(&candidate.filename).1,
+            )
+            .1
+        });
+    SearchItem {
+        source: "soulseek",
+        type_: "track",
+        score: free_text_score(query, &candidate, prefs),
+        title: reading.title,
+        artists: reading.artist.into_iter().collect(),
+        album: reading.album,
+        duration_ms: candidate.length.map(|s| u64::from(s) * 1000),
+        bitrate: candidate.bitrate,
+        format,
+        username: Some(candidate.username),
+        filename: Some(candidate.filename),
+        size: candidate.size,
+        spotify_id: None,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
+    responses((status = 200, body = SearchAnswer, description = "Best first; failing sources under errors"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn search(
+    state: web::Data<AppState>,
+    body: web::Json<SearchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let Valid {
+        query,
+        sources,
+        limit,
+    } = validate(body.into_inner())?;
+    let config = state.settings.current();
+    let mut items = Vec::new();
+    let mut errors = BTreeMap::new();
+    if sources.contains(&"spotify") {
+        // The Spotify source arrives with the Spotify integration.
+        let reason = if config.spotify_client_id.is_empty() {
+            "unconfigured"
+        } else {
+            "unauthorized"
+        };
+        errors.insert("spotify".to_string(), reason.to_string());
+    }
+    if sources.contains(&"soulseek") {
+        match state.searches.search(query.clone()).await {
+            Ok(results) => {
+                let prefs = config.match_preferences();
+                let q = query.clone();
+                let mut found = web::block(move || {
+                    to_candidates(&results.responses)
+                        .into_iter()
+                        .map(|c| soulseek_item(&q, c, &prefs))
+                        .collect::<Vec<_>>()
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                items.append(&mut found);
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "soulseek search failed");
+                errors.insert("soulseek".to_string(), soulseek_error(&e).to_string());
+            }
+        }
+    }
+    items.sort_by(|a, b| b.score.total_cmp(&a.score));
+    items.truncate(limit);
+    Ok(HttpResponse::Ok().json(SearchAnswer { items, errors }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str, sources: Option<Vec<&str>>, limit: Option<i64>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            sources: sources.map(|s| s.into_iter().map(String::from).collect()),
+            limit,
+        }
+    }
+
+    #[test]
+    fn checks_query_sources_and_limit() {
+        let valid = validate(request(" daft punk ", None, None)).map_err(|e| e.to_string());
+        let valid = valid.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(valid.query, "daft punk");
+        assert_eq!(valid.sources, vec!["spotify", "soulseek"]);
+        assert_eq!(valid.limit, 50);
+        assert!(validate(request("  ", None, None)).is_err());
+        assert!(validate(request("q", Some(vec!["youtube"]), None)).is_err());
+        assert!(validate(request("q", Some(vec![]), None)).is_err());
+        assert!(validate(request("q", None, Some(0))).is_err());
+        let clamped = validate(request("q", Some(vec!["soulseek", "soulseek"]), Some(9000)));
+        let clamped = clamped
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((clamped.sources, clamped.limit), (vec!["soulseek"], 500));
+    }
+}

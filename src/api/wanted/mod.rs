@@ -1,0 +1,238 @@
+//! `/api/v1/wanted`: music the user wants, found and downloaded
+//! automatically (`api.md` §4). Handlers change rows (the matching worker's
+//! job rows travel in the same transaction) and wake the workers; searching
+//! and choosing happen in the matching worker.
+
+pub mod dto;
+
+use actix_web::{web, HttpResponse};
+
+use super::error::ApiError;
+use super::extract;
+use super::AppState;
+use crate::actors::directory::WorkerControl;
+use crate::db::downloads::Refused;
+use crate::db::wanted::{self, NewWanted, PickRefused};
+use crate::domain::time::now_millis;
+use crate::domain::wanted::WantedState;
+use crate::domain::worker_name::WorkerName;
+use dto::{
+    CandidateItems, CreateWanted, FileChoice, ListQuery, WantedItems, WantedPage, WantedView,
+};
+
+fn conflict(r: Refused) -> ApiError {
+    ApiError::Conflict {
+        message: r.reason,
+        state: r.state,
+    }
+}
+
+/// Jobs were committed for these workers: wake them.
+fn wake(state: &AppState, workers: &[WorkerName]) {
+    for worker in workers {
+        state.directory.send(*worker, WorkerControl::Wake);
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/wanted", tag = "wanted", request_body = CreateWanted,
+    responses((status = 202, body = WantedItems, description = "In input order; a track already wanted or in the library returns the existing entry"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<CreateWanted>,
+) -> Result<HttpResponse, ApiError> {
+    let items = dto::validate(body.into_inner())?;
+    let rows = state
+        .db
+        .write(move |c| {
+            let now = now_millis();
+            items
+                .iter()
+                .map(|item| {
+                    let track = item.track();
+                    let new = NewWanted {
+                        artist: &item.artist,
+                        title: &item.title,
+                        album: item.album.as_deref(),
+                        duration_ms: item.duration_ms,
+                        isrc: item.isrc.as_deref(),
+                        spotify_track_id: item.spotify_track_id.as_deref(),
+                        track_number: item.track_number,
+                        disc_number: item.disc_number,
+                        priority: item.priority,
+                        source: "api",
+                        track: &track,
+                    };
+                    wanted::create_or_get(c, &new, now).map(|(row, _)| row)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    wake(&state, &[WorkerName::Matching]);
+    Ok(HttpResponse::Accepted().json(WantedItems {
+        items: rows.into_iter().map(WantedView::from).collect(),
+    }))
+}
+
+/// `?state=not_found,failed` → the states, each checked.
+fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|s| {
+            WantedState::parse(s.trim())
+                .map(WantedState::as_str)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = WantedState::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::validation("state", format!("must be among {}", names.join(", ")))
+                })
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/wanted", tag = "wanted", params(ListQuery),
+    responses((status = 200, body = WantedPage), (status = 422, body = super::error::ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let states = parse_states(query.state.as_deref())?;
+    let limit = extract::limit(query.limit.as_deref())?;
+    let offset = extract::offset(query.offset.as_deref())?;
+    let (rows, total) = state
+        .db
+        .read(move |c| wanted::list(c, &states, limit, offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(WantedPage {
+        items: rows.into_iter().map(WantedView::from).collect(),
+        total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/wanted/{id}", tag = "wanted",
+    responses((status = 200, body = WantedView), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state.db.read(move |c| wanted::get(c, id)).await?;
+    Ok(HttpResponse::Ok().json(WantedView::from(row)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/wanted/{id}", tag = "wanted",
+    responses((status = 200, body = WantedView, description = "Cancelled, with its active download"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "Already completed")))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |c| wanted::cancel(c, id, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    wake(&state, &[WorkerName::Sync]);
+    Ok(HttpResponse::Ok().json(WantedView::from(row)))
+}
+
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/search", tag = "wanted",
+    responses((status = 202, body = WantedView, description = "Searched again now"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
+pub async fn search(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |c| wanted::request_search(c, id, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    wake(&state, &[WorkerName::Matching]);
+    Ok(HttpResponse::Accepted().json(WantedView::from(row)))
+}
+
+#[utoipa::path(get, path = "/api/v1/wanted/{id}/candidates", tag = "wanted",
+    responses((status = 200, body = CandidateItems, description = "The last search's candidates: accepted first (the chosen one first), then refused, by descending score"),
+              (status = 404, body = super::error::ErrorBody)))]
+pub async fn candidates(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (row, (candidates, rejections)) = state
+        .db
+        .read(move |c| Ok((wanted::get(c, id)?, wanted::candidates(c, id)?)))
+        .await?;
+    let chosen = match (&row.match_username, &row.match_filename) {
+        (Some(u), Some(f)) => Some((u.as_str(), f.as_str())),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(CandidateItems {
+        items: dto::candidate_views(candidates, &rejections, chosen),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/pick", tag = "wanted", request_body = FileChoice,
+    responses((status = 202, body = WantedView, description = "That candidate is downloaded instead of the current choice"),
+              (status = 404, body = super::error::ErrorBody, description = "Unknown track, or the file is not among the last search's candidates"),
+              (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn pick(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<FileChoice>,
+) -> Result<HttpResponse, ApiError> {
+    dto::validate_choice(&body)?;
+    let id = id.into_inner();
+    let FileChoice { username, filename } = body.into_inner();
+    let defaults = state.features.download_defaults();
+    let row = state
+        .db
+        .write(move |c| wanted::pick(c, id, &username, &filename, defaults, now_millis()))
+        .await?
+        .map_err(|refused| match refused {
+            PickRefused::NotACandidate => {
+                ApiError::NotFound("the file is not among the last search's candidates".into())
+            }
+            PickRefused::State(r) => conflict(r),
+        })?;
+    wake(&state, &[WorkerName::Sync]);
+    Ok(HttpResponse::Accepted().json(WantedView::from(row)))
+}
+
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/reject", tag = "wanted", request_body = FileChoice,
+    responses((status = 202, body = WantedView, description = "Never chosen again for this track; the active choice is cancelled and the next candidate taken"),
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn reject(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<FileChoice>,
+) -> Result<HttpResponse, ApiError> {
+    dto::validate_choice(&body)?;
+    let id = id.into_inner();
+    let FileChoice { username, filename } = body.into_inner();
+    let row = state
+        .db
+        .write(move |c| wanted::reject(c, id, &username, &filename, now_millis()))
+        .await?
+        .map_err(conflict)?;
+    wake(&state, &[WorkerName::Sync, WorkerName::Matching]);
+    Ok(HttpResponse::Accepted().json(WantedView::from(row)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_filters_are_checked() {
+        assert_eq!(
+            parse_states(Some("not_found, failed")).unwrap_or_default(),
+            vec!["not_found", "failed"]
+        );
+        assert!(parse_states(Some("done")).is_err());
+    }
+}
