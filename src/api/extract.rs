@@ -58,6 +58,29 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     }
 }
 
+/// A `?state=a,b` filter: each name checked against the states of a state
+/// machine (`all`, named by `name`); empty or absent means every state.
+pub fn state_filter<S: Copy>(
+    raw: Option<&str>,
+    all: &[S],
+    name: fn(S) -> &'static str,
+) -> Result<Vec<&'static str>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|s| {
+            all.iter()
+                .map(|state| name(*state))
+                .find(|n| *n == s.trim())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = all.iter().map(|state| name(*state)).collect();
+                    ApiError::validation("state", format!("must be among {}", names.join(", ")))
+                })
+        })
+        .collect()
+}
+
 /// `limit` (default 50, clamped to 500) from its raw query text.
 pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
     match raw {

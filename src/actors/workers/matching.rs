@@ -16,7 +16,9 @@ use crate::actors::search_scheduler::SearchError;
 use crate::db::wanted::{self, job, Choice, StoredCandidate, WantedRow};
 use crate::db::DbError;
 use crate::domain::backoff::doubling_delay;
-use crate::domain::matching::{rank, search_queries, Candidate, RankContext, Refusal, TrackQuery};
+use crate::domain::matching::{
+    rank, search_queries, Candidate, Preferences, RankContext, Ranking, Refusal, TrackQuery,
+};
 use crate::domain::time::now_millis;
 use crate::domain::worker_name::WorkerName;
 use crate::integrations::slskd::to_candidates;
@@ -99,6 +101,23 @@ async fn rank_context(env: &WorkerEnv, id: i64) -> Result<RankContext, JobError>
         .map_err(db_error)
 }
 
+/// Ranking thousands of candidates takes milliseconds of CPU: it runs on the
+/// blocking pool, not on the worker's thread.
+async fn rank_off_thread(
+    track: &TrackQuery,
+    candidates: Vec<Candidate>,
+    prefs: &Preferences,
+    context: &RankContext,
+) -> Result<(Vec<Candidate>, Ranking), JobError> {
+    let (track, prefs, context) = (track.clone(), prefs.clone(), context.clone());
+    actix_web::web::block(move || {
+        let ranking = rank(&track, &candidates, &prefs, &context);
+        (candidates, ranking)
+    })
+    .await
+    .map_err(|e| JobError::Retry(format!("ranking failed: {e}")))
+}
+
 async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     let Some(row) = env
         .db
@@ -116,7 +135,10 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut used: Vec<String> = Vec::new();
-    let mut ranking = rank(&track, &candidates, &prefs, &context);
+    let mut ranking = Ranking {
+        best: None,
+        candidates: Vec::new(),
+    };
     // Fallback queries only while nothing acceptable has been found.
     for query in search_queries(&track) {
         match env.searches.search(query.clone()).await {
@@ -127,7 +149,10 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
                     }
                 }
                 used.push(query);
-                ranking = rank(&track, &candidates, &prefs, &context);
+                let ranked;
+                (candidates, ranked) =
+                    rank_off_thread(&track, candidates, &prefs, &context).await?;
+                ranking = ranked;
                 if ranking.best.is_some() {
                     break;
                 }

@@ -70,21 +70,9 @@ pub async fn create(
     }))
 }
 
-/// `?state=failed,dead_letter` → the states, each checked.
+/// `?state=…` → the states, each checked.
 fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(|s| {
-            DownloadState::parse(s.trim())
-                .map(DownloadState::as_str)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = DownloadState::ALL.iter().map(|s| s.as_str()).collect();
-                    ApiError::validation("state", format!("must be among {}", names.join(", ")))
-                })
-        })
-        .collect()
+    extract::state_filter(raw, &DownloadState::ALL, DownloadState::as_str)
 }
 
 #[utoipa::path(get, path = "/api/v1/downloads", tag = "downloads", params(ListQuery),

@@ -74,21 +74,9 @@ pub async fn create(
     }))
 }
 
-/// `?state=not_found,failed` → the states, each checked.
+/// `?state=…` → the states, each checked.
 fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(|s| {
-            WantedState::parse(s.trim())
-                .map(WantedState::as_str)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = WantedState::ALL.iter().map(|s| s.as_str()).collect();
-                    ApiError::validation("state", format!("must be among {}", names.join(", ")))
-                })
-        })
-        .collect()
+    extract::state_filter(raw, &WantedState::ALL, WantedState::as_str)
 }
 
 #[utoipa::path(get, path = "/api/v1/wanted", tag = "wanted", params(ListQuery),
