@@ -5,12 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fake_slskd::{FakeOptions, FakeSlskd, Outcome, Version};
 use common::{eventually, TestApp};
-use harmony::app::WorkerOverrides;
 use serde_json::{json, Value};
 
 const FLAC: &str = "@@abcde\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
@@ -22,28 +20,12 @@ struct Setup {
 }
 
 async fn setup(options: FakeOptions, extra: &[(&str, &str)]) -> Setup {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let fake = FakeSlskd::start(options, dir.path().join("slskd-downloads")).await;
-    let music = dir.path().join("music");
-    let mut env: Vec<(String, String)> = vec![
-        ("SLSKD_URL".into(), fake.url.clone()),
-        (
-            "SLSKD_DOWNLOADS_DIR".into(),
-            fake.downloads_dir.display().to_string(),
-        ),
-        ("MUSIC_DIR".into(), music.display().to_string()),
-        ("SYNC_POLL_INTERVAL_SEC".into(), "0.05".into()),
-        ("SYNC_IDLE_POLL_INTERVAL_SEC".into(), "0.2".into()),
-        ("RETRY_SCAN_INTERVAL_SEC".into(), "0.05".into()),
-        ("RETRY_BASE_SECONDS".into(), "0.2".into()),
-        ("RETRY_JITTER_PCT".into(), "0".into()),
+    let defaults = [
+        ("RETRY_SCAN_INTERVAL_SEC", "0.05"),
+        ("RETRY_BASE_SECONDS", "0.2"),
+        ("RETRY_JITTER_PCT", "0"),
     ];
-    for (k, v) in extra {
-        env.retain(|(key, _)| key != k);
-        env.push((k.to_string(), v.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = TestApp::start_in(dir, &pairs, WorkerOverrides::default()).await;
+    let (app, fake, music) = common::start_with_fake(options, &defaults, extra).await;
     Setup { app, fake, music }
 }
 

@@ -21,29 +21,13 @@ struct Setup {
 }
 
 async fn setup(options: FakeOptions, extra: &[(&str, &str)]) -> Setup {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let fake = FakeSlskd::start(options, dir.path().join("slskd-downloads")).await;
-    let music = dir.path().join("music");
-    let mut env: Vec<(String, String)> = vec![
-        ("SLSKD_URL".into(), fake.url.clone()),
-        (
-            "SLSKD_DOWNLOADS_DIR".into(),
-            fake.downloads_dir.display().to_string(),
-        ),
-        ("MUSIC_DIR".into(), music.display().to_string()),
-        ("SYNC_POLL_INTERVAL_SEC".into(), "0.05".into()),
-        ("SYNC_IDLE_POLL_INTERVAL_SEC".into(), "0.2".into()),
-        ("RETRY_SCAN_INTERVAL_SEC".into(), "0.1".into()),
-        ("SEARCH_TIMEOUT_MS".into(), "150".into()),
-        ("SEARCH_MAX_PER_WINDOW".into(), "100".into()),
-        ("SEARCH_WINDOW_SEC".into(), "1".into()),
+    let defaults = [
+        ("RETRY_SCAN_INTERVAL_SEC", "0.1"),
+        ("SEARCH_TIMEOUT_MS", "150"),
+        ("SEARCH_MAX_PER_WINDOW", "100"),
+        ("SEARCH_WINDOW_SEC", "1"),
     ];
-    for (k, v) in extra {
-        env.retain(|(key, _)| key != k);
-        env.push((k.to_string(), v.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = TestApp::start_in(dir, &pairs, WorkerOverrides::default()).await;
+    let (app, fake, music) = common::start_with_fake(options, &defaults, extra).await;
     Setup { app, fake, music }
 }
 

@@ -125,6 +125,36 @@ impl TestApp {
     }
 }
 
+/// The app wired to a fake slskd: `SLSKD_*` and `MUSIC_DIR` point into one
+/// temporary directory, polls are fast; `extra` overrides any key.
+/// Returns the app, the fake and the music directory.
+pub async fn start_with_fake(
+    options: fake_slskd::FakeOptions,
+    defaults: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> (TestApp, fake_slskd::FakeSlskd, std::path::PathBuf) {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let fake = fake_slskd::FakeSlskd::start(options, dir.path().join("slskd-downloads")).await;
+    let music = dir.path().join("music");
+    let mut env: Vec<(String, String)> = vec![
+        ("SLSKD_URL".into(), fake.url.clone()),
+        (
+            "SLSKD_DOWNLOADS_DIR".into(),
+            fake.downloads_dir.display().to_string(),
+        ),
+        ("MUSIC_DIR".into(), music.display().to_string()),
+        ("SYNC_POLL_INTERVAL_SEC".into(), "0.05".into()),
+        ("SYNC_IDLE_POLL_INTERVAL_SEC".into(), "0.2".into()),
+    ];
+    for (k, v) in defaults.iter().chain(extra) {
+        env.retain(|(key, _)| key != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestApp::start_in(dir, &pairs, WorkerOverrides::default()).await;
+    (app, fake, music)
+}
+
 pub fn client() -> awc::Client {
     awc::Client::builder()
         .timeout(Duration::from_secs(20))

@@ -235,13 +235,27 @@ impl SlskdClient {
             encode_segment(username),
             encode_segment(transfer_id)
         );
+        self.idempotent_end(endpoint, Method::DELETE, &path, LIST_TIMEOUT, metrics)
+            .await
+    }
+
+    /// Ending something (cancel a transfer, stop or delete a search): safe to
+    /// repeat, and a 404 means it is already gone.
+    async fn idempotent_end(
+        &self,
+        endpoint: &Endpoint,
+        method: Method,
+        path: &str,
+        timeout: Duration,
+        metrics: &Metrics,
+    ) -> Result<(), SlskdError> {
         let answer = self
             .call(
                 endpoint,
-                Method::DELETE,
-                &path,
+                method,
+                path,
                 None,
-                LIST_TIMEOUT,
+                timeout,
                 Retry::Transient,
                 metrics,
             )

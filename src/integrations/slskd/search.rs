@@ -296,21 +296,14 @@ impl SlskdClient {
         id: &str,
         metrics: &Metrics,
     ) -> Result<(), SlskdError> {
-        let answer = self
-            .call(
-                endpoint,
-                Method::PUT,
-                &search_path(id),
-                None,
-                SEARCH_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
-            .await?;
-        match answer.status.as_u16() {
-            200..=299 | 404 => Ok(()),
-            _ => Err(status_error(&answer)),
-        }
+        self.idempotent_end(
+            endpoint,
+            Method::PUT,
+            &search_path(id),
+            SEARCH_TIMEOUT,
+            metrics,
+        )
+        .await
     }
 
     /// `DELETE searches/{id}`: 204, or 404 when it is already gone.
@@ -320,21 +313,14 @@ impl SlskdClient {
         id: &str,
         metrics: &Metrics,
     ) -> Result<(), SlskdError> {
-        let answer = self
-            .call(
-                endpoint,
-                Method::DELETE,
-                &search_path(id),
-                None,
-                SEARCH_TIMEOUT,
-                Retry::Transient,
-                metrics,
-            )
-            .await?;
-        match answer.status.as_u16() {
-            200..=299 | 404 => Ok(()),
-            _ => Err(status_error(&answer)),
-        }
+        self.idempotent_end(
+            endpoint,
+            Method::DELETE,
+            &search_path(id),
+            SEARCH_TIMEOUT,
+            metrics,
+        )
+        .await
     }
 }
 
