@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slskd;
+pub mod fake_spotify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,1 @@
+//! Spotify Accounts service and Web API client (issue 5).

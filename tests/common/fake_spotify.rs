@@ -1,0 +1,1 @@
+//! A fake Spotify (accounts + Web API) for the tests.
