@@ -15,6 +15,7 @@ use crate::actors::directory::WorkerDirectory;
 use crate::actors::jobs::JobQueue;
 use crate::actors::registry::{ConnectionState, WorkerRegistry};
 use crate::actors::search_scheduler::SearchHandle;
+use crate::actors::spotify::SpotifyAccess;
 use crate::actors::supervisor::{SharedDeps, ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
@@ -117,6 +118,14 @@ pub async fn start(
     };
     let spotify = if config.spotify_client_id.is_empty() {
         ConnectionState::Unconfigured
+    } else if db
+        .read_blocking(crate::db::spotify::account)
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.is_authorized())
+    {
+        // A stored token is believed good until Spotify says otherwise.
+        ConnectionState::Ok
     } else {
         ConnectionState::Unauthorized
     };
@@ -131,6 +140,7 @@ pub async fn start(
 
     let searches =
         SearchHandle::start(shared.clone(), Arc::clone(&metrics), Some(registry.clone()));
+    let spotify_access = SpotifyAccess::new(db.clone(), shared.clone(), Some(registry.clone()));
 
     let supervisor = (!active.is_empty()).then(|| {
         let workers = active
@@ -153,6 +163,7 @@ pub async fn start(
             activity: activity.clone(),
             metrics: Arc::clone(&metrics),
             searches: searches.clone(),
+            spotify: spotify_access.clone(),
         };
         WorkerSupervisor::new(workers, deps).start()
     });
@@ -172,6 +183,7 @@ pub async fn start(
             lyrics: config.enable_lyrics,
         },
         searches,
+        spotify: spotify_access,
     });
     let server = HttpServer::new(move || {
         App::new()

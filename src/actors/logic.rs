@@ -11,6 +11,7 @@ use super::activity::ActivityLog;
 use super::directory::WorkerDirectory;
 use super::registry::WorkerRegistry;
 use super::search_scheduler::SearchHandle;
+use super::spotify::SpotifyAccess;
 use crate::config::{Config, SharedConfig};
 use crate::db::{jobs, Db, DbError};
 use crate::domain::backoff::doubling_delay;
@@ -33,6 +34,8 @@ pub struct WorkerEnv {
     pub metrics: Arc<Metrics>,
     /// The only way to Soulseek searches.
     pub searches: SearchHandle,
+    /// The user's Spotify account (tokens, refresh, rate limits).
+    pub spotify: SpotifyAccess,
 }
 
 /// One claimed row of `worker_jobs`.

@@ -20,6 +20,7 @@ use super::logic::{WorkerEnv, WorkerLogic};
 use super::panic_capture::{bind_current_thread, PanicSlot};
 use super::registry::{WorkerRegistry, WorkerRestarted, WorkerStopped};
 use super::search_scheduler::SearchHandle;
+use super::spotify::SpotifyAccess;
 use super::worker::{WorkerActor, WorkerExited};
 use crate::config::SharedConfig;
 use crate::db::Db;
@@ -62,6 +63,7 @@ pub struct SharedDeps {
     pub activity: ActivityLog,
     pub metrics: Arc<Metrics>,
     pub searches: SearchHandle,
+    pub spotify: SpotifyAccess,
 }
 
 struct Slot {
@@ -127,6 +129,7 @@ impl WorkerSupervisor {
             activity: deps.activity,
             metrics: deps.metrics,
             searches: deps.searches,
+            spotify: deps.spotify,
         };
         let recipient = (slot.spawn)(&slot.arbiter.handle(), env, slot.generation, exits);
         deps.directory.set(name, recipient.clone());

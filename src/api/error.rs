@@ -6,7 +6,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::actors::spotify::AccessError;
 use crate::db::DbError;
+use crate::integrations::spotify::SpotifyError;
 use crate::settings::SettingsError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -123,6 +125,34 @@ impl From<DbError> for ApiError {
             ApiError::NotFound("not found".into())
         } else {
             ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        let spotify = |message: String| ApiError::Unavailable {
+            message,
+            dependency: "spotify".into(),
+        };
+        match e {
+            AccessError::Unconfigured | AccessError::Unauthorized => spotify(e.to_string()),
+            AccessError::UnknownState => ApiError::BadRequest(e.to_string()),
+            AccessError::Db(e) => e.into(),
+            AccessError::Random(e) => ApiError::Internal(e),
+            AccessError::Spotify(SpotifyError::RateLimited { retry_after }) => {
+                ApiError::RateLimited(format!(
+                    "Spotify asks to wait {} s",
+                    retry_after.as_secs().max(1)
+                ))
+            }
+            AccessError::Spotify(SpotifyError::Grant(reason)) => {
+                ApiError::BadRequest(format!("Spotify refused the authorization: {reason}"))
+            }
+            AccessError::Spotify(e @ (SpotifyError::Network(_) | SpotifyError::Server(_))) => {
+                spotify(format!("Spotify is unreachable: {e}"))
+            }
+            AccessError::Spotify(e) => ApiError::Upstream(format!("Spotify: {e}")),
         }
     }
 }

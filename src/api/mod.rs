@@ -1,18 +1,22 @@
 //! HTTP handlers: thin — validate, ask an actor or the database, answer.
 
 pub mod activity;
+pub mod backfill;
 pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod matching;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod search;
 pub mod settings;
+pub mod spotify;
 pub mod status;
 pub mod wanted;
+pub mod watchlist;
 
 use std::sync::Arc;
 
@@ -22,6 +26,7 @@ use actix_web::{web, HttpResponse, Resource};
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::registry::WorkerRegistry;
 use crate::actors::search_scheduler::SearchHandle;
+use crate::actors::spotify::SpotifyAccess;
 use crate::actors::supervisor::WorkerSupervisor;
 use crate::db::Db;
 use crate::domain::secret::Secret;
@@ -43,6 +48,8 @@ pub struct AppState {
     pub features: Features,
     /// The only way to Soulseek searches (shared with the matching worker).
     pub searches: SearchHandle,
+    /// The user's Spotify account (shared with the workers).
+    pub spotify: SpotifyAccess,
 }
 
 /// Feature flags as the service started with them (restart keys).
@@ -152,7 +159,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .app_data(extract::json_config_with_limit(matching::JSON_LIMIT))
                         .route(web::post().to(matching::score)),
                 )
-                .service(resource("/search").route(web::post().to(search::search))),
+                .service(resource("/search").route(web::post().to(search::search)))
+                .service(resource("/spotify/status").route(web::get().to(spotify::status)))
+                .service(resource("/spotify/authorize").route(web::get().to(spotify::authorize)))
+                .service(resource("/spotify/callback").route(web::get().to(spotify::callback)))
+                .service(resource("/spotify/playlists").route(web::get().to(spotify::playlists)))
+                .service(
+                    resource("/spotify/playlists/{id}")
+                        .route(web::patch().to(spotify::patch_playlist)),
+                )
+                .service(resource("/spotify/sync").route(web::post().to(spotify::sync_now)))
+                .service(
+                    resource("/watchlist")
+                        .route(web::get().to(watchlist::list))
+                        .route(web::post().to(watchlist::add)),
+                )
+                .service(resource("/watchlist/{id}").route(web::delete().to(watchlist::remove)))
+                .service(resource("/watchlist/{id}/check").route(web::post().to(watchlist::check)))
+                .service(resource("/imports").route(web::post().to(imports::create)))
+                .service(resource("/imports/{id}").route(web::get().to(imports::get)))
+                .service(resource("/backfill").route(web::post().to(backfill::create)))
+                .service(resource("/backfill/{id}").route(web::get().to(backfill::get))),
         )
         .default_service(web::to(not_found));
 }

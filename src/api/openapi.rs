@@ -4,7 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{activity, downloads, health, matching, metrics, search, settings, status, wanted};
+use super::{activity, backfill, downloads, health, imports, matching, metrics, search, settings};
+use super::{spotify, status, wanted, watchlist};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +36,20 @@ use super::{activity, downloads, health, matching, metrics, search, settings, st
         wanted::reject,
         matching::score,
         search::search,
+        spotify::status,
+        spotify::authorize,
+        spotify::callback,
+        spotify::playlists,
+        spotify::patch_playlist,
+        spotify::sync_now,
+        watchlist::list,
+        watchlist::add,
+        watchlist::remove,
+        watchlist::check,
+        imports::create,
+        imports::get,
+        backfill::create,
+        backfill::get,
         openapi_json,
         docs,
     ),

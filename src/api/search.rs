@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
+use crate::actors::spotify::AccessError;
 use crate::domain::matching::{free_text_score, read_path, Candidate, Preferences};
+use crate::domain::spotify_match::text_score;
 use crate::integrations::slskd::{to_candidates, SlskdError};
+use crate::integrations::spotify::SpotifyError;
 
 pub const SOURCES: [&str; 2] = ["spotify", "soulseek"];
 const DEFAULT_LIMIT: usize = 50;
@@ -154,6 +157,90 @@ fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> Sear
     }
 }
 
+/// Scored Soulseek results, or the reason the source failed.
+async fn soulseek_items(state: &AppState, query: &str) -> Result<Vec<SearchItem>, &'static str> {
+    let results = state
+        .searches
+        .search(query.to_string())
+        .await
+        .map_err(|e| {
+            tracing::info!(error = %e, "soulseek search failed");
+            soulseek_error(&e)
+        })?;
+    let prefs = state.settings.current().match_preferences();
+    let q = query.to_string();
+    web::block(move || {
+        to_candidates(&results.responses)
+            .into_iter()
+            .map(|c| soulseek_item(&q, c, &prefs))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| "upstream_error")
+}
+
+/// Spotify's tracks for the query (at most 10: the 2026 search maximum).
+async fn spotify_items(
+    state: &AppState,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<SearchItem>, &'static str> {
+    let limit = u32::try_from(limit.min(10)).unwrap_or(10);
+    let q = query.to_string();
+    let tracks = async {
+        let mut session = state.spotify.session().await?;
+        session
+            .call(move |c, t| {
+                let q = q.clone();
+                async move { c.search_tracks(&t, &q, limit).await }
+            })
+            .await
+    }
+    .await
+    .map_err(|e| {
+        tracing::info!(error = %e, "spotify search failed");
+        spotify_error(&e)
+    })?;
+    Ok(tracks
+        .into_iter()
+        .filter_map(|track| {
+            let id = track.id.clone()?;
+            let artists: Vec<String> = track.artists.iter().map(|a| a.name.clone()).collect();
+            let album = track.album.as_ref().map(|a| a.name.clone());
+            let mut fields = artists.clone();
+            fields.push(track.name.clone());
+            fields.extend(album.clone());
+            Some(SearchItem {
+                source: "spotify",
+                type_: "track",
+                score: text_score(query, &fields),
+                title: track.name,
+                artists,
+                album,
+                duration_ms: Some(track.duration_ms).filter(|d| *d > 0),
+                bitrate: None,
+                format: None,
+                username: None,
+                filename: None,
+                size: None,
+                spotify_id: Some(id),
+            })
+        })
+        .collect())
+}
+
+/// A short, stable reason for `errors.spotify`.
+fn spotify_error(e: &AccessError) -> &'static str {
+    match e {
+        AccessError::Unconfigured => "unconfigured",
+        AccessError::Unauthorized => "unauthorized",
+        AccessError::Spotify(SpotifyError::RateLimited { .. }) => "rate_limited",
+        AccessError::Spotify(SpotifyError::Network(_) | SpotifyError::Server(_)) => "unreachable",
+        AccessError::Spotify(SpotifyError::BadRequest(_)) => "bad_query",
+        _ => "upstream_error",
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
     responses((status = 200, body = SearchAnswer, description = "Best first; failing sources under errors"),
               (status = 422, body = super::error::ErrorBody)))]
@@ -166,37 +253,29 @@ pub async fn search(
         sources,
         limit,
     } = validate(body.into_inner())?;
-    let config = state.settings.current();
     let mut items = Vec::new();
     let mut errors = BTreeMap::new();
-    if sources.contains(&"spotify") {
-        // The Spotify source arrives with the Spotify integration.
-        let reason = if config.spotify_client_id.is_empty() {
-            "unconfigured"
-        } else {
-            "unauthorized"
-        };
-        errors.insert("spotify".to_string(), reason.to_string());
-    }
-    if sources.contains(&"soulseek") {
-        match state.searches.search(query.clone()).await {
-            Ok(results) => {
-                let prefs = config.match_preferences();
-                let q = query.clone();
-                let mut found = web::block(move || {
-                    to_candidates(&results.responses)
-                        .into_iter()
-                        .map(|c| soulseek_item(&q, c, &prefs))
-                        .collect::<Vec<_>>()
-                })
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-                items.append(&mut found);
+    // Spotify answers while the Soulseek search runs.
+    let spotify = async {
+        match sources.contains(&"spotify") {
+            true => Some(spotify_items(&state, &query, limit).await),
+            false => None,
+        }
+    };
+    let soulseek = async {
+        match sources.contains(&"soulseek") {
+            true => Some(soulseek_items(&state, &query).await),
+            false => None,
+        }
+    };
+    let (spotify, soulseek) = futures_util::future::join(spotify, soulseek).await;
+    for (source, outcome) in [("spotify", spotify), ("soulseek", soulseek)] {
+        match outcome {
+            Some(Ok(mut found)) => items.append(&mut found),
+            Some(Err(reason)) => {
+                errors.insert(source.to_string(), reason.to_string());
             }
-            Err(e) => {
-                tracing::info!(error = %e, "soulseek search failed");
-                errors.insert("soulseek".to_string(), soulseek_error(&e).to_string());
-            }
+            None => {}
         }
     }
     items.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -2,11 +2,15 @@
 //! async threads. The only place with SQL.
 
 pub mod activity;
+pub mod backfill;
 pub mod downloads;
+pub mod imports;
 pub mod jobs;
 mod pool;
 pub mod schema;
 pub mod settings;
+pub mod spotify;
 pub mod wanted;
+pub mod watchlist;
 
 pub use pool::{Db, DbError, MIGRATIONS};

@@ -12,6 +12,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    backfills (id) {
+        id -> BigInt,
+        state -> Text,
+        max_items -> Integer,
+        expand_playlists -> Bool,
+        cursor -> BigInt,
+        processed -> Integer,
+        matched -> Integer,
+        cache_hits -> Integer,
+        expanded_playlists -> Integer,
+        expanded_tracks -> Integer,
+        errors -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     download_events (id) {
         id -> BigInt,
         download_id -> BigInt,
@@ -54,6 +73,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_items (import_id, wanted_id) {
+        import_id -> BigInt,
+        wanted_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_links (import_id, playlist_id) {
+        import_id -> BigInt,
+        playlist_id -> Text,
+        url -> Text,
+        expanded_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        accepted_tracks -> Integer,
+        accepted_links -> Integer,
+        skipped -> Text,
+        skipped_total -> Integer,
+        finished_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     peer_failures (username) {
         username -> Text,
         failures -> Integer,
@@ -76,6 +124,65 @@ diesel::table! {
         old_value -> Nullable<Text>,
         new_value -> Nullable<Text>,
         changed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spotify_account (id) {
+        id -> BigInt,
+        access_token -> Text,
+        refresh_token -> Nullable<Text>,
+        expires_at -> BigInt,
+        scope -> Nullable<Text>,
+        revoked -> Bool,
+        user_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spotify_auth_requests (state) {
+        state -> Text,
+        code_verifier -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spotify_lookups (key) {
+        key -> Text,
+        spotify_track_id -> Nullable<Text>,
+        track -> Nullable<Text>,
+        looked_up_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spotify_playlist_tracks (playlist_id, spotify_track_id) {
+        playlist_id -> Text,
+        spotify_track_id -> Text,
+        wanted_id -> Nullable<BigInt>,
+        added_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spotify_playlists (id) {
+        id -> Text,
+        name -> Text,
+        owner -> Nullable<Text>,
+        track_count -> Integer,
+        snapshot_id -> Nullable<Text>,
+        position -> Integer,
+        sync -> Bool,
+        synced_snapshot_id -> Nullable<Text>,
+        last_synced_at -> Nullable<BigInt>,
+        unavailable_snapshot_id -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        removed -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
     }
 }
 
@@ -143,6 +250,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    watchlist_artists (id) {
+        id -> BigInt,
+        spotify_artist_id -> Text,
+        name -> Nullable<Text>,
+        last_checked -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    watchlist_releases (watch_id, spotify_album_id) {
+        watch_id -> BigInt,
+        spotify_album_id -> Text,
+        name -> Text,
+        release_date -> Text,
+        tracks -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     worker_jobs (id) {
         id -> BigInt,
         worker -> Text,
@@ -162,19 +291,36 @@ diesel::table! {
 }
 
 diesel::joinable!(download_events -> downloads (download_id));
+diesel::joinable!(import_items -> imports (import_id));
+diesel::joinable!(import_items -> wanted_tracks (wanted_id));
+diesel::joinable!(import_links -> imports (import_id));
+diesel::joinable!(spotify_playlist_tracks -> spotify_playlists (playlist_id));
+diesel::joinable!(spotify_playlist_tracks -> wanted_tracks (wanted_id));
 diesel::joinable!(wanted_candidates -> wanted_tracks (wanted_id));
 diesel::joinable!(wanted_rejections -> wanted_tracks (wanted_id));
 diesel::joinable!(wanted_tracks -> downloads (download_id));
+diesel::joinable!(watchlist_releases -> watchlist_artists (watch_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activity_events,
+    backfills,
     download_events,
     downloads,
+    import_items,
+    import_links,
+    imports,
     peer_failures,
     settings,
     settings_history,
+    spotify_account,
+    spotify_auth_requests,
+    spotify_lookups,
+    spotify_playlist_tracks,
+    spotify_playlists,
     wanted_candidates,
     wanted_rejections,
     wanted_tracks,
+    watchlist_artists,
+    watchlist_releases,
     worker_jobs,
 );

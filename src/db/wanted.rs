@@ -140,6 +140,25 @@ pub struct NewWanted<'a> {
     pub track: &'a Track,
 }
 
+impl<'a> NewWanted<'a> {
+    /// A track its source knows fully (Spotify); `None` without artist or title.
+    pub fn from_track(track: &'a Track, source: &'a str) -> Option<NewWanted<'a>> {
+        Some(NewWanted {
+            artist: track.artist.as_deref()?,
+            title: track.title.as_deref()?,
+            album: track.album.as_deref(),
+            duration_ms: track.duration_ms,
+            isrc: track.isrc.as_deref(),
+            spotify_track_id: track.spotify_track_id.as_deref(),
+            track_number: track.track_number,
+            disc_number: track.disc_number,
+            priority: 0,
+            source,
+            track,
+        })
+    }
+}
+
 /// How `create_or_get` answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {

@@ -47,10 +47,7 @@ impl WorkerName {
     /// Workers that own a queue of jobs report an integer `queue_size`;
     /// purely periodic ones report `null`.
     pub fn has_queue(self) -> bool {
-        !matches!(
-            self,
-            WorkerName::PlaylistSync | WorkerName::Watchlist | WorkerName::RetryScheduler
-        )
+        !matches!(self, WorkerName::PlaylistSync | WorkerName::RetryScheduler)
     }
 }
 

@@ -1,8 +1,265 @@
-//! BackfillWorker: completes imported tracks with Spotify data. Its jobs arrive with the Spotify issue.
+//! BackfillWorker: a `backfill` job enriches imported wanted tracks that
+//! have no Spotify data (Spotify search by title and artist; the same ISRC,
+//! or the same title and artist within ±2 s, see `domain::spotify_match`),
+//! caching every lookup (matches and misses) for `BACKFILL_CACHE_TTL_SEC`,
+//! and optionally expands the imports' playlist links into wanted tracks.
+//! Each track's result, the counters and the resume point commit together.
 
-use crate::actors::logic::WorkerLogic;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::actors::directory::WorkerControl;
+use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::spotify::{AccessError, Session};
+use crate::db::backfill::{self as store, job, BackfillRow, Outcome};
+use crate::db::imports;
+use crate::db::wanted::{NewWanted, WantedRow};
+use crate::db::DbError;
+use crate::domain::backoff::doubling_delay;
+use crate::domain::spotify_match::{best_match, lookup_key, search_query};
+use crate::domain::spotify_match::{LookupCandidate, LookupQuery};
+use crate::domain::time::now_millis;
+use crate::domain::track::Track;
+use crate::domain::worker_name::WorkerName;
+use crate::integrations::spotify::{full_track, FullTrack, SpotifyError};
+
+/// Tracks read from the database at a time.
+const BATCH: i64 = 50;
+/// Spotify search results considered per lookup (the 2026 maximum).
+const SEARCH_LIMIT: u32 = 10;
 
 #[derive(Default)]
 pub struct BackfillWorker;
 
-impl WorkerLogic for BackfillWorker {}
+impl WorkerLogic for BackfillWorker {
+    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+        let env = env.clone();
+        Box::pin(async move {
+            if job.kind != job::RUN {
+                return Err(JobError::Permanent(format!(
+                    "backfill has no job of kind '{}'",
+                    job.kind
+                )));
+            }
+            let id = job.payload["backfill_id"]
+                .as_i64()
+                .ok_or_else(|| JobError::Permanent("job without a backfill_id".into()))?;
+            let last_attempt = job.attempt >= job.max_attempts;
+            match run(&env, id).await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let message = e.to_string();
+                    let give_up = !e.is_transient() || last_attempt;
+                    let state = if give_up { "failed" } else { "queued" };
+                    let error = message.clone();
+                    env.db
+                        .write(move |c| store::set_state(c, id, state, Some(&error), now_millis()))
+                        .await
+                        .map_err(db_error)?;
+                    Err(if give_up {
+                        JobError::Permanent(message)
+                    } else {
+                        JobError::Retry(message)
+                    })
+                }
+            }
+        })
+    }
+
+    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+        doubling_delay(attempt, Duration::from_secs(30), Duration::from_secs(1800))
+    }
+}
+
+fn db_error(e: DbError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+async fn run(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
+    let row = env.db.read(move |c| store::get(c, id)).await?;
+    if matches!(row.state.as_str(), "completed" | "failed") {
+        return Ok(());
+    }
+    env.db
+        .write(move |c| store::set_state(c, id, "running", None, now_millis()))
+        .await?;
+    let mut session = env.spotify.session().await?;
+    enrich(env, &mut session, &row).await?;
+    if row.expand_playlists {
+        expand_links(env, &mut session, id).await?;
+    }
+    env.db
+        .write(move |c| store::set_state(c, id, "completed", None, now_millis()))
+        .await?;
+    let done = env.db.read(move |c| store::get(c, id)).await?;
+    env.activity.spawn_record(
+        "backfill",
+        "completed",
+        json!({"backfill_id": id, "processed": done.processed, "matched": done.matched,
+               "cache_hits": done.cache_hits, "expanded_tracks": done.expanded_tracks,
+               "errors": done.errors}),
+    );
+    env.directory
+        .send(WorkerName::Matching, WorkerControl::Wake);
+    Ok(())
+}
+
+/// Looks up imported tracks after the run's cursor until `max_items` are processed.
+async fn enrich(
+    env: &WorkerEnv,
+    session: &mut Session,
+    row: &BackfillRow,
+) -> Result<(), AccessError> {
+    let ttl = env.config.current().backfill_cache_ttl;
+    let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+    let id = row.id;
+    loop {
+        let current = env.db.read(move |c| store::get(c, id)).await?;
+        let remaining = i64::from(current.max_items - current.processed);
+        if remaining <= 0 {
+            return Ok(());
+        }
+        let cursor = current.cursor;
+        let batch = env
+            .db
+            .read(move |c| store::next_tracks(c, cursor, remaining.min(BATCH)))
+            .await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for wanted in batch {
+            let key = lookup_key(&wanted.artist, &wanted.title, wanted.album.as_deref());
+            let fresh_after = now_millis().saturating_sub(ttl_ms);
+            let cache_key = key.clone();
+            let cached = env
+                .db
+                .read(move |c| store::cached_lookup(c, &cache_key, fresh_after))
+                .await?;
+            let (outcome, cache_hit) = match cached {
+                Some(found) => (found.map_or(Outcome::NoMatch, Outcome::Matched), true),
+                None => match look_up(session, &wanted).await {
+                    Ok(found) => {
+                        let stored = found.clone();
+                        env.db
+                            .write(move |c| {
+                                store::store_lookup(c, &key, stored.as_ref(), now_millis())
+                            })
+                            .await?;
+                        (found.map_or(Outcome::NoMatch, Outcome::Matched), false)
+                    }
+                    // The service, not the track, is the problem: stop and resume later.
+                    Err(e) if e.is_transient() => return Err(e),
+                    Err(AccessError::Unauthorized) => return Err(AccessError::Unauthorized),
+                    Err(e) => (Outcome::Error(e.to_string()), false),
+                },
+            };
+            env.db
+                .write(move |c| store::record(c, id, &wanted, &outcome, cache_hit, now_millis()))
+                .await?;
+        }
+    }
+}
+
+/// Spotify's track for this wanted track, if one is clearly it.
+async fn look_up(session: &mut Session, wanted: &WantedRow) -> Result<Option<Track>, AccessError> {
+    let query = search_query(&wanted.artist, &wanted.title);
+    let hits: Vec<FullTrack> = session
+        .call(move |c, t| {
+            let query = query.clone();
+            async move { c.search_tracks(&t, &query, SEARCH_LIMIT).await }
+        })
+        .await?;
+    let candidates: Vec<(String, Track)> = hits.iter().filter_map(full_track).collect();
+    let lookup: Vec<LookupCandidate> = candidates
+        .iter()
+        .map(|(_, t)| LookupCandidate {
+            title: t.title.clone().unwrap_or_default(),
+            artists: hits
+                .iter()
+                .find(|h| h.id.as_deref() == t.spotify_track_id.as_deref())
+                .map(|h| h.artists.iter().map(|a| a.name.clone()).collect())
+                .unwrap_or_default(),
+            album: t.album.clone(),
+            duration_ms: t.duration_ms,
+            isrc: t.isrc.clone(),
+        })
+        .collect();
+    let query = LookupQuery {
+        artist: &wanted.artist,
+        title: &wanted.title,
+        album: wanted.album.as_deref(),
+        duration_ms: wanted.duration_ms.and_then(|d| u64::try_from(d).ok()),
+        isrc: wanted.isrc.as_deref(),
+    };
+    Ok(best_match(&query, &lookup).and_then(|i| candidates.get(i).map(|(_, t)| t.clone())))
+}
+
+/// Every import's playlist links not expanded yet: their tracks become
+/// wanted for that import.
+async fn expand_links(env: &WorkerEnv, session: &mut Session, id: i64) -> Result<(), AccessError> {
+    let links = env.db.read(|c| imports::pending_links(c, 1000)).await?;
+    for link in links {
+        match playlist_tracks(session, &link.playlist_id).await {
+            Ok(tracks) => {
+                let count = tracks.len();
+                env.db
+                    .write(move |c| {
+                        let now = now_millis();
+                        let source = format!("import:{}", link.import_id);
+                        for (_, t) in &tracks {
+                            if let Some(new) = NewWanted::from_track(t, &source) {
+                                imports::link_wanted(c, link.import_id, &new, now)?;
+                            }
+                        }
+                        imports::reopen(c, link.import_id)?;
+                        imports::link_done(c, &link, None, now)?;
+                        store::count_expansion(c, id, count, None, now)
+                    })
+                    .await?;
+            }
+            Err(AccessError::Spotify(
+                e @ (SpotifyError::NotFound(_)
+                | SpotifyError::Forbidden(_)
+                | SpotifyError::BadRequest(_)),
+            )) => {
+                let error = format!("playlist {}: {e}", link.playlist_id);
+                env.db
+                    .write(move |c| {
+                        let now = now_millis();
+                        imports::link_done(c, &link, Some(&error), now)?;
+                        store::count_expansion(c, id, 0, Some(&error), now)
+                    })
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn playlist_tracks(
+    session: &mut Session,
+    playlist_id: &str,
+) -> Result<Vec<(String, Track)>, AccessError> {
+    let mut tracks = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let (url, id) = (next.clone(), playlist_id.to_string());
+        let page = session
+            .call(move |c, t| {
+                let (url, id) = (url.clone(), id.clone());
+                async move { c.playlist_items(&t, &id, url.as_deref()).await }
+            })
+            .await?;
+        tracks.extend(
+            page.items
+                .iter()
+                .filter_map(|i| i.track().and_then(full_track)),
+        );
+        match page.next {
+            Some(url) => next = Some(url),
+            None => return Ok(tracks),
+        }
+    }
+}

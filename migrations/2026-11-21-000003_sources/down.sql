@@ -1,0 +1,11 @@
+DROP TABLE spotify_lookups;
+DROP TABLE backfills;
+DROP TABLE import_links;
+DROP TABLE import_items;
+DROP TABLE imports;
+DROP TABLE watchlist_releases;
+DROP TABLE watchlist_artists;
+DROP TABLE spotify_playlist_tracks;
+DROP TABLE spotify_playlists;
+DROP TABLE spotify_auth_requests;
+DROP TABLE spotify_account;

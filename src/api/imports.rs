@@ -1,0 +1,233 @@
+//! `/api/v1/imports` (`api.md` §9): track lists without a Spotify account.
+//! The body (JSON, or one uploaded CSV / text / JSON file) is parsed off the
+//! async threads, then every accepted track becomes wanted in one
+//! transaction: an import is registered whole or not at all.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::error::{ApiError, FieldError};
+use super::extract::UPLOAD_LIMIT;
+use super::AppState;
+use crate::actors::directory::WorkerControl;
+use crate::db::imports::{self as store, ImportView};
+use crate::domain::import_progress::ImportCounts;
+use crate::domain::imports::{parse_file, parse_json_request, JsonRequest, ParsedImport, Skipped};
+use crate::domain::time::{now_millis, to_rfc3339};
+use crate::domain::worker_name::WorkerName;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AcceptedCounts {
+    pub tracks: usize,
+    pub links: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportCreated {
+    pub id: i64,
+    pub state: &'static str,
+    pub accepted: AcceptedCounts,
+    #[schema(value_type = Vec<Object>)]
+    pub skipped: Vec<Skipped>,
+    /// Skipped inputs in total (the list stops at 1000).
+    pub skipped_total: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportStatus {
+    pub id: i64,
+    pub state: &'static str,
+    pub counts: ImportCounts,
+    pub accepted: AcceptedCounts,
+    #[schema(value_type = Vec<Object>)]
+    pub skipped: serde_json::Value,
+    pub skipped_total: i32,
+    pub created_at: String,
+}
+
+impl From<ImportView> for ImportStatus {
+    fn from(v: ImportView) -> Self {
+        ImportStatus {
+            id: v.row.id,
+            state: v.counts.state(v.links_pending),
+            counts: v.counts,
+            accepted: AcceptedCounts {
+                tracks: usize::try_from(v.row.accepted_tracks).unwrap_or(0),
+                links: usize::try_from(v.row.accepted_links).unwrap_or(0),
+            },
+            skipped: serde_json::from_str(&v.row.skipped).unwrap_or_default(),
+            skipped_total: v.row.skipped_total,
+            created_at: to_rfc3339(v.row.created_at),
+        }
+    }
+}
+
+/// Reads the request as JSON or as a multipart upload with one `file`.
+async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedImport, ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let (name, file_type, bytes) = read_upload(Multipart::new(req.headers(), payload)).await?;
+        return web::block(move || parse_file(name.as_deref(), file_type.as_deref(), &bytes))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::validation("file", e.to_string()));
+    }
+    if !content_type.starts_with("application/json") {
+        return Err(ApiError::BadRequest(
+            "expected Content-Type: application/json or multipart/form-data".into(),
+        ));
+    }
+    let bytes = read_limited(payload).await?;
+    web::block(move || {
+        let body: JsonRequest = serde_json::from_slice(&bytes).map_err(|e| {
+            if e.is_data() {
+                ApiError::validation("body", e.to_string())
+            } else {
+                ApiError::BadRequest(format!("body is not valid JSON: {e}"))
+            }
+        })?;
+        Ok(parse_json_request(&body))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+async fn read_limited(mut payload: web::Payload) -> Result<Bytes, ApiError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
+        if body.len() + chunk.len() > UPLOAD_LIMIT {
+            return Err(ApiError::PayloadTooLarge {
+                limit: UPLOAD_LIMIT,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The `file` part: its name, content type and bytes (other parts ignored).
+async fn read_upload(
+    mut multipart: Multipart,
+) -> Result<(Option<String>, Option<String>, Bytes), ApiError> {
+    while let Some(field) = multipart.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
+        let disposition = field.content_disposition().cloned();
+        if disposition.as_ref().and_then(|d| d.get_name()) != Some("file") {
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
+            }
+            continue;
+        }
+        let name = disposition
+            .as_ref()
+            .and_then(|d| d.get_filename())
+            .map(str::to_string);
+        let file_type = field.content_type().map(|m| m.essence_str().to_string());
+        let mut bytes = BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
+            if bytes.len() + chunk.len() > UPLOAD_LIMIT {
+                return Err(ApiError::PayloadTooLarge {
+                    limit: UPLOAD_LIMIT,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok((name, file_type, bytes.freeze()));
+    }
+    Err(ApiError::validation(
+        "file",
+        "a multipart part named 'file' is required",
+    ))
+}
+
+/// Nothing valid: the reasons of the first skipped inputs.
+fn nothing_valid(parsed: &ParsedImport) -> ApiError {
+    ApiError::Validation {
+        message: "nothing valid to import".into(),
+        details: parsed
+            .skipped
+            .iter()
+            .take(20)
+            .map(|s| FieldError {
+                field: s.input.clone(),
+                message: s.reason.as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
+    request_body(content = Object, description = "JSON {links, tracks, text} or multipart/form-data with one `file` (CSV with a header row, text lines, or a JSON array)"),
+    responses((status = 202, body = ImportCreated),
+              (status = 413, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody, description = "Nothing valid remains"),
+              (status = 429, body = super::error::ErrorBody, description = "INGEST_MAX_PENDING_JOBS imports are not finished")))]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let parsed = parse_body(&req, payload).await?;
+    if parsed.tracks.is_empty() && parsed.links.is_empty() {
+        return Err(nothing_valid(&parsed));
+    }
+    let max_pending = i64::from(state.settings.current().ingest_max_pending_jobs);
+    let accepted = AcceptedCounts {
+        tracks: parsed.tracks.len(),
+        links: parsed.links.len(),
+    };
+    let ParsedImport {
+        tracks,
+        links,
+        skipped,
+        skipped_total,
+    } = parsed;
+    let answer_skipped = skipped.clone();
+    let view = state
+        .db
+        .write(move |c| {
+            let now = now_millis();
+            if store::count_unfinished(c, now)? >= max_pending {
+                return Ok(None);
+            }
+            let row = store::create(c, &tracks, &links, &skipped, skipped_total, now)?;
+            store::get(c, row.id).map(Some)
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::RateLimited(format!(
+                "{max_pending} imports are still in progress (INGEST_MAX_PENDING_JOBS); try again later"
+            ))
+        })?;
+    state
+        .directory
+        .send(WorkerName::Matching, WorkerControl::Wake);
+    Ok(HttpResponse::Accepted().json(ImportCreated {
+        id: view.row.id,
+        state: view.counts.state(view.links_pending),
+        accepted,
+        skipped: answer_skipped,
+        skipped_total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports",
+    responses((status = 200, body = ImportStatus), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let view = state.db.read(move |c| store::get(c, id)).await?;
+    Ok(HttpResponse::Ok().json(ImportStatus::from(view)))
+}

@@ -1,0 +1,196 @@
+//! `/api/v1/spotify` (`api.md` §7): the account (authorize with PKCE,
+//! callback, status) and the playlists the sync worker keeps. Tokens are
+//! never part of any answer.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::actors::directory::WorkerControl;
+use crate::db::spotify::{self as store, PlaylistRow};
+use crate::domain::time::{now_millis, to_rfc3339};
+use crate::domain::worker_name::WorkerName;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpotifyUserView {
+    pub id: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpotifyStatus {
+    pub configured: bool,
+    pub authorized: bool,
+    pub user: Option<SpotifyUserView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuthorizeAnswer {
+    /// Where to send the user's browser.
+    pub url: String,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// Set by Spotify when the user declined.
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlaylistView {
+    pub id: String,
+    pub name: String,
+    pub owner: Option<String>,
+    pub track_count: i32,
+    pub snapshot_id: Option<String>,
+    pub sync: bool,
+    pub last_synced_at: Option<String>,
+    /// False when Spotify does not share the items (editorial playlists).
+    pub available: bool,
+    pub last_error: Option<String>,
+}
+
+impl From<PlaylistRow> for PlaylistView {
+    fn from(row: PlaylistRow) -> Self {
+        PlaylistView {
+            available: row.is_available(),
+            id: row.id,
+            name: row.name,
+            owner: row.owner,
+            track_count: row.track_count,
+            snapshot_id: row.snapshot_id,
+            sync: row.sync,
+            last_synced_at: row.last_synced_at.map(to_rfc3339),
+            last_error: row.last_error,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlaylistPage {
+    pub items: Vec<PlaylistView>,
+    pub total: usize,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaylistPatch {
+    pub sync: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    pub status: &'static str,
+}
+
+#[utoipa::path(get, path = "/api/v1/spotify/status", tag = "spotify",
+    responses((status = 200, body = SpotifyStatus)))]
+pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let s = state.spotify.status().await?;
+    Ok(HttpResponse::Ok().json(SpotifyStatus {
+        configured: s.configured,
+        authorized: s.authorized,
+        user: s
+            .user
+            .map(|(id, display_name)| SpotifyUserView { id, display_name }),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/spotify/authorize", tag = "spotify",
+    responses((status = 200, body = AuthorizeAnswer),
+              (status = 503, body = super::error::ErrorBody, description = "No client id configured")))]
+pub async fn authorize(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let url = state.spotify.begin_authorization().await?;
+    Ok(HttpResponse::Ok().json(AuthorizeAnswer { url }))
+}
+
+#[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", params(CallbackQuery),
+    responses((status = 200, body = SpotifyStatus, description = "Authorized; the playlist sync starts"),
+              (status = 400, body = super::error::ErrorBody, description = "Unknown state, declined or refused code")))]
+pub async fn callback(
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    if let Some(error) = query.error {
+        // Consume the state so it cannot be replayed.
+        if let Some(s) = query.state {
+            state
+                .db
+                .write(move |c| store::take_authorization(c, &s, now_millis()))
+                .await?;
+        }
+        return Err(ApiError::BadRequest(format!(
+            "Spotify authorization was not granted: {error}"
+        )));
+    }
+    let (Some(code), Some(auth_state)) = (query.code, query.state) else {
+        return Err(ApiError::BadRequest("code and state are required".into()));
+    };
+    let user = state
+        .spotify
+        .complete_authorization(&code, &auth_state)
+        .await?;
+    state
+        .directory
+        .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
+    Ok(HttpResponse::Ok().json(SpotifyStatus {
+        configured: true,
+        authorized: true,
+        user: Some(SpotifyUserView {
+            id: user.id,
+            display_name: user.display_name,
+        }),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify",
+    responses((status = 200, body = PlaylistPage, description = "As of the last sync; `liked` is the saved tracks")))]
+pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let rows = state.db.read(store::list).await?;
+    Ok(HttpResponse::Ok().json(PlaylistPage {
+        total: rows.len(),
+        items: rows.into_iter().map(PlaylistView::from).collect(),
+    }))
+}
+
+#[utoipa::path(patch, path = "/api/v1/spotify/playlists/{id}", tag = "spotify", request_body = PlaylistPatch,
+    responses((status = 200, body = PlaylistView), (status = 404, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn patch_playlist(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<PlaylistPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, sync) = (id.into_inner(), body.sync);
+    let row = state
+        .db
+        .write(move |c| store::set_sync(c, &id, sync, now_millis()))
+        .await?;
+    if sync {
+        state
+            .directory
+            .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
+    }
+    Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
+}
+
+#[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify",
+    responses((status = 202, body = Accepted),
+              (status = 503, body = super::error::ErrorBody, description = "Spotify not configured or not authorized")))]
+pub async fn sync_now(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let s = state.spotify.status().await?;
+    if !s.configured {
+        return Err(crate::actors::spotify::AccessError::Unconfigured.into());
+    }
+    if !s.authorized {
+        return Err(crate::actors::spotify::AccessError::Unauthorized.into());
+    }
+    state
+        .directory
+        .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
+    Ok(HttpResponse::Accepted().json(Accepted { status: "accepted" }))
+}

@@ -1,0 +1,160 @@
+//! `/api/v1/watchlist` (`api.md` §8): artists whose new releases become
+//! wanted tracks. Checks run in the watchlist worker as `check` jobs.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract;
+use super::AppState;
+use crate::actors::directory::WorkerControl;
+use crate::db::watchlist::{self as store, Added, WatchRow};
+use crate::domain::time::{now_millis, to_rfc3339};
+use crate::domain::worker_name::WorkerName;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WatchView {
+    pub id: i64,
+    pub spotify_artist_id: String,
+    pub name: Option<String>,
+    pub last_checked: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+impl From<WatchRow> for WatchView {
+    fn from(row: WatchRow) -> Self {
+        WatchView {
+            id: row.id,
+            spotify_artist_id: row.spotify_artist_id,
+            name: row.name,
+            last_checked: to_rfc3339(row.last_checked),
+            last_error: row.last_error,
+            created_at: to_rfc3339(row.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WatchPage {
+    pub items: Vec<WatchView>,
+    pub total: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWatch {
+    /// 22 base-62 characters.
+    pub spotify_artist_id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+/// Spotify ids are exactly 22 characters of `[0-9A-Za-z]`.
+pub fn is_spotify_id(id: &str) -> bool {
+    id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[utoipa::path(get, path = "/api/v1/watchlist", tag = "watchlist", params(PageQuery),
+    responses((status = 200, body = WatchPage)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = extract::limit(query.limit.as_deref())?;
+    let offset = extract::offset(query.offset.as_deref())?;
+    let (rows, total) = state
+        .db
+        .read(move |c| store::list(c, limit, offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(WatchPage {
+        items: rows.into_iter().map(WatchView::from).collect(),
+        total,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/watchlist", tag = "watchlist", request_body = NewWatch,
+    responses((status = 201, body = WatchView, description = "Releases from now on count"),
+              (status = 409, body = super::error::ErrorBody, description = "Already watched"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn add(
+    state: web::Data<AppState>,
+    body: web::Json<NewWatch>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let id = body.spotify_artist_id.trim().to_string();
+    if !is_spotify_id(&id) {
+        return Err(ApiError::validation(
+            "spotify_artist_id",
+            "must be a Spotify id: 22 characters 0-9, A-Z, a-z",
+        ));
+    }
+    let name = body
+        .name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if name.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(ApiError::validation(
+            "name",
+            "must be at most 500 characters",
+        ));
+    }
+    match state
+        .db
+        .write(move |c| store::add(c, &id, name.as_deref(), now_millis()))
+        .await?
+    {
+        Added::New(row) => Ok(HttpResponse::Created().json(WatchView::from(row))),
+        Added::AlreadyWatched(row) => Err(ApiError::Conflict {
+            message: format!(
+                "artist {} is already watched (id {})",
+                row.spotify_artist_id, row.id
+            ),
+            state: "watched".into(),
+        }),
+    }
+}
+
+#[utoipa::path(delete, path = "/api/v1/watchlist/{id}", tag = "watchlist",
+    responses((status = 204, description = "No longer watched; its wanted tracks stay"),
+              (status = 404, body = super::error::ErrorBody)))]
+pub async fn remove(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if state.db.write(move |c| store::remove(c, id)).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "watchlist entry {id} not found"
+        )))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/watchlist/{id}/check", tag = "watchlist",
+    responses((status = 202, body = WatchView, description = "Checked now by the watchlist worker"),
+              (status = 404, body = super::error::ErrorBody)))]
+pub async fn check(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |c| {
+            let row = store::get(c, id)?;
+            store::request_check(c, id, now_millis())?;
+            Ok(row)
+        })
+        .await?;
+    state
+        .directory
+        .send(WorkerName::Watchlist, WorkerControl::Wake);
+    Ok(HttpResponse::Accepted().json(WatchView::from(row)))
+}

@@ -1,0 +1,210 @@
+//! Watched artists and the releases already turned into wanted tracks.
+//! A check is a `check` job of the watchlist worker (one per artist), so one
+//! failing artist never holds up the others and a crash loses no check.
+
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use serde_json::json;
+
+use super::schema::{watchlist_artists, watchlist_releases};
+use super::wanted::{self, NewWanted};
+use super::{jobs, DbError};
+use crate::domain::time::UnixMillis;
+
+pub mod job {
+    pub const WORKER: &str = "watchlist";
+    pub const CHECK: &str = "check";
+    pub const ATTEMPTS: i32 = 5;
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = watchlist_artists)]
+pub struct WatchRow {
+    pub id: i64,
+    pub spotify_artist_id: String,
+    pub name: Option<String>,
+    pub last_checked: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+/// How `add` answered.
+pub enum Added {
+    New(WatchRow),
+    AlreadyWatched(WatchRow),
+}
+
+/// Watches an artist from now on: only releases from today on count.
+pub fn add(
+    conn: &mut SqliteConnection,
+    spotify_artist_id: &str,
+    name: Option<&str>,
+    now: UnixMillis,
+) -> Result<Added, DbError> {
+    let existing = watchlist_artists::table
+        .filter(watchlist_artists::spotify_artist_id.eq(spotify_artist_id))
+        .select(WatchRow::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(row) = existing {
+        return Ok(Added::AlreadyWatched(row));
+    }
+    let row = diesel::insert_into(watchlist_artists::table)
+        .values((
+            watchlist_artists::spotify_artist_id.eq(spotify_artist_id),
+            watchlist_artists::name.eq(name),
+            watchlist_artists::last_checked.eq(now),
+            watchlist_artists::created_at.eq(now),
+        ))
+        .returning(WatchRow::as_returning())
+        .get_result(conn)?;
+    Ok(Added::New(row))
+}
+
+pub fn list(
+    conn: &mut SqliteConnection,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<WatchRow>, i64), DbError> {
+    let rows = watchlist_artists::table
+        .order(watchlist_artists::id)
+        .limit(limit)
+        .offset(offset)
+        .select(WatchRow::as_select())
+        .load(conn)?;
+    let total = watchlist_artists::table.count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<WatchRow, DbError> {
+    Ok(watchlist_artists::table
+        .find(id)
+        .select(WatchRow::as_select())
+        .first(conn)?)
+}
+
+/// Stops watching; the wanted tracks it created stay. `false` when unknown.
+pub fn remove(conn: &mut SqliteConnection, id: i64) -> Result<bool, DbError> {
+    Ok(diesel::delete(watchlist_artists::table.find(id)).execute(conn)? > 0)
+}
+
+/// Queues a check of this artist (at most one waiting per artist).
+pub fn request_check(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+    let dedupe = format!("{}:{id}", job::CHECK);
+    jobs::enqueue(
+        conn,
+        &jobs::NewJob {
+            worker: job::WORKER,
+            kind: job::CHECK,
+            payload: &json!({"watch_id": id}).to_string(),
+            dedupe_key: Some(&dedupe),
+            priority: 0,
+            max_attempts: job::ATTEMPTS,
+            run_at: now,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Queues a check of every artist not checked successfully since `before`.
+pub fn request_due_checks(
+    conn: &mut SqliteConnection,
+    before: UnixMillis,
+    now: UnixMillis,
+) -> Result<usize, DbError> {
+    let due: Vec<i64> = watchlist_artists::table
+        .filter(watchlist_artists::last_checked.le(before))
+        .select(watchlist_artists::id)
+        .load(conn)?;
+    for id in &due {
+        request_check(conn, *id, now)?;
+    }
+    Ok(due.len())
+}
+
+/// Releases of this watch already taken.
+pub fn known_releases(
+    conn: &mut SqliteConnection,
+    watch_id: i64,
+) -> Result<std::collections::HashSet<String>, DbError> {
+    Ok(watchlist_releases::table
+        .filter(watchlist_releases::watch_id.eq(watch_id))
+        .select(watchlist_releases::spotify_album_id)
+        .load(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A new release: its tracks become wanted (unless already wanted or in the
+/// library; a failed or cancelled one is wanted again) and the release is
+/// remembered, in one transaction. Returns the tracks newly wanted.
+pub fn take_release(
+    conn: &mut SqliteConnection,
+    watch_id: i64,
+    album_id: &str,
+    name: &str,
+    release_date: &str,
+    tracks: &[NewWanted<'_>],
+    now: UnixMillis,
+) -> Result<usize, DbError> {
+    let inserted = diesel::insert_into(watchlist_releases::table)
+        .values((
+            watchlist_releases::watch_id.eq(watch_id),
+            watchlist_releases::spotify_album_id.eq(album_id),
+            watchlist_releases::name.eq(name),
+            watchlist_releases::release_date.eq(release_date),
+            watchlist_releases::tracks.eq(i32::try_from(tracks.len()).unwrap_or(i32::MAX)),
+            watchlist_releases::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if inserted == 0 {
+        return Ok(0);
+    }
+    let mut wanted_now = 0;
+    for track in tracks {
+        let (_, created) = wanted::create_or_get(conn, track, now)?;
+        if matches!(created, wanted::Created::New | wanted::Created::Rearmed) {
+            wanted_now += 1;
+        }
+    }
+    Ok(wanted_now)
+}
+
+/// A successful check that started at `started_at`: later releases count next time.
+pub fn checked(
+    conn: &mut SqliteConnection,
+    watch_id: i64,
+    started_at: UnixMillis,
+    name: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::update(watchlist_artists::table.find(watch_id))
+        .set((
+            watchlist_artists::last_checked.eq(started_at),
+            watchlist_artists::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    if let Some(name) = name {
+        diesel::update(
+            watchlist_artists::table
+                .find(watch_id)
+                .filter(watchlist_artists::name.is_null()),
+        )
+        .set(watchlist_artists::name.eq(name))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A failed check: `last_checked` stays, so nothing released meanwhile is missed.
+pub fn check_failed(
+    conn: &mut SqliteConnection,
+    watch_id: i64,
+    error: &str,
+) -> Result<(), DbError> {
+    diesel::update(watchlist_artists::table.find(watch_id))
+        .set(watchlist_artists::last_error.eq(error))
+        .execute(conn)?;
+    Ok(())
+}

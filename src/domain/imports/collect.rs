@@ -1,0 +1,223 @@
+//! Gathers the items of one import in input order: dedupe (tracks by
+//! [`dedupe_key`], links by id), the track and link limits, and the bounded
+//! list of skipped items.
+
+use std::collections::HashSet;
+
+use crate::domain::wanted::dedupe_key;
+
+use super::line::LineOutcome;
+use super::normalize::{echo_input, truncate_chars};
+use super::{
+    ImportTrack, ParsedImport, PlaylistLink, SkipReason, Skipped, MAX_INPUT_CHARS, MAX_LINKS,
+    MAX_SKIPPED_LISTED, MAX_TRACKS,
+};
+
+/// Where an item came from, rendered into [`Skipped::input`] only when it
+/// is actually listed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Input<'a> {
+    /// A text line, a link string or a CSV cell.
+    Text(&'a str),
+    /// A JSON item, echoed as compact JSON.
+    Json(&'a serde_json::Value),
+    /// A CSV row, re-joined with `,`.
+    Row(&'a csv::StringRecord),
+}
+
+impl Input<'_> {
+    fn render(self) -> String {
+        match self {
+            Input::Text(text) => echo_input(text),
+            Input::Json(value) => {
+                let json = serde_json::to_string(value).unwrap_or_default();
+                truncate_chars(&json, MAX_INPUT_CHARS).to_string()
+            }
+            Input::Row(row) => {
+                let mut joined = String::new();
+                for (i, cell) in row.iter().enumerate() {
+                    if i > 0 {
+                        joined.push(',');
+                    }
+                    joined.push_str(cell);
+                    if joined.len() > MAX_INPUT_CHARS * 4 {
+                        break;
+                    }
+                }
+                echo_input(&joined)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Collector {
+    parsed: ParsedImport,
+    track_keys: HashSet<String>,
+    link_ids: HashSet<String>,
+}
+
+impl Collector {
+    pub(super) fn new() -> Collector {
+        Collector::default()
+    }
+
+    pub(super) fn outcome(&mut self, input: Input<'_>, outcome: LineOutcome) {
+        match outcome {
+            LineOutcome::Track(track) => self.track(input, track),
+            LineOutcome::Link(link) => self.link(input, link),
+            LineOutcome::Skip(reason) => self.skip(input, reason),
+            LineOutcome::Ignore => {}
+        }
+    }
+
+    pub(super) fn track(&mut self, input: Input<'_>, track: ImportTrack) {
+        let key = dedupe_key(&track.artist, &track.title, track.album.as_deref());
+        if self.track_keys.contains(&key) {
+            self.skip(input, SkipReason::Duplicate);
+        } else if self.parsed.tracks.len() >= MAX_TRACKS {
+            self.skip(input, SkipReason::Limit);
+        } else {
+            self.track_keys.insert(key);
+            self.parsed.tracks.push(track);
+        }
+    }
+
+    pub(super) fn link(&mut self, input: Input<'_>, link: PlaylistLink) {
+        if self.link_ids.contains(&link.id) {
+            self.skip(input, SkipReason::Duplicate);
+        } else if self.parsed.links.len() >= MAX_LINKS {
+            self.skip(input, SkipReason::Limit);
+        } else {
+            self.link_ids.insert(link.id.clone());
+            self.parsed.links.push(link);
+        }
+    }
+
+    pub(super) fn skip(&mut self, input: Input<'_>, reason: SkipReason) {
+        self.parsed.skipped_total += 1;
+        if self.parsed.skipped.len() < MAX_SKIPPED_LISTED {
+            self.parsed.skipped.push(Skipped {
+                input: input.render(),
+                reason,
+            });
+        }
+    }
+
+    pub(super) fn finish(self) -> ParsedImport {
+        self.parsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(artist: &str, title: &str, album: Option<&str>) -> ImportTrack {
+        ImportTrack {
+            artist: artist.into(),
+            title: title.into(),
+            album: album.map(Into::into),
+            duration_ms: None,
+        }
+    }
+
+    #[test]
+    fn dedupes_tracks_case_insensitively_and_by_nfkc() {
+        let mut c = Collector::new();
+        c.track(Input::Text("1"), track("Daft Punk", "One More Time", None));
+        c.track(Input::Text("2"), track("DAFT PUNK", "one more time", None));
+        c.track(
+            Input::Text("3"),
+            track("Daft Punk", "One More Time", Some("Discovery")),
+        );
+        c.track(
+            Input::Text("4"),
+            track("Ｄａｆｔ Punk", "One More Time", Some("Discovery")),
+        );
+        c.track(Input::Text("5"), track("ﬁve", "x", None));
+        c.track(Input::Text("6"), track("five", "X", None));
+        let parsed = c.finish();
+        assert_eq!(parsed.tracks.len(), 3);
+        let reasons: Vec<_> = parsed
+            .skipped
+            .iter()
+            .map(|s| (s.input.as_str(), s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("2", SkipReason::Duplicate),
+                ("4", SkipReason::Duplicate),
+                ("6", SkipReason::Duplicate)
+            ]
+        );
+    }
+
+    #[test]
+    fn dedupes_links_by_id_and_limits_them() {
+        let mut c = Collector::new();
+        for i in 0..MAX_LINKS + 3 {
+            let id = format!("{i:0>22}");
+            c.link(
+                Input::Text(&id),
+                PlaylistLink {
+                    id: id.clone(),
+                    url: format!("https://open.spotify.com/playlist/{id}"),
+                },
+            );
+        }
+        let id = format!("{:0>22}", 0);
+        c.link(
+            Input::Text("again"),
+            PlaylistLink {
+                url: format!("https://open.spotify.com/playlist/{id}"),
+                id,
+            },
+        );
+        let parsed = c.finish();
+        assert_eq!(parsed.links.len(), MAX_LINKS);
+        assert_eq!(parsed.skipped_total, 4);
+        assert!(parsed.skipped[..3]
+            .iter()
+            .all(|s| s.reason == SkipReason::Limit));
+        assert_eq!(parsed.skipped[3].reason, SkipReason::Duplicate);
+    }
+
+    #[test]
+    fn limits_tracks_after_dedupe() {
+        let mut c = Collector::new();
+        for i in 0..MAX_TRACKS {
+            c.track(Input::Text("t"), track("A", &i.to_string(), None));
+        }
+        c.track(Input::Text("dup"), track("a", "0", None));
+        c.track(Input::Text("over"), track("A", "new", None));
+        let parsed = c.finish();
+        assert_eq!(parsed.tracks.len(), MAX_TRACKS);
+        assert_eq!(parsed.skipped[0].reason, SkipReason::Duplicate);
+        assert_eq!(parsed.skipped[1].reason, SkipReason::Limit);
+    }
+
+    #[test]
+    fn lists_at_most_a_thousand_skipped_but_counts_all() {
+        let mut c = Collector::new();
+        for _ in 0..MAX_SKIPPED_LISTED + 500 {
+            c.skip(Input::Text("x"), SkipReason::Invalid);
+        }
+        let parsed = c.finish();
+        assert_eq!(parsed.skipped.len(), MAX_SKIPPED_LISTED);
+        assert_eq!(parsed.skipped_total, MAX_SKIPPED_LISTED + 500);
+    }
+
+    #[test]
+    fn renders_inputs() {
+        let value = serde_json::json!({"artist": 1});
+        assert_eq!(Input::Json(&value).render(), r#"{"artist":1}"#);
+        let long = serde_json::Value::String("é".repeat(1000));
+        assert_eq!(Input::Json(&long).render().chars().count(), 300);
+        let row = csv::StringRecord::from(vec!["a", "b c", ""]);
+        assert_eq!(Input::Row(&row).render(), "a,b c,");
+        let wide = csv::StringRecord::from(vec!["ü".repeat(200); 50]);
+        assert_eq!(Input::Row(&wide).render().chars().count(), 300);
+    }
+}

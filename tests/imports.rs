@@ -1,0 +1,281 @@
+//! Imports (`api.md` §9) through the HTTP API: JSON bodies and uploaded
+//! CSV / text / JSON files become wanted tracks with their skip reasons,
+//! backpressure, and counters that follow the tracks to completion.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fake_slskd::{FakeOptions, SharedFile};
+use common::TestApp;
+use serde_json::{json, Value};
+
+const NO_WORKERS: (&str, &str) = ("HARMONY_DISABLE_WORKERS", "1");
+
+async fn post_file(app: &TestApp, name: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+    let boundary = "harmony-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut res = common::client()
+        .post(app.url("/api/v1/imports"))
+        .insert_header((
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .send_body(body)
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body = res.body().limit(8 << 20).await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn import_json(app: &TestApp, body: &Value) -> (u16, Value) {
+    app.send_json("POST", "/api/v1/imports", body).await
+}
+
+/// The wanted tracks an import created, by `source`.
+async fn wanted_of(app: &TestApp, import_id: i64) -> Vec<Value> {
+    let (code, body) = app.get("/api/v1/wanted?limit=500").await;
+    assert_eq!(code, 200, "{body}");
+    let source = format!("import:{import_id}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["source"] == source)
+        .cloned()
+        .collect()
+}
+
+fn reasons(body: &Value) -> Vec<(String, String)> {
+    body["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["input"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[actix_rt::test]
+async fn a_json_import_becomes_wanted_tracks_with_skip_reasons() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let text = "Jay-Z - 99 Problems | The Black Album | 3:54\n\
+                A-ha - Take On Me\n\
+                a-ha - take on me\n\
+                no separator here\n\
+                \n\
+                Daft Punk – One More Time | 5:20 | Discovery\n\
+                https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=abc\n\
+                https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC\n";
+    let body = json!({
+        "tracks": [
+            {"artist": "Massive Attack", "title": "Teardrop", "duration": "5:29"},
+            {"artist": "Portishead", "title": "Roads", "album": "Dummy", "duration": 305_000},
+            {"artist": "", "title": "No Artist"},
+            {"artist": "Bad", "title": "Duration", "duration": "3:75"},
+            "not an object"
+        ],
+        "text": text,
+        "links": ["spotify:playlist:37i9dQZF1DXcBWIGoYBM5M", "https://example.com/playlist/x"]
+    });
+    let (code, created) = import_json(&app, &body).await;
+    assert_eq!(code, 202, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        created["accepted"],
+        json!({"tracks": 5, "links": 1}),
+        "{created}"
+    );
+    assert_eq!(created["state"], "queued");
+    let skipped = reasons(&created);
+    let reason_of = |input: &str| {
+        skipped
+            .iter()
+            .find(|(i, _)| i.contains(input))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{input} not skipped: {skipped:?}"))
+    };
+    assert_eq!(reason_of("a-ha - take on me"), "duplicate");
+    assert_eq!(reason_of("no separator here"), "invalid");
+    assert_eq!(reason_of("No Artist"), "missing_artist");
+    assert_eq!(reason_of("3:75"), "invalid_duration");
+    assert_eq!(reason_of("not an object"), "invalid");
+    assert_eq!(
+        reason_of("track/4uLU6hMCjMI75M1A2tKUQC"),
+        "unsupported_link"
+    );
+    assert_eq!(reason_of("example.com"), "unsupported_link");
+    // The same playlist twice (URI in `links`, URL in the text) is one link.
+    assert_eq!(
+        reason_of("playlist/37i9dQZF1DXcBWIGoYBM5M?si=abc"),
+        "duplicate"
+    );
+
+    let wanted = wanted_of(&app, id).await;
+    assert_eq!(wanted.len(), 5, "{wanted:?}");
+    let find = |artist: &str| {
+        wanted
+            .iter()
+            .find(|w| w["artist"] == artist)
+            .unwrap_or_else(|| panic!("{artist} not wanted: {wanted:?}"))
+    };
+    let jay = find("Jay-Z");
+    assert_eq!(jay["title"], "99 Problems");
+    assert_eq!(jay["album"], "The Black Album");
+    assert_eq!(jay["duration_ms"], 234_000);
+    assert_eq!(find("A-ha")["title"], "Take On Me");
+    let daft = find("Daft Punk");
+    assert_eq!(
+        (daft["title"].clone(), daft["album"].clone()),
+        (json!("One More Time"), json!("Discovery"))
+    );
+    assert_eq!(daft["duration_ms"], 320_000);
+    assert_eq!(find("Massive Attack")["duration_ms"], 329_000);
+    assert_eq!(find("Portishead")["duration_ms"], 305_000);
+
+    let (code, status) = app.get(&format!("/api/v1/imports/{id}")).await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(
+        status["counts"],
+        json!({"registered": 5, "normalized": 5, "queued": 5, "completed": 0, "failed": 0})
+    );
+    assert_eq!(status["state"], "queued");
+    assert!(status["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(app.get("/api/v1/imports/999").await.0, 404);
+
+    // Importing the same tracks again links the existing wanted tracks.
+    let (code, again) = import_json(
+        &app,
+        &json!({"text": "Jay-Z - 99 Problems | The Black Album"}),
+    )
+    .await;
+    assert_eq!(code, 202, "{again}");
+    let (_, all) = app.get("/api/v1/wanted?limit=500").await;
+    assert_eq!(all["total"], 5, "no second wanted track for the same song");
+    let (_, second) = app.get(&format!("/api/v1/imports/{}", again["id"])).await;
+    assert_eq!(second["counts"]["registered"], 1);
+}
+
+#[actix_rt::test]
+async fn uploaded_csv_text_and_json_files_are_imported() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let csv = "Track Name,Artist Name(s),Album Name,Duration (ms)\r\n\
+               \"Hello, Goodbye\",The Beatles,Magical Mystery Tour,210000\r\n\
+               Bohemian Rhapsody,Queen,\"A Night at the Opera\",354000\r\n\
+               ,Nobody,Nothing,1000\r\n";
+    let (code, body) = post_file(&app, "export.csv", "text/csv", csv.as_bytes()).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 2);
+    assert_eq!(reasons(&body).len(), 1, "{body}");
+    let wanted = wanted_of(&app, body["id"].as_i64().unwrap()).await;
+    let beatles = wanted
+        .iter()
+        .find(|w| w["artist"] == "The Beatles")
+        .unwrap();
+    assert_eq!(beatles["title"], "Hello, Goodbye");
+    assert_eq!(beatles["duration_ms"], 210_000);
+
+    let text = "\u{feff}Radiohead - Paranoid Android\nBjörk — Jóga | Homogenic\n";
+    let (code, body) = post_file(&app, "list.txt", "text/plain", text.as_bytes()).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 2);
+    let wanted = wanted_of(&app, body["id"].as_i64().unwrap()).await;
+    assert!(wanted
+        .iter()
+        .any(|w| w["artist"] == "Björk" && w["title"] == "Jóga"));
+
+    let json_file = br#"[{"artist": "Moby", "title": "Porcelain", "duration": "4:01"}, "Air - La Femme d'Argent"]"#;
+    let (code, body) = post_file(&app, "tracks.json", "application/json", json_file).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 2);
+
+    let (code, body) = post_file(&app, "bad.csv", "text/csv", b"song,singer\nA,B\n").await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["error"]["code"], "validation_error");
+    let (code, _) = post_file(&app, "bad.txt", "text/plain", &[0xff, 0xfe, 0x00, 0x41]).await;
+    assert_eq!(code, 422);
+}
+
+#[actix_rt::test]
+async fn nothing_valid_is_422_and_too_many_pending_imports_is_429() {
+    let app = TestApp::start(&[NO_WORKERS, ("INGEST_MAX_PENDING_JOBS", "1")]).await;
+    let (code, body) = import_json(&app, &json!({"text": "just words\n\n"})).await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["error"]["code"], "validation_error");
+    let (code, body) = import_json(&app, &json!({"unknown": 1})).await;
+    assert_eq!(code, 422, "{body}");
+    let (code, _) = app.get("/api/v1/wanted").await;
+    assert_eq!(code, 200);
+
+    let (code, first) = import_json(&app, &json!({"text": "Air - Sexy Boy"})).await;
+    assert_eq!(code, 202, "{first}");
+    let (code, refused) = import_json(&app, &json!({"text": "Air - Kelly Watch the Stars"})).await;
+    assert_eq!(code, 429, "{refused}");
+    assert_eq!(refused["error"]["code"], "rate_limited");
+    let (_, wanted) = app.get("/api/v1/wanted").await;
+    assert_eq!(wanted["total"], 1, "a refused import changes nothing");
+
+    // Once the first import's track is given up on, the import is finished.
+    let track = wanted["items"][0]["id"].as_i64().unwrap();
+    let (code, _) = app
+        .send_json("DELETE", &format!("/api/v1/wanted/{track}"), &json!({}))
+        .await;
+    assert_eq!(code, 200);
+    let (_, status) = app.get(&format!("/api/v1/imports/{}", first["id"])).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    assert_eq!(status["counts"]["failed"], 1);
+    let (code, body) = import_json(&app, &json!({"text": "Air - Kelly Watch the Stars"})).await;
+    assert_eq!(code, 202, "{body}");
+}
+
+#[actix_rt::test]
+async fn import_counters_follow_the_tracks_to_completion() {
+    let defaults = [
+        ("SEARCH_TIMEOUT_MS", "150"),
+        ("SEARCH_MAX_PER_WINDOW", "100"),
+        ("SEARCH_WINDOW_SEC", "1"),
+    ];
+    let (app, fake, music) = common::start_with_fake(FakeOptions::default(), &defaults, &[]).await;
+    let mut file = SharedFile::new(
+        "@@music\\Air\\Moon Safari\\01 - La Femme d'Argent.flac",
+        40_000,
+    );
+    file.length = Some(430);
+    fake.share_file("airfan", file);
+    let (code, created) = import_json(
+        &app,
+        &json!({"text": "Air - La Femme d'Argent | Moon Safari | 7:10"}),
+    )
+    .await;
+    assert_eq!(code, 202, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    common::eventually(Duration::from_secs(20), "the import to complete", || {
+        let app = &app;
+        async move {
+            let (_, status) = app.get(&format!("/api/v1/imports/{id}")).await;
+            status["state"] == "completed"
+        }
+    })
+    .await;
+    let (_, status) = app.get(&format!("/api/v1/imports/{id}")).await;
+    assert_eq!(
+        status["counts"],
+        json!({"registered": 1, "normalized": 1, "queued": 0, "completed": 1, "failed": 0})
+    );
+    assert!(music.join("Air").join("Moon Safari").exists());
+}
