@@ -43,20 +43,6 @@ async fn import_json(app: &TestApp, body: &Value) -> (u16, Value) {
     app.send_json("POST", "/api/v1/imports", body).await
 }
 
-/// The wanted tracks an import created, by `source`.
-async fn wanted_of(app: &TestApp, import_id: i64) -> Vec<Value> {
-    let (code, body) = app.get("/api/v1/wanted?limit=500").await;
-    assert_eq!(code, 200, "{body}");
-    let source = format!("import:{import_id}");
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|w| w["source"] == source)
-        .cloned()
-        .collect()
-}
-
 fn reasons(body: &Value) -> Vec<(String, String)> {
     body["skipped"]
         .as_array()
@@ -126,7 +112,7 @@ async fn a_json_import_becomes_wanted_tracks_with_skip_reasons() {
         "duplicate"
     );
 
-    let wanted = wanted_of(&app, id).await;
+    let wanted = common::wanted_from_import(&app, id).await;
     assert_eq!(wanted.len(), 5, "{wanted:?}");
     let find = |artist: &str| {
         wanted
@@ -182,7 +168,7 @@ async fn uploaded_csv_text_and_json_files_are_imported() {
     assert_eq!(code, 202, "{body}");
     assert_eq!(body["accepted"]["tracks"], 2);
     assert_eq!(reasons(&body).len(), 1, "{body}");
-    let wanted = wanted_of(&app, body["id"].as_i64().unwrap()).await;
+    let wanted = common::wanted_from_import(&app, body["id"].as_i64().unwrap()).await;
     let beatles = wanted
         .iter()
         .find(|w| w["artist"] == "The Beatles")
@@ -194,7 +180,7 @@ async fn uploaded_csv_text_and_json_files_are_imported() {
     let (code, body) = post_file(&app, "list.txt", "text/plain", text.as_bytes()).await;
     assert_eq!(code, 202, "{body}");
     assert_eq!(body["accepted"]["tracks"], 2);
-    let wanted = wanted_of(&app, body["id"].as_i64().unwrap()).await;
+    let wanted = common::wanted_from_import(&app, body["id"].as_i64().unwrap()).await;
     assert!(wanted
         .iter()
         .any(|w| w["artist"] == "Björk" && w["title"] == "Jóga"));

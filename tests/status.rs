@@ -58,11 +58,17 @@ async fn nine_workers_run_and_stay_running_while_idle() {
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
     assert!(status["uptime_seconds"].as_f64().unwrap() >= 1.5);
     for queued in [
-        "sync", "matching", "artwork", "lyrics", "metadata", "backfill",
+        "sync",
+        "matching",
+        "artwork",
+        "lyrics",
+        "metadata",
+        "backfill",
+        "watchlist",
     ] {
         assert_eq!(status["workers"][queued]["queue_size"], 0, "{queued}");
     }
-    for periodic in ["playlist_sync", "watchlist", "retry_scheduler"] {
+    for periodic in ["playlist_sync", "retry_scheduler"] {
         assert!(
             status["workers"][periodic]["queue_size"].is_null(),
             "{periodic}"

@@ -40,6 +40,9 @@ pub struct WorkerActor<L: WorkerLogic> {
     claim_again: bool,
     recovered: bool,
     ticking: bool,
+    /// Asked to run while running: run once more right after (a `RunNow`
+    /// must not be lost, e.g. a playlist marked for sync during a sync).
+    tick_again: bool,
     draining: bool,
     fatal: Option<String>,
     wake_timer: Option<SpawnHandle>,
@@ -60,6 +63,7 @@ impl<L: WorkerLogic> WorkerActor<L> {
             claim_again: false,
             recovered: false,
             ticking: false,
+            tick_again: false,
             draining: false,
             fatal: None,
             wake_timer: None,
@@ -257,7 +261,11 @@ impl<L: WorkerLogic> WorkerActor<L> {
     }
 
     fn run_tick(&mut self, ctx: &mut Context<Self>) {
-        if self.ticking || self.draining || self.fatal.is_some() {
+        if self.ticking {
+            self.tick_again = true;
+            return;
+        }
+        if self.draining || self.fatal.is_some() {
             return;
         }
         if let Some(timer) = self.tick_timer.take() {
@@ -283,6 +291,10 @@ impl<L: WorkerLogic> WorkerActor<L> {
                 if act.idle() {
                     ctx.stop();
                 }
+                return;
+            }
+            if std::mem::take(&mut act.tick_again) {
+                act.run_tick(ctx);
                 return;
             }
             act.schedule_tick(ctx);

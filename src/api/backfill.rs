@@ -15,8 +15,8 @@ use crate::domain::worker_name::WorkerName;
 /// The contract's ceiling for `max_items`.
 pub const MAX_ITEMS: i64 = 10_000;
 
+/// Unknown fields are ignored (`api.md` §1).
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct NewBackfill {
     /// At most 10 000; default `BACKFILL_MAX_ITEMS`.
     pub max_items: Option<i64>,

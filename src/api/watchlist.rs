@@ -41,8 +41,8 @@ pub struct WatchPage {
     pub total: i64,
 }
 
+/// Unknown fields are ignored (`api.md` §1).
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct NewWatch {
     /// 22 base-62 characters.
     pub spotify_artist_id: String,
@@ -149,7 +149,7 @@ pub async fn check(
         .db
         .write(move |c| {
             let row = store::get(c, id)?;
-            store::request_check(c, id, now_millis())?;
+            store::request_check_now(c, id, now_millis())?;
             Ok(row)
         })
         .await?;

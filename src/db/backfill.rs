@@ -94,6 +94,26 @@ pub fn set_state(
     Ok(())
 }
 
+/// A run that went through: `completed`. A run that counted errors keeps
+/// the last one (which track or link failed, and why); otherwise the error
+/// of an earlier, interrupted attempt is cleared.
+pub fn complete(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+    let errors: i32 = backfills::table
+        .find(id)
+        .select(backfills::errors)
+        .first(conn)?;
+    if errors == 0 {
+        return set_state(conn, id, "completed", None, now);
+    }
+    diesel::update(backfills::table.find(id))
+        .set((
+            backfills::state.eq("completed"),
+            backfills::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The next imported tracks without Spotify data after the run's cursor.
 pub fn next_tracks(
     conn: &mut SqliteConnection,
@@ -139,6 +159,7 @@ pub fn record(
             .set((
                 wanted_tracks::spotify_track_id.eq(&track.spotify_track_id),
                 wanted_tracks::isrc.eq(&track.isrc),
+                wanted_tracks::album.eq(&track.album),
                 wanted_tracks::duration_ms
                     .eq(track.duration_ms.and_then(|d| i64::try_from(d).ok())),
                 wanted_tracks::track_number

@@ -7,6 +7,7 @@ use diesel::sqlite::SqliteConnection;
 
 use super::schema::{import_items, import_links, imports, wanted_tracks};
 use super::wanted::{self, NewWanted};
+use super::wanted_bulk;
 use super::DbError;
 use crate::domain::import_progress::ImportCounts;
 use crate::domain::imports::{ImportTrack, PlaylistLink, Skipped};
@@ -104,7 +105,8 @@ pub fn create(
     Ok(row)
 }
 
-/// Makes tracks wanted on behalf of import `import_id` and links them to it.
+/// Makes tracks wanted on behalf of import `import_id` and links them to it
+/// (in batches: a 10 000-track import is one short transaction).
 pub fn add_tracks(
     conn: &mut SqliteConnection,
     import_id: i64,
@@ -112,10 +114,11 @@ pub fn add_tracks(
     now: UnixMillis,
 ) -> Result<usize, DbError> {
     let source = format!("import:{import_id}");
-    let mut added = 0;
-    for t in tracks {
-        let track = track_of(t);
-        let new = NewWanted {
+    let known: Vec<Track> = tracks.iter().map(track_of).collect();
+    let news: Vec<NewWanted<'_>> = tracks
+        .iter()
+        .zip(&known)
+        .map(|(t, track)| NewWanted {
             artist: &t.artist,
             title: &t.title,
             album: t.album.as_deref(),
@@ -126,22 +129,29 @@ pub fn add_tracks(
             disc_number: None,
             priority: 0,
             source: &source,
-            track: &track,
-        };
-        added += link_wanted(conn, import_id, &new, now)?;
+            track,
+        })
+        .collect();
+    let ids = wanted_bulk::create_many(conn, &news, now)?;
+    let mut added = 0;
+    for chunk in ids.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    import_items::import_id.eq(import_id),
+                    import_items::wanted_id.eq(*id),
+                )
+            })
+            .collect();
+        added += diesel::insert_or_ignore_into(import_items::table)
+            .values(rows)
+            .execute(conn)?;
     }
     if added > 0 {
         reopen(conn, import_id)?;
     }
     Ok(added)
-}
-
-/// The import has new tracks: not finished any more.
-pub fn reopen(conn: &mut SqliteConnection, import_id: i64) -> Result<(), DbError> {
-    diesel::update(imports::table.find(import_id))
-        .set(imports::finished_at.eq(None::<i64>))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Creates (or finds) one wanted track and links it to the import; 1 when
@@ -153,13 +163,20 @@ pub fn link_wanted(
     now: UnixMillis,
 ) -> Result<usize, DbError> {
     let (wanted, _) = wanted::create_or_get(conn, new, now)?;
-    Ok(diesel::insert_into(import_items::table)
+    Ok(diesel::insert_or_ignore_into(import_items::table)
         .values((
             import_items::import_id.eq(import_id),
             import_items::wanted_id.eq(wanted.id),
         ))
-        .on_conflict_do_nothing()
         .execute(conn)?)
+}
+
+/// The import has new tracks: not finished any more.
+pub fn reopen(conn: &mut SqliteConnection, import_id: i64) -> Result<(), DbError> {
+    diesel::update(imports::table.find(import_id))
+        .set(imports::finished_at.eq(None::<i64>))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<ImportView, DbError> {

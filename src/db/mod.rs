@@ -11,6 +11,7 @@ pub mod schema;
 pub mod settings;
 pub mod spotify;
 pub mod wanted;
+pub mod wanted_bulk;
 pub mod watchlist;
 
 pub use pool::{Db, DbError, MIGRATIONS};

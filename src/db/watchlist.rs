@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use super::schema::{watchlist_artists, watchlist_releases};
+use super::schema::{watchlist_artists, watchlist_releases, worker_jobs};
 use super::wanted::{self, NewWanted};
 use super::{jobs, DbError};
 use crate::domain::time::UnixMillis;
@@ -61,13 +61,17 @@ pub fn add(
     Ok(Added::New(row))
 }
 
+/// Newest first (by creation, then id), as every list (`api.md` §1).
 pub fn list(
     conn: &mut SqliteConnection,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<WatchRow>, i64), DbError> {
     let rows = watchlist_artists::table
-        .order(watchlist_artists::id)
+        .order((
+            watchlist_artists::created_at.desc(),
+            watchlist_artists::id.desc(),
+        ))
         .limit(limit)
         .offset(offset)
         .select(WatchRow::as_select())
@@ -90,6 +94,32 @@ pub fn remove(conn: &mut SqliteConnection, id: i64) -> Result<bool, DbError> {
 
 /// Queues a check of this artist (at most one waiting per artist).
 pub fn request_check(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+    enqueue_check(conn, id, now)?;
+    Ok(())
+}
+
+/// A check asked for by the user runs now: a check already waiting (a retry
+/// after a failure, due later) is brought forward instead of being kept.
+pub fn request_check_now(
+    conn: &mut SqliteConnection,
+    id: i64,
+    now: UnixMillis,
+) -> Result<(), DbError> {
+    let waiting = enqueue_check(conn, id, now)?;
+    if waiting.state == jobs::QUEUED && waiting.run_at > now {
+        diesel::update(worker_jobs::table.find(waiting.id))
+            .filter(worker_jobs::state.eq(jobs::QUEUED))
+            .set((worker_jobs::run_at.eq(now), worker_jobs::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn enqueue_check(
+    conn: &mut SqliteConnection,
+    id: i64,
+    now: UnixMillis,
+) -> Result<jobs::JobRow, DbError> {
     let dedupe = format!("{}:{id}", job::CHECK);
     jobs::enqueue(
         conn,
@@ -103,8 +133,7 @@ pub fn request_check(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> R
             run_at: now,
         },
         now,
-    )?;
-    Ok(())
+    )
 }
 
 /// Queues a check of every artist not checked successfully since `before`.

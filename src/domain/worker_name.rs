@@ -44,8 +44,8 @@ impl WorkerName {
         }
     }
 
-    /// Workers that own a queue of jobs report an integer `queue_size`;
-    /// purely periodic ones report `null`.
+    /// Workers that own a queue of jobs report an integer `queue_size`
+    /// (the watchlist: its per-artist checks); purely periodic ones `null`.
     pub fn has_queue(self) -> bool {
         !matches!(self, WorkerName::PlaylistSync | WorkerName::RetryScheduler)
     }
@@ -92,11 +92,7 @@ mod tests {
             .collect();
         assert_eq!(
             without,
-            vec![
-                WorkerName::PlaylistSync,
-                WorkerName::Watchlist,
-                WorkerName::RetryScheduler
-            ]
+            vec![WorkerName::PlaylistSync, WorkerName::RetryScheduler]
         );
     }
 }

@@ -260,3 +260,92 @@ pub fn scripted(journal: &Journal, concurrency: usize) -> SpawnWorker {
         concurrency,
     })
 }
+
+/// The app wired to a fake Spotify (accounts + Web API); playlist syncs run
+/// only at start and on demand. `extra` overrides any key.
+pub async fn start_with_spotify(
+    options: fake_spotify::FakeSpotifyOptions,
+    extra: &[(&str, &str)],
+) -> (TestApp, fake_spotify::FakeSpotify) {
+    start_with_spotify_and(options, extra, WorkerOverrides::default()).await
+}
+
+/// `start_with_spotify` with some workers replaced.
+pub async fn start_with_spotify_and(
+    options: fake_spotify::FakeSpotifyOptions,
+    extra: &[(&str, &str)],
+    overrides: WorkerOverrides,
+) -> (TestApp, fake_spotify::FakeSpotify) {
+    let fake = fake_spotify::FakeSpotify::start(options.clone()).await;
+    let mut env: Vec<(String, String)> = vec![
+        ("SPOTIFY_CLIENT_ID".into(), options.client_id.clone()),
+        (
+            "SPOTIFY_CLIENT_SECRET".into(),
+            options.client_secret.clone().unwrap_or_default(),
+        ),
+        (
+            "SPOTIFY_REDIRECT_URI".into(),
+            options.redirect_uris[0].clone(),
+        ),
+        ("SPOTIFY_API_URL".into(), fake.api_url()),
+        ("SPOTIFY_ACCOUNTS_URL".into(), fake.accounts_url()),
+        ("PLAYLIST_SYNC_INTERVAL".into(), "3600".into()),
+    ];
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestApp::start_with(&pairs, overrides).await;
+    (app, fake)
+}
+
+/// The browser's part of the OAuth flow: open Harmony's authorize URL on the
+/// fake (redirects not followed) and hand the code to Harmony's callback.
+/// Returns the callback's status and body.
+pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
+    let (code, body) = app.get("/api/v1/spotify/authorize").await;
+    assert_eq!(code, 200, "{body}");
+    let url = body["url"].as_str().unwrap().to_string();
+    let browser = awc::Client::builder()
+        .disable_redirects()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let res = browser.get(&url).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 302, "{url}");
+    let location = res.headers().get("location").unwrap().to_str().unwrap();
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    app.get(&format!("/api/v1/spotify/callback?{query}")).await
+}
+
+/// Authorizes Spotify and waits for the playlist sync the authorization
+/// starts, so that it neither interleaves with injected faults nor counts.
+pub async fn authorize_spotify_and_settle(app: &TestApp, fake: &fake_spotify::FakeSpotify) {
+    let (code, body) = authorize_spotify(app).await;
+    assert_eq!(code, 200, "{body}");
+    eventually(
+        Duration::from_secs(15),
+        "the playlist sync after authorization",
+        || async {
+            let (_, body) = app.get("/api/v1/spotify/playlists").await;
+            body["total"].as_i64().unwrap_or(0) >= 1
+                && fake.count("/v1/me/playlists") >= 1
+                && fake.requests().iter().all(|r| r.status != 0)
+        },
+    )
+    .await;
+}
+
+/// The wanted tracks an import asked for (`source` `import:<id>`).
+pub async fn wanted_from_import(app: &TestApp, import_id: i64) -> Vec<Value> {
+    let (code, body) = app.get("/api/v1/wanted?limit=500").await;
+    assert_eq!(code, 200, "{body}");
+    let source = format!("import:{import_id}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["source"] == source)
+        .cloned()
+        .collect()
+}

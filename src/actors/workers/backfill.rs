@@ -90,7 +90,7 @@ async fn run(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
         expand_links(env, &mut session, id).await?;
     }
     env.db
-        .write(move |c| store::set_state(c, id, "completed", None, now_millis()))
+        .write(move |c| store::complete(c, id, now_millis()))
         .await?;
     let done = env.db.read(move |c| store::get(c, id)).await?;
     env.activity.spawn_record(

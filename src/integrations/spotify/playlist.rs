@@ -75,6 +75,9 @@ pub struct Episode {
 }
 
 /// What a playlist entry holds.
+// Nearly every entry is a track: boxing it would add an allocation per entry
+// to save space only on the rare episode.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaylistEntry {
     Track(FullTrack),
