@@ -208,7 +208,11 @@ async fn imported_tracks_get_spotify_data_lookups_are_cached_and_links_expand() 
         let w = titled(&wanted, title);
         assert_eq!(w["spotify_track_id"], sid.as_str(), "{w}");
         assert!(w["duration_ms"].as_i64().is_some(), "{w}");
-        assert_eq!(w["state"], "pending");
+        // Wanted: the matching worker may be trying (and failing: no slskd) right now.
+        assert!(
+            matches!(w["state"].as_str(), Some("pending" | "searching")),
+            "{w}"
+        );
     }
     let (code, status) = app.get(&format!("/api/v1/imports/{import_id}")).await;
     assert_eq!(code, 200, "{status}");
