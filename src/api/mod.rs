@@ -139,6 +139,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/downloads/{id}/retry").route(web::post().to(downloads::retry)))
                 .service(resource("/downloads/{id}/events").route(web::get().to(downloads::events)))
                 .service(
+                    resource("/downloads/{id}/metadata")
+                        .route(web::get().to(downloads::artifacts::get_metadata)),
+                )
+                .service(
+                    resource("/downloads/{id}/metadata/refresh")
+                        .route(web::post().to(downloads::artifacts::refresh_metadata)),
+                )
+                .service(
+                    resource("/downloads/{id}/artwork")
+                        .route(web::get().to(downloads::artifacts::get_artwork)),
+                )
+                .service(
+                    resource("/downloads/{id}/artwork/refresh")
+                        .route(web::post().to(downloads::artifacts::refresh_artwork)),
+                )
+                .service(
+                    resource("/downloads/{id}/lyrics")
+                        .route(web::get().to(downloads::artifacts::get_lyrics)),
+                )
+                .service(
+                    resource("/downloads/{id}/lyrics/refresh")
+                        .route(web::post().to(downloads::artifacts::refresh_lyrics)),
+                )
+                .service(
                     resource("/wanted")
                         .route(web::get().to(wanted::list))
                         .route(web::post().to(wanted::create)),

@@ -2,6 +2,7 @@
 //! async threads. The only place with SQL.
 
 pub mod activity;
+pub mod artifacts;
 pub mod backfill;
 pub mod downloads;
 pub mod imports;

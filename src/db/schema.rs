@@ -12,6 +12,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    artwork_cache (cache_key) {
+        cache_key -> Text,
+        file_name -> Text,
+        mime -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        bytes -> BigInt,
+        source -> Text,
+        url -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
     backfills (id) {
         id -> BigInt,
         state -> Text,
@@ -26,6 +40,31 @@ diesel::table! {
         errors -> Integer,
         last_error -> Nullable<Text>,
         created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    download_artifacts (download_id) {
+        download_id -> BigInt,
+        metadata_path -> Nullable<Text>,
+        tags -> Nullable<Text>,
+        metadata_error -> Nullable<Text>,
+        metadata_at -> Nullable<BigInt>,
+        spotify_image_url -> Nullable<Text>,
+        artwork_source -> Nullable<Text>,
+        artwork_cache_key -> Nullable<Text>,
+        artwork_mime -> Nullable<Text>,
+        artwork_width -> Nullable<Integer>,
+        artwork_height -> Nullable<Integer>,
+        artwork_error -> Nullable<Text>,
+        artwork_at -> Nullable<BigInt>,
+        lyrics_path -> Nullable<Text>,
+        lyrics_kind -> Nullable<Text>,
+        lyrics_embedded -> Bool,
+        lyrics_error -> Nullable<Text>,
+        lyrics_rechecks -> Integer,
+        lyrics_at -> Nullable<BigInt>,
         updated_at -> BigInt,
     }
 }
@@ -290,6 +329,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(download_artifacts -> downloads (download_id));
 diesel::joinable!(download_events -> downloads (download_id));
 diesel::joinable!(import_items -> imports (import_id));
 diesel::joinable!(import_items -> wanted_tracks (wanted_id));
@@ -303,7 +343,9 @@ diesel::joinable!(watchlist_releases -> watchlist_artists (watch_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activity_events,
+    artwork_cache,
     backfills,
+    download_artifacts,
     download_events,
     downloads,
     import_items,

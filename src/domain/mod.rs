@@ -1,10 +1,15 @@
 //! Pure logic: no I/O, no actix, no diesel.
 
+pub mod artwork_cache_key;
+pub mod artwork_rules;
 pub mod backoff;
 pub mod connection;
 pub mod download_state;
+pub mod image_hosts;
+pub mod image_size;
 pub mod import_progress;
 pub mod imports;
+pub mod lyrics;
 pub mod matching;
 pub mod naming;
 pub mod pkce;

@@ -1,5 +1,7 @@
 //! Clients for the services Harmony talks to.
 
+pub mod covers;
 pub mod http;
+pub mod lrclib;
 pub mod slskd;
 pub mod spotify;

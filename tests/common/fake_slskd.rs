@@ -257,6 +257,8 @@ struct State {
     /// Id of the newest transfer of each (username, filename).
     latest: HashMap<Key, String>,
     shares: HashMap<Key, u64>,
+    /// Real bytes a download delivers instead of the filename pattern (`share_content`).
+    contents: HashMap<Key, Arc<Vec<u8>>>,
     offline: HashSet<String>,
     scripts: HashMap<Key, VecDeque<Outcome>>,
     overrides: HashMap<Key, (String, f64)>,
@@ -391,13 +393,14 @@ impl Shared {
             for t in st.transfers.iter_mut() {
                 let frozen = overridden.contains(&t.id) || (t.foreign.is_some() && !t.cancel);
                 if t.state & COMPLETED == 0 && !frozen && t.advance(now, bpt, speed) {
-                    writes.push((t.id.clone(), t.filename.clone(), t.size));
+                    writes.push((t.id.clone(), t.filename.clone(), t.size, t.key()));
                 }
             }
         }
         // The file is in place before the state says so (slskd moves it, then completes).
-        for (id, filename, size) in writes {
-            let written = write_download(&self.downloads_dir, &filename, size);
+        for (id, filename, size, k) in writes {
+            let content = self.lock().contents.get(&k).cloned();
+            let written = write_download(&self.downloads_dir, &filename, size, content.as_deref());
             let mut st = self.lock();
             if let Some(t) = st.transfers.iter_mut().find(|t| t.id == id) {
                 match written {
@@ -463,6 +466,14 @@ impl FakeSlskd {
                 .files
                 .push((username.to_string(), SharedFile::new(filename, size))),
         }
+    }
+
+    /// Like `share`, but the download delivers exactly `bytes` (a real audio file).
+    pub fn share_content(&self, username: &str, filename: &str, bytes: Vec<u8>) {
+        self.share(username, filename, bytes.len() as u64);
+        self.st()
+            .contents
+            .insert(key(username, filename), Arc::new(bytes));
     }
 
     pub fn set_online(&self, username: &str, online: bool) {
@@ -1616,7 +1627,12 @@ pub fn dotnet_ticks() -> i64 {
     Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 + 621_355_968_000_000_000
 }
 
-fn write_download(downloads_dir: &Path, remote: &str, size: u64) -> std::io::Result<PathBuf> {
+fn write_download(
+    downloads_dir: &Path,
+    remote: &str,
+    size: u64,
+    content: Option<&Vec<u8>>,
+) -> std::io::Result<PathBuf> {
     let (dir, mut name) = local_parts(downloads_dir, remote);
     if dir.join(&name).exists() {
         // slskd's collision rule: `{stem}_{ticks}{ext}`.
@@ -1624,6 +1640,9 @@ fn write_download(downloads_dir: &Path, remote: &str, size: u64) -> std::io::Res
         name = format!("{stem}_{}{ext}", dotnet_ticks());
     }
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(&name), file_content(remote, size))?;
+    match content {
+        Some(bytes) => std::fs::write(dir.join(&name), bytes)?,
+        None => std::fs::write(dir.join(&name), file_content(remote, size))?,
+    }
     Ok(dir.join(name))
 }

@@ -2,6 +2,7 @@
 //! jobs for supervision and queue tests.
 #![allow(dead_code)]
 
+pub mod fake_providers;
 pub mod fake_slskd;
 pub mod fake_spotify;
 

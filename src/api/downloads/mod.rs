@@ -2,6 +2,8 @@
 //! (`api.md` §3). Handlers change rows (the job rows travel in the same
 //! transaction) and wake the sync worker; slskd is only ever called by it.
 
+pub mod artifacts;
+pub mod artifacts_dto;
 pub mod dto;
 
 use actix_web::{web, HttpResponse};

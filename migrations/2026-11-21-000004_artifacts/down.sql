@@ -1,0 +1,2 @@
+DROP TABLE artwork_cache;
+DROP TABLE download_artifacts;
