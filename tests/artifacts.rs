@@ -441,6 +441,38 @@ async fn m4a_ogg_and_opus_get_the_full_tag_set_too() {
 }
 
 #[actix_rt::test]
+async fn tag_id3_version_23_writes_an_id3v23_tag() {
+    let s = setup(&[
+        ("ENABLE_ARTWORK", "false"),
+        ("ENABLE_LYRICS", "false"),
+        ("TAG_ID3_VERSION", "2.3"),
+    ])
+    .await;
+    let track = json!({"artist": "Moby", "title": "Porcelain", "album": "Play", "year": 1999});
+    let id = s
+        .download(
+            "moby",
+            "@@m\\Moby\\Play\\05 - Porcelain.mp3",
+            "tone.mp3",
+            track,
+        )
+        .await;
+    let d = s.settled(id).await;
+    assert_eq!(d["metadata_status"], "done", "{d}");
+    let path = path_of(&d);
+    let head = std::fs::read(&path).unwrap();
+    assert_eq!(&head[..4], b"ID3\x03", "an ID3v2.3 header");
+    assert_eq!(
+        generic(&path, ItemKey::TrackTitle).as_deref(),
+        Some("Porcelain")
+    );
+    assert_eq!(
+        generic(&path, ItemKey::RecordingDate).as_deref(),
+        Some("1999")
+    );
+}
+
+#[actix_rt::test]
 async fn a_low_res_cover_is_replaced_and_a_good_one_is_kept() {
     let s = setup(&[]).await;
     let big = fixture("cover_1400.jpg");

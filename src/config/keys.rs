@@ -117,6 +117,7 @@ pub const KEYS: &[KeySpec] = &[
     key("ARTWORK_MAX_BYTES", "10485760"),
     key("ARTWORK_HTTP_TIMEOUT", "15"),
     live("ARTWORK_FALLBACK_ENABLED", "true"),
+    live("TAG_ID3_VERSION", "2.4"),
     key("INGEST_MAX_PENDING_JOBS", "100"),
     key("BACKFILL_MAX_ITEMS", "2000"),
     key("BACKFILL_CACHE_TTL_SEC", "604800"),

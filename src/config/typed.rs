@@ -75,6 +75,8 @@ pub struct Config {
     pub artwork_max_bytes: u64,
     pub artwork_http_timeout: Duration,
     pub artwork_fallback_enabled: bool,
+    /// `TAG_ID3_VERSION` = 2.3: MP3 tags for players that read nothing newer.
+    pub id3_v23: bool,
     pub ingest_max_pending_jobs: u32,
     pub backfill_max_items: u32,
     pub backfill_cache_ttl: Duration,
@@ -174,6 +176,13 @@ impl Config {
             artwork_max_bytes: r.uint("ARTWORK_MAX_BYTES", 1, u64::MAX)?,
             artwork_http_timeout: r.secs("ARTWORK_HTTP_TIMEOUT", 0.001)?,
             artwork_fallback_enabled: r.bool("ARTWORK_FALLBACK_ENABLED")?,
+            id3_v23: r.parse("TAG_ID3_VERSION", "2.4 or 2.3", |s| {
+                match s.trim().trim_start_matches(['v', 'V']) {
+                    "2.4" => Some(false),
+                    "2.3" => Some(true),
+                    _ => None,
+                }
+            })?,
             ingest_max_pending_jobs: r.uint("INGEST_MAX_PENDING_JOBS", 1, 1_000_000)? as u32,
             backfill_max_items: r.uint("BACKFILL_MAX_ITEMS", 1, 10_000)? as u32,
             backfill_cache_ttl: r.secs("BACKFILL_CACHE_TTL_SEC", 0.0)?,
@@ -418,6 +427,7 @@ mod tests {
             ("ENABLE_LYRICS", "maybe"),
             ("SEARCH_RETRY_SCHEDULE", "1w"),
             ("HARMONY_BIND", "nowhere"),
+            ("TAG_ID3_VERSION", "2.2"),
         ] {
             let err = with(&[(k, v)]).unwrap_err();
             assert_eq!(err.key(), Some(k), "{k}={v}: {err}");

@@ -52,9 +52,14 @@ async fn tag(env: &WorkerEnv, job: &Job) -> Result<(), JobError> {
     let image_url = info.as_ref().and_then(spotify_album::AlbumInfo::image_url);
 
     let path = file.path.clone();
+    let id3 = if env.config.current().id3_v23 {
+        Id3Version::V23
+    } else {
+        Id3Version::V24
+    };
     let changes = FileChanges {
         tags: Some(tags),
-        id3: Id3Version::V24,
+        id3,
         ..FileChanges::default()
     };
     let written = off_thread(move || tags::apply(&path, &changes)).await?;
