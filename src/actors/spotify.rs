@@ -16,7 +16,7 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::pkce;
 use crate::domain::time::now_millis;
 use crate::integrations::spotify::{
-    RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError, SpotifyUser,
+    RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError, SpotifyUser, TokenGrant,
 };
 
 /// Read access to the library and playlists, nothing more.
@@ -160,25 +160,7 @@ impl SpotifyAccess {
             .inspect_err(|e| {
                 self.observe(e.connection_state());
             })?;
-        let now = now_millis();
-        let expires_at = now + expires_in_ms(grant.expires_in);
-        let (access, refresh, scope) = (
-            grant.access_token.clone(),
-            grant.refresh_token.clone(),
-            grant.scope.clone(),
-        );
-        self.db
-            .write(move |c| {
-                store::save_tokens(
-                    c,
-                    &access,
-                    refresh.as_deref(),
-                    expires_at,
-                    scope.as_deref(),
-                    now,
-                )
-            })
-            .await?;
+        self.store_grant(&grant).await?;
         let user = client.me(&grant.access_token).await.inspect_err(|e| {
             self.observe(e.connection_state());
         })?;
@@ -224,21 +206,7 @@ impl SpotifyAccess {
         };
         match self.client().refresh(&refresh_token).await {
             Ok(grant) => {
-                let expires_at = now + expires_in_ms(grant.expires_in);
-                let access = grant.access_token.clone();
-                let (refresh, scope) = (grant.refresh_token.clone(), grant.scope.clone());
-                self.db
-                    .write(move |c| {
-                        store::save_tokens(
-                            c,
-                            &access,
-                            refresh.as_deref(),
-                            expires_at,
-                            scope.as_deref(),
-                            now,
-                        )
-                    })
-                    .await?;
+                self.store_grant(&grant).await?;
                 tracing::info!("Spotify token refreshed");
                 Ok(grant.access_token)
             }
@@ -253,6 +221,31 @@ impl SpotifyAccess {
                 Err(e.into())
             }
         }
+    }
+}
+
+impl SpotifyAccess {
+    /// Keeps a grant's tokens (a grant without a refresh token keeps the old one).
+    async fn store_grant(&self, grant: &TokenGrant) -> Result<(), DbError> {
+        let now = now_millis();
+        let expires_at = now + expires_in_ms(grant.expires_in);
+        let (access, refresh, scope) = (
+            grant.access_token.clone(),
+            grant.refresh_token.clone(),
+            grant.scope.clone(),
+        );
+        self.db
+            .write(move |c| {
+                store::save_tokens(
+                    c,
+                    &access,
+                    refresh.as_deref(),
+                    expires_at,
+                    scope.as_deref(),
+                    now,
+                )
+            })
+            .await
     }
 }
 

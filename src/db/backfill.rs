@@ -187,6 +187,15 @@ pub fn record(
             backfills::updated_at.eq(now),
         ))
         .execute(conn)?;
+    remember_error(conn, run, error)
+}
+
+/// Keeps the latest error of a run (counted in `errors`) for its answer.
+fn remember_error(
+    conn: &mut SqliteConnection,
+    run: i64,
+    error: Option<&str>,
+) -> Result<(), DbError> {
     if let Some(error) = error {
         diesel::update(backfills::table.find(run))
             .set(backfills::last_error.eq(error))
@@ -227,12 +236,7 @@ pub fn count_expansion(
             backfills::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if let Some(error) = error {
-        diesel::update(backfills::table.find(run))
-            .set(backfills::last_error.eq(error))
-            .execute(conn)?;
-    }
-    Ok(())
+    remember_error(conn, run, error)
 }
 
 /// A cached lookup younger than `fresh_after`: `Some(None)` is a cached "no match".
