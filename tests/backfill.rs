@@ -504,3 +504,51 @@ async fn an_expired_lookup_is_asked_again() {
     );
     assert_eq!(fake.count("/v1/search"), 2);
 }
+
+#[actix_rt::test]
+async fn an_import_that_is_already_wanted_under_its_spotify_id_follows_that_entry() {
+    let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
+    let spotify_id = fake.add_simple_track("Daft Punk", "Digital Love", "Discovery", 301_000);
+    // Wanted from elsewhere with its album and Spotify id…
+    let (code, body) = app
+        .send_json(
+            "POST",
+            "/api/v1/wanted",
+            &json!({"items": [{"artist": "Daft Punk", "title": "Digital Love",
+                               "album": "Discovery", "spotify_track_id": spotify_id}]}),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let existing = body["items"][0]["id"].as_i64().unwrap();
+    // …and imported without an album: a second entry until the backfill knows better.
+    let import_id = import(&app, &json!({"text": "Daft Punk - Digital Love"})).await;
+    let imported = common::wanted_from_import(&app, import_id).await;
+    assert_eq!(imported.len(), 1);
+    let duplicate = imported[0]["id"].as_i64().unwrap();
+    assert_ne!(duplicate, existing);
+
+    common::authorize_spotify_and_settle(&app, &fake).await;
+    let id = start_backfill(&app, &json!({})).await;
+    let run = wait_state(&app, id, "completed", WAIT).await;
+    assert_eq!(
+        (run["processed"].clone(), run["matched"].clone()),
+        (json!(1), json!(1))
+    );
+
+    let (_, dup) = app.get(&format!("/api/v1/wanted/{duplicate}")).await;
+    assert_eq!(dup["state"], "cancelled", "{dup}");
+    assert!(
+        dup["last_error"]
+            .as_str()
+            .unwrap()
+            .contains(&existing.to_string()),
+        "{dup}"
+    );
+    let (_, kept) = app.get(&format!("/api/v1/wanted/{existing}")).await;
+    assert_ne!(kept["state"], "cancelled", "{kept}");
+    // The import now follows the entry that will be downloaded.
+    let (_, status) = app.get(&format!("/api/v1/imports/{import_id}")).await;
+    assert_eq!(status["counts"]["registered"], 1, "{status}");
+    assert_eq!(status["counts"]["failed"], 0, "{status}");
+    assert_eq!(status["counts"]["queued"], 1, "{status}");
+}

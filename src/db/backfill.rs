@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use super::schema::{backfills, spotify_lookups, wanted_tracks};
-use super::wanted::WantedRow;
+use super::schema::{backfills, import_items, spotify_lookups, wanted_tracks};
+use super::wanted::{self, WantedRow};
 use super::{jobs, DbError};
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
+use crate::domain::wanted::WantedState;
 
 pub mod job {
     pub const WORKER: &str = "backfill";
@@ -152,7 +153,11 @@ pub fn record(
     cache_hit: bool,
     now: UnixMillis,
 ) -> Result<(), DbError> {
-    if let Outcome::Matched(found) = outcome {
+    let merged = match outcome {
+        Outcome::Matched(found) => merge_into_existing(conn, wanted, found, now)?,
+        _ => false,
+    };
+    if let (Outcome::Matched(found), false) = (outcome, merged) {
         let mut track = wanted.track();
         merge(&mut track, found);
         diesel::update(wanted_tracks::table.find(wanted.id))
@@ -188,6 +193,61 @@ pub fn record(
         ))
         .execute(conn)?;
     remember_error(conn, run, error)
+}
+
+/// The imported track turns out to be one already wanted under its Spotify
+/// id (e.g. from a playlist, with its album): instead of two entries and two
+/// downloads, the import now follows the existing one and the imported
+/// entry is cancelled with the reason. Only while the imported entry has
+/// not started downloading, and only onto an entry still wanted or done.
+fn merge_into_existing(
+    conn: &mut SqliteConnection,
+    wanted: &WantedRow,
+    found: &Track,
+    now: UnixMillis,
+) -> Result<bool, DbError> {
+    let Some(spotify_id) = found.spotify_track_id.as_deref() else {
+        return Ok(false);
+    };
+    if !matches!(
+        wanted.state(),
+        WantedState::Pending | WantedState::Searching | WantedState::NotFound
+    ) {
+        return Ok(false);
+    }
+    let other: Option<i64> = wanted_tracks::table
+        .filter(wanted_tracks::spotify_track_id.eq(spotify_id))
+        .filter(wanted_tracks::id.ne(wanted.id))
+        .filter(wanted_tracks::state.ne_all(["failed", "cancelled"]))
+        .order(wanted_tracks::id)
+        .select(wanted_tracks::id)
+        .first(conn)
+        .optional()?;
+    let Some(other) = other else {
+        return Ok(false);
+    };
+    let imports: Vec<i64> = import_items::table
+        .filter(import_items::wanted_id.eq(wanted.id))
+        .select(import_items::import_id)
+        .load(conn)?;
+    for import_id in imports {
+        diesel::insert_or_ignore_into(import_items::table)
+            .values((
+                import_items::import_id.eq(import_id),
+                import_items::wanted_id.eq(other),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(import_items::table.filter(import_items::wanted_id.eq(wanted.id)))
+        .execute(conn)?;
+    if wanted::cancel(conn, wanted.id, now)?.is_ok() {
+        diesel::update(wanted_tracks::table.find(wanted.id))
+            .set(
+                wanted_tracks::last_error.eq(format!("same Spotify track as wanted track {other}")),
+            )
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 /// Keeps the latest error of a run (counted in `errors`) for its answer.
