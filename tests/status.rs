@@ -184,3 +184,29 @@ async fn health_endpoints_and_metrics() {
     );
     app.app.shutdown().await;
 }
+
+#[actix_rt::test]
+async fn ready_answers_503_when_the_database_is_not_migrated() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
+    let app = TestApp::start(&[]).await;
+    assert_eq!(app.get("/health/ready").await.0, 200);
+    // Another process rolls the schema bookkeeping back: a migration is pending.
+    let path = app.dir.path().join("data").join("harmony.db");
+    let mut conn =
+        diesel::sqlite::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000; \
+         DELETE FROM __diesel_schema_migrations WHERE version = \
+         (SELECT MAX(version) FROM __diesel_schema_migrations);",
+    )
+    .unwrap();
+    let (code, ready) = app.get("/health/ready").await;
+    assert_eq!(code, 503, "{ready}");
+    assert_eq!(
+        ready,
+        serde_json::json!({"status": "not_ready", "checks": {"database": "error", "workers": "ok"}})
+    );
+    assert_eq!(app.get("/health/live").await.0, 200, "alive all the same");
+}
