@@ -137,6 +137,13 @@ async fn api_keys_guard_every_route_but_health() {
     assert_eq!(by_bearer.status().as_u16(), 200);
     assert_eq!(app.get("/health/live").await.0, 200);
     assert_eq!(app.get("/health/ready").await.0, 200);
+    // Spotify sends the user's browser (no key) to the callback; the single-use
+    // state protects it, so an unknown state is a 400, not a 401.
+    let (code, body) = app
+        .get("/api/v1/spotify/callback?code=abc&state=never-issued")
+        .await;
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(app.get("/api/v1/spotify/authorize").await.0, 401);
     app.app.shutdown().await;
 }
 

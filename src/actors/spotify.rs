@@ -144,15 +144,16 @@ impl SpotifyAccess {
         code: &str,
         state: &str,
     ) -> Result<SpotifyUser, AccessError> {
-        if !self.configured() {
-            return Err(AccessError::Unconfigured);
-        }
+        // The state first: a callback nobody started is refused as such.
         let key = state.to_string();
         let verifier = self
             .db
             .write(move |c| store::take_authorization(c, &key, now_millis()))
             .await?
             .ok_or(AccessError::UnknownState)?;
+        if !self.configured() {
+            return Err(AccessError::Unconfigured);
+        }
         let client = self.client();
         let grant = client
             .exchange_code(code, &verifier)
