@@ -265,3 +265,38 @@ async fn import_counters_follow_the_tracks_to_completion() {
     );
     assert!(music.join("Air").join("Moon Safari").exists());
 }
+
+#[actix_rt::test]
+async fn a_list_can_be_the_body_itself() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let post = |content_type: &'static str, body: &'static str| {
+        let app = &app;
+        async move {
+            let mut res = common::client()
+                .post(app.url("/api/v1/imports"))
+                .insert_header(("Content-Type", content_type))
+                .send_body(body)
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.body().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (code, body) = post(
+        "text/plain; charset=utf-8",
+        "Portishead - Glory Box | Dummy | 5:06\nTricky - Overcome\n",
+    )
+    .await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 2);
+    let (code, body) = post("text/csv", "artist,title\nGoldie,Inner City Life\n").await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 1);
+    let (code, body) = post("application/xml", "<tracks/>").await;
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+}

@@ -66,7 +66,8 @@ impl From<ImportView> for ImportStatus {
     }
 }
 
-/// Reads the request as JSON or as a multipart upload with one `file`.
+/// Reads the request as JSON, a multipart upload with one `file`, or a
+/// plain-text / CSV list sent as the body.
 async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedImport, ApiError> {
     let content_type = req
         .headers()
@@ -81,9 +82,27 @@ async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedIm
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::validation("file", e.to_string()));
     }
-    if !content_type.starts_with("application/json") {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if matches!(
+        essence.as_str(),
+        "text/plain" | "text/csv" | "audio/x-mpegurl"
+    ) {
+        // The list as the body itself: `curl --data-binary @list.txt -H 'Content-Type: text/plain'`.
+        let bytes = read_limited(payload).await?;
+        return web::block(move || parse_file(None, Some(&essence), &bytes))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::validation("body", e.to_string()));
+    }
+    if essence != "application/json" {
         return Err(ApiError::BadRequest(
-            "expected Content-Type: application/json or multipart/form-data".into(),
+            "expected Content-Type: application/json, multipart/form-data, text/plain or text/csv"
+                .into(),
         ));
     }
     let bytes = read_limited(payload).await?;
