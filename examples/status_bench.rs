@@ -1,11 +1,14 @@
-//! Start-up, idle memory and `/status` latency of the release binary.
+//! Start-up, resident memory and `/status` latency of the release binary.
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example status_bench
 //! ```
 //! Starts `target/release/harmony` (or the path given as first argument) on a
-//! temporary directory with all nine workers on, then measures:
-//! start → first 200 on `/status`, idle resident memory, sequential `/status`
+//! temporary directory with its defaults and every worker on (artwork and
+//! lyrics enabled; slskd at its default URL, where nothing answers), then
+//! measures: start → first 200 on `/status`; resident memory (VmRSS) and
+//! threads right after start, after 20 s idle, and after a load burst (the
+//! latency and throughput runs below, then 5 s of quiet); sequential `/status`
 //! latency over one keep-alive connection, and throughput with 64 connections.
 //! Traffic goes to 127.0.0.1 only and every loop is bounded.
 
@@ -17,6 +20,8 @@ use std::time::{Duration, Instant};
 const SEQUENTIAL: usize = 5_000;
 const CONCURRENT: usize = 64;
 const THROUGHPUT_WINDOW: Duration = Duration::from_secs(5);
+const IDLE: Duration = Duration::from_secs(20);
+const SETTLE: Duration = Duration::from_secs(5);
 
 fn main() {
     let binary = std::env::args()
@@ -31,7 +36,6 @@ fn main() {
         .env("HARMONY_LOG_LEVEL", "warn")
         .env("ENABLE_ARTWORK", "1")
         .env("ENABLE_LYRICS", "1")
-        .env("SLSKD_URL", "")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -50,8 +54,9 @@ fn main() {
         std::thread::sleep(Duration::from_millis(1));
     };
 
-    std::thread::sleep(Duration::from_secs(3));
-    let rss_kib = rss_kib(child.id());
+    let at_start = memory(child.id());
+    std::thread::sleep(IDLE);
+    let idle = memory(child.id());
 
     let mut stream = TcpStream::connect(&addr).expect("connect");
     stream.set_nodelay(true).ok();
@@ -82,6 +87,8 @@ fn main() {
         })
         .collect();
     let total: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
+    std::thread::sleep(SETTLE);
+    let after_load = memory(child.id());
 
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -92,10 +99,16 @@ fn main() {
         "start → first 200 on /status : {:.1} ms",
         first_ok.as_secs_f64() * 1000.0
     );
-    println!(
-        "idle RSS, 9 workers on        : {:.1} MiB",
-        rss_kib as f64 / 1024.0
-    );
+    for (when, (rss_kib, threads)) in [
+        ("right after start  ", at_start),
+        ("after 20 s idle    ", idle),
+        ("after a load burst ", after_load),
+    ] {
+        println!(
+            "RSS {when}       : {:.1} MiB, {threads} threads",
+            rss_kib as f64 / 1024.0
+        );
+    }
     println!(
         "/status sequential ({SEQUENTIAL})     : p50 {:.3} ms, p99 {:.3} ms",
         pct(0.5).as_secs_f64() * 1000.0,
@@ -142,13 +155,15 @@ fn one_request(stream: &mut TcpStream, close: bool) -> Option<u16> {
     Some(status)
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+/// Resident memory (KiB) and thread count, from `/proc/<pid>/status`.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("Threads:"))
 }

@@ -2,7 +2,7 @@
 //! the reverse order down.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use crate::actors::supervisor::{SharedDeps, ShutdownWorkers, SpawnWorker, Worker
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
+use crate::data_dir_lock::LockError;
 use crate::db::{self, Db, DbError};
 use crate::domain::worker_name::WorkerName;
 use crate::metrics::Metrics;
@@ -36,13 +37,18 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Locked(#[from] LockError),
 }
 
 impl StartError {
-    /// 2 for configuration mistakes the operator must fix, 1 otherwise.
+    /// 2 for what the operator must fix before starting again (a bad value,
+    /// a busy port, a data directory in use), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartError::Config(_) => 2,
+            StartError::Config(_)
+            | StartError::Bind { .. }
+            | StartError::Locked(LockError::Held { .. }) => 2,
             _ => 1,
         }
     }
@@ -75,6 +81,19 @@ pub fn active_workers(config: &Config) -> Vec<WorkerName> {
         .collect()
 }
 
+/// The configuration of layers 1–4, checked; touches nothing.
+pub fn check(raw: &RawConfig) -> Result<Config, StartError> {
+    let config = Config::from_raw(raw)?;
+    config.check_bind_is_safe()?;
+    Ok(config)
+}
+
+/// Binds the HTTP address. Done before anything else starts or is written,
+/// so a busy port ends the start cleanly.
+pub fn listen(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })
+}
+
 /// Opens the database and applies the stored settings (layer 5). Blocking.
 pub fn prepare(raw: RawConfig) -> Result<(Config, RawConfig, Db), StartError> {
     let layered = Config::from_raw(&raw)?;
@@ -96,13 +115,27 @@ pub struct RunningApp {
     grace: Duration,
 }
 
-/// Starts actors and the HTTP server on the current actix system.
+/// Starts actors and the HTTP server on the current actix system, binding
+/// `config.bind` first.
 pub async fn start(
     config: Config,
     raw: RawConfig,
     db: Db,
     overrides: WorkerOverrides,
 ) -> Result<RunningApp, StartError> {
+    let listener = listen(config.bind)?;
+    start_on(listener, config, raw, db, overrides).await
+}
+
+/// Starts actors and the HTTP server on an already bound listener.
+pub async fn start_on(
+    listener: TcpListener,
+    config: Config,
+    raw: RawConfig,
+    db: Db,
+    overrides: WorkerOverrides,
+) -> Result<RunningApp, StartError> {
+    let bind = listener.local_addr().unwrap_or(config.bind);
     let mut overrides = overrides;
     let startup = Arc::new(config.clone());
     let shared = SharedConfig::new(config.clone());
@@ -196,12 +229,9 @@ pub async fn start(
     .workers(config.http_workers)
     .disable_signals()
     .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
-    .bind(config.bind)
-    .map_err(|source| StartError::Bind {
-        addr: config.bind,
-        source,
-    })?;
-    let addr = server.addrs().first().copied().unwrap_or(config.bind);
+    .listen(listener)
+    .map_err(|source| StartError::Bind { addr: bind, source })?;
+    let addr = server.addrs().first().copied().unwrap_or(bind);
     let server = server.run();
     let handle = server.handle();
     actix_rt::spawn(async move {

@@ -5,6 +5,7 @@ pub mod actors;
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod data_dir_lock;
 pub mod db;
 pub mod domain;
 pub mod integrations;

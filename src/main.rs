@@ -1,12 +1,24 @@
 use std::process::ExitCode;
 
-use harmony::app::{self, WorkerOverrides};
+use harmony::app::{self, StartError, WorkerOverrides};
 use harmony::config;
+use harmony::data_dir_lock::DataDirLock;
 
 fn main() -> ExitCode {
     let raw = match config::load_from_env() {
         Ok(raw) => raw,
         Err(e) => return fail(&e.to_string(), 2),
+    };
+    // Everything that can refuse the start comes before anything is written:
+    // the configuration, the port, then the data directory's lock.
+    let claimed = app::check(&raw).and_then(|config| {
+        let listener = app::listen(config.bind)?;
+        let lock = DataDirLock::acquire(&config.data_dir).map_err(StartError::from)?;
+        Ok((listener, lock))
+    });
+    let (listener, _lock) = match claimed {
+        Ok(claimed) => claimed,
+        Err(e) => return fail(&e.to_string(), e.exit_code()),
     };
     let (config, raw, db) = match app::prepare(raw) {
         Ok(prepared) => prepared,
@@ -17,7 +29,8 @@ fn main() -> ExitCode {
         // Listen before starting: a SIGTERM that arrives right after the start
         // line must shut down gracefully, not kill the process.
         let stop = stop_signal();
-        let running = match app::start(config, raw, db, WorkerOverrides::default()).await {
+        let overrides = WorkerOverrides::default();
+        let running = match app::start_on(listener, config, raw, db, overrides).await {
             Ok(running) => running,
             Err(e) => return fail(&e.to_string(), e.exit_code()),
         };

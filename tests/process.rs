@@ -203,3 +203,83 @@ fn text_logs_and_a_trusted_lan_bind() {
         Some(0)
     );
 }
+
+/// One `GET /status` over a fresh connection; the status line.
+fn status_line(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_second_instance_on_the_same_data_directory_exits_2_and_the_first_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = harmony(&dir);
+    first.env("HARMONY_LOG_FORMAT", "json");
+    let (mut child, line, _rx) = start(&mut first);
+    let addr = line["fields"]["bind"].as_str().unwrap().to_string();
+
+    // Another port, the same data directory: refused (killed after 15 s if it runs).
+    let mut second = harmony(&dir).spawn().unwrap();
+    let code = wait_with_deadline(&mut second, Duration::from_secs(15));
+    let mut stderr = String::new();
+    use std::io::Read;
+    second
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let data_dir = dir.path().join("data");
+    assert!(
+        stderr.contains(&data_dir.display().to_string())
+            && stderr.contains(&format!("pid {}", child.id())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
+
+    // A SIGKILL leaves no stale lock: the next instance starts at once.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut next = harmony(&dir);
+    next.env("HARMONY_LOG_FORMAT", "json");
+    let (mut child, line, _rx) = start(&mut next);
+    let addr = line["fields"]["bind"].as_str().unwrap().to_string();
+    assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
+    sigterm(&child);
+    assert_eq!(
+        wait_with_deadline(&mut child, Duration::from_secs(10)),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_busy_port_exits_2_with_one_line_no_panic_and_nothing_written() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_BIND", busy.local_addr().unwrap().to_string())
+        .env("RUST_BACKTRACE", "1");
+    let (code, stderr) = run_to_end(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot listen on") && stderr.contains("in use"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "the data directory was written to"
+    );
+}
