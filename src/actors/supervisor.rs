@@ -1,6 +1,11 @@
-//! The `WorkerSupervisor`: starts each worker on its own arbiter (thread), and
-//! restarts one that fails — a fatal error or a panic — after a delay that
-//! grows while it keeps failing. Other workers are not touched.
+//! The `WorkerSupervisor`: starts the workers on one arbiter (thread) of their
+//! own, and restarts one that fails — a fatal error or a panic — after a delay
+//! that grows while it keeps failing. Other workers are not touched.
+//!
+//! One thread is enough: a worker's thread only routes messages and timers —
+//! database, file and CPU work runs on the blocking pool — and a panic ends
+//! only the task of the actor that panicked, not the thread. A thread and a
+//! runtime per worker cost memory and bought nothing.
 //!
 //! actix's own `Supervisor` restarts only actors that stop themselves; a panic
 //! leaves a dead address behind. So this supervisor learns of every exit from
@@ -68,8 +73,6 @@ pub struct SharedDeps {
 
 struct Slot {
     spawn: SpawnWorker,
-    arbiter: Arbiter,
-    panic_slot: PanicSlot,
     generation: u64,
     current: Option<Recipient<WorkerControl>>,
     failures: u32,
@@ -80,22 +83,25 @@ struct Slot {
 pub struct WorkerSupervisor {
     slots: BTreeMap<WorkerName, Slot>,
     deps: SharedDeps,
+    /// The workers' thread.
+    arbiter: Arbiter,
+    /// The last panic message on that thread: one thread runs one actor at a
+    /// time, so it belongs to the worker whose failure is reported next.
+    panic_slot: PanicSlot,
     shutting_down: bool,
 }
 
 impl WorkerSupervisor {
     pub fn new(workers: Vec<(WorkerName, SpawnWorker)>, deps: SharedDeps) -> Self {
+        let arbiter = Arbiter::new();
+        let panic_slot = PanicSlot::default();
+        let bound = panic_slot.clone();
+        arbiter.spawn_fn(move || bind_current_thread(bound));
         let slots = workers
             .into_iter()
             .map(|(name, spawn)| {
-                let panic_slot = PanicSlot::default();
-                let arbiter = Arbiter::new();
-                let bound = panic_slot.clone();
-                arbiter.spawn_fn(move || bind_current_thread(bound));
                 let slot = Slot {
                     spawn,
-                    arbiter,
-                    panic_slot,
                     generation: 0,
                     current: None,
                     failures: 0,
@@ -108,6 +114,8 @@ impl WorkerSupervisor {
         WorkerSupervisor {
             slots,
             deps,
+            arbiter,
+            panic_slot,
             shutting_down: false,
         }
     }
@@ -119,7 +127,6 @@ impl WorkerSupervisor {
             return;
         };
         slot.generation += 1;
-        slot.panic_slot.take();
         let env = WorkerEnv {
             name,
             db: deps.db,
@@ -131,7 +138,7 @@ impl WorkerSupervisor {
             searches: deps.searches,
             spotify: deps.spotify,
         };
-        let recipient = (slot.spawn)(&slot.arbiter.handle(), env, slot.generation, exits);
+        let recipient = (slot.spawn)(&self.arbiter.handle(), env, slot.generation, exits);
         deps.directory.set(name, recipient.clone());
         slot.current = Some(recipient);
         slot.started_at = Instant::now();
@@ -144,7 +151,7 @@ impl WorkerSupervisor {
             return;
         };
         // The panic hook kept the real message; prefer it to a generic one.
-        let error = match slot.panic_slot.take() {
+        let error = match self.panic_slot.take() {
             Some(message) if !failure.starts_with("panic: ") => format!("panic: {message}"),
             _ => failure,
         };
@@ -286,9 +293,7 @@ impl Handler<ShutdownWorkers> for WorkerSupervisor {
             late
         };
         Box::pin(wait.into_actor(self).map(|late, act, _| {
-            for slot in act.slots.values() {
-                slot.arbiter.stop();
-            }
+            act.arbiter.stop();
             late
         }))
     }
