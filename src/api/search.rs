@@ -1,7 +1,8 @@
 //! `POST /api/v1/search` (`api.md` §6): one query across sources. Soulseek
 //! searches go through the search scheduler like the workers' (one creation
-//! at a time, the network's budget); a failing source is reported under
-//! `errors` and does not fail the request.
+//! at a time, `SEARCH_MAX_CONCURRENT`, the network's budget), ahead of them
+//! and bounded in time; a failing source is reported under `errors` and does
+//! not fail the request.
 
 use std::collections::BTreeMap;
 
@@ -56,7 +57,8 @@ pub struct SearchItem {
 pub struct SearchAnswer {
     pub items: Vec<SearchItem>,
     /// Per failing source: `unconfigured`, `unauthorized`, `unreachable`,
-    /// `rate_limited`, `bad_query` or `upstream_error`.
+    /// `rate_limited`, `busy` (every Soulseek search slot or the budget is
+    /// taken), `bad_query` or `upstream_error`.
     pub errors: BTreeMap<String, String>,
 }
 
@@ -121,7 +123,10 @@ fn soulseek_error(e: &SearchError) -> &'static str {
         SearchError::Slskd(SlskdError::Unconfigured) => "unconfigured",
         SearchError::Slskd(SlskdError::Unauthorized(_)) => "unauthorized",
         SearchError::Slskd(SlskdError::RateLimited(_)) => "rate_limited",
-        SearchError::Slskd(SlskdError::Network(_)) => "unreachable",
+        SearchError::Slskd(SlskdError::NotConnected(_) | SlskdError::Network(_)) => "unreachable",
+        SearchError::Busy => "busy",
+        // slskd did not answer in time.
+        SearchError::TimedOut => "unreachable",
         SearchError::Slskd(SlskdError::Status { status, .. }) if *status >= 500 => "unreachable",
         _ => "upstream_error",
     }
@@ -161,7 +166,7 @@ fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> Sear
 async fn soulseek_items(state: &AppState, query: &str) -> Result<Vec<SearchItem>, &'static str> {
     let results = state
         .searches
-        .search(query.to_string())
+        .search_now(query.to_string())
         .await
         .map_err(|e| {
             tracing::info!(error = %e, "soulseek search failed");

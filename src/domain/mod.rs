@@ -17,6 +17,7 @@ pub mod reconcile;
 pub mod release_date;
 pub mod remote_path;
 pub mod schedule;
+pub mod search_queue;
 pub mod search_window;
 pub mod secret;
 pub mod spotify_match;

@@ -43,6 +43,11 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 pub enum SlskdError {
     #[error("slskd is not configured (SLSKD_URL is empty)")]
     Unconfigured,
+    /// No connection was made (refused, DNS, connect timeout): the request
+    /// surely never reached slskd.
+    #[error("slskd is unreachable: {0}")]
+    NotConnected(String),
+    /// The connection failed once the request may have been sent.
     #[error("slskd is unreachable: {0}")]
     Network(String),
     #[error("slskd refused the API key (HTTP {0})")]
@@ -61,7 +66,7 @@ impl SlskdError {
         match self {
             SlskdError::Unconfigured => ConnectionState::Unconfigured,
             SlskdError::Unauthorized(_) => ConnectionState::Unauthorized,
-            SlskdError::Network(_) => ConnectionState::Unreachable,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) => ConnectionState::Unreachable,
             SlskdError::Status { status, .. } if *status >= 500 => ConnectionState::Unreachable,
             // slskd answered: it is up, the request was the problem.
             _ => ConnectionState::Ok,
@@ -71,7 +76,9 @@ impl SlskdError {
     /// Worth trying again later (the service, not the request, was the problem).
     pub fn is_transient(&self) -> bool {
         match self {
-            SlskdError::Network(_) | SlskdError::RateLimited(_) => true,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) | SlskdError::RateLimited(_) => {
+                true
+            }
             SlskdError::Status { status, .. } => *status >= 500,
             _ => false,
         }
@@ -321,7 +328,7 @@ impl SlskdClient {
                         actix_rt::time::sleep(backoff(attempt)).await;
                         continue;
                     }
-                    return Err(SlskdError::Network(e.to_string()));
+                    return Err(network_error(&e));
                 }
             };
             let status = response.status();
@@ -344,6 +351,14 @@ impl SlskdClient {
             };
             return Ok(Answer { status, body });
         }
+    }
+}
+
+/// A failure to connect happens before any byte of the request is sent.
+fn network_error(e: &awc::error::SendRequestError) -> SlskdError {
+    match e {
+        awc::error::SendRequestError::Connect(_) => SlskdError::NotConnected(e.to_string()),
+        _ => SlskdError::Network(e.to_string()),
     }
 }
 
@@ -425,6 +440,7 @@ mod tests {
     #[test]
     fn only_service_failures_are_transient() {
         assert!(SlskdError::Network("x".into()).is_transient());
+        assert!(SlskdError::NotConnected("x".into()).is_transient());
         assert!(SlskdError::Status {
             status: 503,
             message: String::new()
@@ -446,6 +462,10 @@ mod tests {
         );
         assert_eq!(
             SlskdError::Network("x".into()).connection_state(),
+            ConnectionState::Unreachable
+        );
+        assert_eq!(
+            SlskdError::NotConnected("x".into()).connection_state(),
             ConnectionState::Unreachable
         );
     }
