@@ -394,13 +394,16 @@ impl SearchScheduler {
             .drop_waiting(|request| caller_gone(&request.reply));
         let config = self.config.current();
         if self.stopping.get() || config.slskd_url.is_empty() {
+            let waiting = self.queue.take_waiting();
             let error = if self.stopping.get() {
                 SearchError::Stopped
             } else {
-                self.calls().observe(ConnectionState::Unconfigured);
+                if !waiting.is_empty() {
+                    self.calls().observe(ConnectionState::Unconfigured);
+                }
                 SearchError::Slskd(SlskdError::Unconfigured)
             };
-            for request in self.queue.take_waiting() {
+            for request in waiting {
                 answer(&request.reply, Err(error.clone()));
             }
             return;
