@@ -647,3 +647,30 @@ async fn a_shutdown_answers_waiting_and_running_searches() {
     let late = s.searches.search(QUERY.to_string()).await;
     assert_eq!(late, Err(SearchError::Stopped));
 }
+
+#[actix_rt::test]
+async fn a_persons_search_is_stopped_in_time_with_what_it_found() {
+    // Peers keep answering, so slskd's inactivity timeout (1 s) never ends the search.
+    let s = setup(FakeOptions::default(), &[("SEARCH_TIMEOUT_MS", "1000")]).await;
+    for i in 1..=8u64 {
+        let user = format!("peer{i}");
+        s.fake.share_file(&user, SharedFile::new(FLAC, 35_651_584));
+        s.fake
+            .set_response_delay(&user, Duration::from_millis(700 * i));
+    }
+    let results = s.searches.search_now(QUERY.to_string()).await.unwrap();
+    // Stopped before the answer was due: what arrived until then, not nothing.
+    assert_eq!(results.state, "Completed, Cancelled");
+    let peers = results
+        .responses
+        .iter()
+        .filter(|r| r.username.starts_with("peer"))
+        .count();
+    assert!((1..8).contains(&peers), "{peers} peers");
+    assert!(s.fake.requests().iter().any(|r| r.method == "PUT"));
+    assert_eq!(s.fake.deleted_searches(), vec![results.search_id]);
+    // Background work is not cut short like this.
+    let results = s.searches.search(QUERY.to_string()).await.unwrap();
+    assert_eq!(results.state, "Completed, TimedOut");
+    assert_eq!(results.responses.len(), 2 + 8);
+}

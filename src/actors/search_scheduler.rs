@@ -583,8 +583,9 @@ impl Search {
         let deadline = Instant::now() + timeout * 2 + DEADLINE_SLACK;
         let deadline = self.stop_by.map_or(deadline, |by| by.min(deadline));
         let mut stopped_at: Option<Instant> = None;
+        let mut pause = interval;
         loop {
-            actix_rt::time::sleep(interval).await;
+            actix_rt::time::sleep(pause).await;
             let result = self
                 .calls
                 .client
@@ -613,6 +614,9 @@ impl Search {
                     tracing::debug!(search_id = %self.id, "search past its deadline: stopping it");
                     self.stop().await?;
                     stopped_at = Some(now);
+                    // slskd completes a stopped search at once: read it soon.
+                    pause = MIN_POLL;
+                    continue;
                 }
                 // slskd did not report the stop: read what it has.
                 Some(at) if now.saturating_duration_since(at) >= STOP_GRACE => {
@@ -620,6 +624,11 @@ impl Search {
                 }
                 _ => {}
             }
+            // Not past the deadline by more than a short poll (a person waits on it).
+            pause = match stopped_at {
+                None => interval.min(deadline.saturating_duration_since(now).max(MIN_POLL)),
+                Some(_) => interval,
+            };
         }
     }
 
