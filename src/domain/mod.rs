@@ -19,6 +19,7 @@ pub mod remote_path;
 pub mod schedule;
 pub mod search_window;
 pub mod secret;
+pub mod spotify_connected_page;
 pub mod spotify_match;
 pub mod time;
 pub mod track;
