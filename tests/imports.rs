@@ -448,3 +448,40 @@ async fn the_skipped_list_is_capped_with_contract_reasons_only() {
     let (_, status) = app.get(&format!("/api/v1/imports/{id}")).await;
     assert_eq!(status["skipped"], body["skipped"], "{status}");
 }
+
+#[actix_rt::test]
+async fn skip_reasons_stored_by_an_earlier_version_are_rewritten() {
+    use diesel::connection::SimpleConnection;
+
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut conn = common::database_migrated_up_to(&dir, "20261121000004");
+    let old = json!([
+        {"input": "just words", "reason": "invalid"},
+        {"input": "https://open.spotify.com/track/x", "reason": "unsupported_link"},
+        {"input": "Artist 10000 - Title 10000", "reason": "limit"},
+        {"input": "{\"reason\":\"invalid\"}", "reason": "duplicate"},
+        {"input": "- Title", "reason": "missing_artist"}
+    ]);
+    conn.batch_execute(&format!(
+        "INSERT INTO imports (id, accepted_tracks, accepted_links, skipped, skipped_total, \
+         finished_at, created_at) VALUES (3, 0, 0, '{}', 5, 1, 1);",
+        serde_json::to_string(&old).unwrap()
+    ))
+    .unwrap();
+    drop(conn);
+
+    let app = TestApp::start_in(dir, &[NO_WORKERS], Default::default()).await;
+    let (code, status) = app.get("/api/v1/imports/3").await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(
+        status["skipped"],
+        json!([
+            {"input": "just words", "reason": "unparsable"},
+            {"input": "https://open.spotify.com/track/x", "reason": "invalid_link"},
+            {"input": "Artist 10000 - Title 10000", "reason": "too_long"},
+            {"input": "{\"reason\":\"invalid\"}", "reason": "duplicate"},
+            {"input": "- Title", "reason": "missing_artist"}
+        ])
+    );
+    assert_vocabulary(&status);
+}
