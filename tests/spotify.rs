@@ -70,6 +70,12 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
         json!({"configured": true, "authorized": false, "user": null})
     );
     assert_eq!(app.status().await["connections"]["spotify"], "unauthorized");
+    // Nothing synced yet: an empty list, not an error, while unauthorized.
+    assert_eq!(
+        playlists(&app).await,
+        json!({"items": [], "total": 0}),
+        "before the first sync"
+    );
 
     let (code, body) = app.get("/api/v1/spotify/authorize").await;
     assert_eq!(code, 200, "{body}");
