@@ -365,16 +365,28 @@ async fn more_than_a_hundred_links_refuse_the_whole_import() {
     let (code, body) = post_body(&app, "text/plain", text).await;
     assert_refused_whole(&app, code, &body, "links").await;
 
-    // A hundred (one of them twice) is fine.
-    let mut hundred: Vec<String> = (0..100).map(playlist_link).collect();
+    // The same link 101 times: 101 links all the same.
+    let same = vec![playlist_link(0); 101];
+    let (code, body) = import_json(&app, &json!({ "links": same })).await;
+    assert_refused_whole(&app, code, &body, "links").await;
+
+    // A hundred (one of them twice, one not usable) is fine.
+    let mut hundred: Vec<String> = (0..98).map(playlist_link).collect();
     hundred.push(playlist_link(0));
+    hundred.push("https://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC".into());
     let (code, body) =
         import_json(&app, &json!({"links": hundred, "text": "Moby - Porcelain"})).await;
     assert_eq!(code, 202, "{body}");
-    assert_eq!(body["accepted"], json!({"tracks": 1, "links": 100}));
+    assert_eq!(body["accepted"], json!({"tracks": 1, "links": 98}));
     assert_eq!(
         reasons(&body),
-        [(playlist_link(0), "duplicate".to_string())]
+        [
+            (playlist_link(0), "duplicate".to_string()),
+            (
+                "https://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC".to_string(),
+                "invalid_link".to_string()
+            )
+        ]
     );
 }
 
@@ -401,6 +413,11 @@ async fn more_than_ten_thousand_tracks_refuse_the_whole_import() {
     assert_refused_whole(&app, code, &body, "tracks").await;
     let json_file = serde_json::to_vec(&tracks).unwrap();
     let (code, body) = post_file(&app, "list.json", "application/json", &json_file).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+
+    // One track 10 001 times is 10 001 tracks too.
+    let same = "Artist - Title\n".repeat(over);
+    let (code, body) = post_body(&app, "text/plain", same).await;
     assert_refused_whole(&app, code, &body, "tracks").await;
 }
 

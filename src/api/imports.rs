@@ -217,6 +217,7 @@ pub async fn create(
         links,
         skipped,
         skipped_total,
+        ..
     } = parsed;
     let answer_skipped = skipped.clone();
     let view = state

@@ -1,7 +1,8 @@
 //! Gathers the items of one import in input order: dedupe (tracks by
-//! [`dedupe_key`], links by id) and the bounded list of skipped items. Once
-//! the import is over a limit (see [`super::limits`]) it will be refused
-//! whole, so the rest of the input is not read.
+//! [`dedupe_key`], links by id), the count of links and tracks given, and
+//! the bounded list of skipped items. Once the input is over a limit (see
+//! [`super::limits`]) the import will be refused whole, so nothing more is
+//! kept.
 
 use std::collections::HashSet;
 
@@ -73,12 +74,13 @@ impl Collector {
     }
 
     pub(super) fn track(&mut self, input: Input<'_>, track: ImportTrack) {
+        self.parsed.given_tracks += 1;
         if self.parsed.is_over_limit() {
             return;
         }
         let key = dedupe_key(&track.artist, &track.title, track.album.as_deref());
         if self.track_keys.contains(&key) {
-            self.skip(input, SkipReason::Duplicate);
+            self.record_skip(input, SkipReason::Duplicate);
         } else {
             self.track_keys.insert(key);
             self.parsed.tracks.push(track);
@@ -86,18 +88,30 @@ impl Collector {
     }
 
     pub(super) fn link(&mut self, input: Input<'_>, link: PlaylistLink) {
+        self.parsed.given_links += 1;
         if self.parsed.is_over_limit() {
             return;
         }
         if self.link_ids.contains(&link.id) {
-            self.skip(input, SkipReason::Duplicate);
+            self.record_skip(input, SkipReason::Duplicate);
         } else {
             self.link_ids.insert(link.id.clone());
             self.parsed.links.push(link);
         }
     }
 
+    /// An item that cannot be used: a link when it is an `invalid_link`,
+    /// else a track.
     pub(super) fn skip(&mut self, input: Input<'_>, reason: SkipReason) {
+        if reason == SkipReason::InvalidLink {
+            self.parsed.given_links += 1;
+        } else {
+            self.parsed.given_tracks += 1;
+        }
+        self.record_skip(input, reason);
+    }
+
+    fn record_skip(&mut self, input: Input<'_>, reason: SkipReason) {
         if self.parsed.is_over_limit() {
             return;
         }
@@ -178,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn past_a_limit_nothing_more_is_read_and_the_import_is_refused() {
+    fn past_a_limit_nothing_more_is_listed_and_the_import_is_refused() {
         let mut c = Collector::new();
         for i in 0..MAX_LINKS + 3 {
             let id = format!("{i:0>22}");
@@ -193,29 +207,48 @@ mod tests {
         c.track(Input::Text("t"), track("A", "T", None));
         c.skip(Input::Text("x"), SkipReason::Unparsable);
         let parsed = c.finish();
-        assert_eq!(parsed.links.len(), MAX_LINKS + 1);
+        assert_eq!(parsed.links.len(), MAX_LINKS);
         assert!(parsed.tracks.is_empty());
         assert_eq!(parsed.skipped_total, 0);
         assert_eq!(parsed.check_limits(), Err(TooMany::Links));
     }
 
     #[test]
-    fn tracks_are_counted_after_dedupe() {
+    fn duplicates_and_skipped_items_count_as_given() {
+        let link = |i: usize| {
+            let id = format!("{:0>22}", i % 2);
+            PlaylistLink {
+                url: format!("https://open.spotify.com/playlist/{id}"),
+                id,
+            }
+        };
         let mut c = Collector::new();
-        for i in 0..MAX_TRACKS {
-            c.track(Input::Text("t"), track("A", &i.to_string(), None));
+        for i in 0..MAX_LINKS - 1 {
+            c.link(Input::Text("l"), link(i));
         }
-        c.track(Input::Text("dup"), track("a", "0", None));
-        let at_limit = c.finish();
-        assert_eq!(at_limit.tracks.len(), MAX_TRACKS);
-        assert_eq!(at_limit.skipped[0].reason, SkipReason::Duplicate);
-        assert_eq!(at_limit.check_limits(), Ok(()));
+        c.skip(Input::Text("bad link"), SkipReason::InvalidLink);
+        for _ in 0..MAX_TRACKS - 1 {
+            c.track(Input::Text("t"), track("A", "T", None));
+        }
+        c.skip(Input::Text("bad line"), SkipReason::Unparsable);
+        let at_limits = c.finish();
+        assert_eq!(
+            (at_limits.given_links, at_limits.given_tracks),
+            (MAX_LINKS, MAX_TRACKS)
+        );
+        assert_eq!((at_limits.links.len(), at_limits.tracks.len()), (2, 1));
+        assert_eq!(at_limits.check_limits(), Ok(()));
 
         let mut c = Collector::new();
-        for i in 0..=MAX_TRACKS {
-            c.track(Input::Text("t"), track("A", &i.to_string(), None));
+        for _ in 0..=MAX_TRACKS {
+            c.track(Input::Text("t"), track("A", "T", None));
         }
         assert_eq!(c.finish().check_limits(), Err(TooMany::Tracks));
+        let mut c = Collector::new();
+        for _ in 0..=MAX_LINKS {
+            c.skip(Input::Text("l"), SkipReason::InvalidLink);
+        }
+        assert_eq!(c.finish().check_limits(), Err(TooMany::Links));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! whole request is refused (422) and nothing is created: half an import,
 //! silently cut, is worse than a clear "split the list".
 //!
-//! What counts is what would be accepted: distinct valid tracks and
-//! distinct valid playlist links. Duplicates and skipped items do not.
+//! What counts is what the request names: every link (a `links` entry, a
+//! line that is a link) and every track (a `tracks` item, a track line, a
+//! CSV row), valid or not, duplicates included — the size of the request,
+//! not of its outcome. Blank lines, comments and M3U path lines do not count.
 
 use super::ParsedImport;
 
@@ -33,11 +35,11 @@ impl TooMany {
 }
 
 impl ParsedImport {
-    /// `Err` when the import holds more links or tracks than one import may.
+    /// `Err` when the input names more links or tracks than one import may.
     pub fn check_limits(&self) -> Result<(), TooMany> {
-        if self.links.len() > MAX_LINKS {
+        if self.given_links > MAX_LINKS {
             Err(TooMany::Links)
-        } else if self.tracks.len() > MAX_TRACKS {
+        } else if self.given_tracks > MAX_TRACKS {
             Err(TooMany::Tracks)
         } else {
             Ok(())
@@ -52,43 +54,28 @@ impl ParsedImport {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ImportTrack, PlaylistLink};
     use super::*;
 
-    fn tracks(n: usize) -> Vec<ImportTrack> {
-        (0..n)
-            .map(|i| ImportTrack {
-                artist: "A".into(),
-                title: i.to_string(),
-                album: None,
-                duration_ms: None,
-            })
-            .collect()
-    }
-
-    fn links(n: usize) -> Vec<PlaylistLink> {
-        (0..n)
-            .map(|i| PlaylistLink {
-                id: format!("{i:0>22}"),
-                url: format!("https://open.spotify.com/playlist/{i:0>22}"),
-            })
-            .collect()
+    fn given(links: usize, tracks: usize) -> ParsedImport {
+        ParsedImport {
+            given_links: links,
+            given_tracks: tracks,
+            ..ParsedImport::default()
+        }
     }
 
     #[test]
     fn at_the_limits_is_fine_one_more_is_not() {
-        let at_limits = ParsedImport {
-            tracks: tracks(MAX_TRACKS),
-            links: links(MAX_LINKS),
-            ..ParsedImport::default()
-        };
-        assert_eq!(at_limits.check_limits(), Ok(()));
-        let mut over = at_limits.clone();
-        over.links = links(MAX_LINKS + 1);
-        assert_eq!(over.check_limits(), Err(TooMany::Links));
-        let mut over = at_limits;
-        over.tracks = tracks(MAX_TRACKS + 1);
-        assert_eq!(over.check_limits(), Err(TooMany::Tracks));
+        assert_eq!(given(MAX_LINKS, MAX_TRACKS).check_limits(), Ok(()));
+        assert_eq!(
+            given(MAX_LINKS + 1, MAX_TRACKS).check_limits(),
+            Err(TooMany::Links)
+        );
+        assert_eq!(
+            given(MAX_LINKS, MAX_TRACKS + 1).check_limits(),
+            Err(TooMany::Tracks)
+        );
+        assert_eq!(given(0, 0).check_limits(), Ok(()));
     }
 
     #[test]

@@ -134,6 +134,12 @@ pub struct ParsedImport {
     pub skipped: Vec<Skipped>,
     /// Every skipped item, including those not listed in `skipped`.
     pub skipped_total: usize,
+    /// Links the input named (a `links` entry or a link line), valid or
+    /// not, duplicates included: what [`MAX_LINKS`] limits.
+    pub given_links: usize,
+    /// Tracks the input named (a `tracks` item, a track line, a CSV row),
+    /// readable or not, duplicates included: what [`MAX_TRACKS`] limits.
+    pub given_tracks: usize,
 }
 
 /// A whole-request error (HTTP 422 for the caller).
