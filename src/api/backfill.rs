@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
-use crate::actors::spotify::AccessError;
 use crate::db::backfill::{self as store, BackfillRow};
 use crate::domain::time::{now_millis, to_rfc3339};
 use crate::domain::worker_name::WorkerName;
@@ -86,13 +85,7 @@ pub async fn create(
             ))
         }
     };
-    let status = state.spotify.status().await?;
-    if !status.configured {
-        return Err(AccessError::Unconfigured.into());
-    }
-    if !status.authorized {
-        return Err(AccessError::Unauthorized.into());
-    }
+    state.spotify.require_authorized().await?;
     let expand = body.expand_playlists.unwrap_or(false);
     let max_items = i32::try_from(max_items).unwrap_or(i32::MAX);
     let row = state

@@ -192,7 +192,7 @@ fn nothing_valid(parsed: &ParsedImport) -> ApiError {
     request_body(content = Object, description = "JSON {links, tracks, text} or multipart/form-data with one `file` (CSV with a header row, text lines, or a JSON array)"),
     responses((status = 202, body = ImportCreated),
               (status = 413, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody, description = "Nothing valid remains"),
+              (status = 422, body = super::error::ErrorBody, description = "Nothing valid remains, or more than 100 links or 10 000 tracks"),
               (status = 429, body = super::error::ErrorBody, description = "INGEST_MAX_PENDING_JOBS imports are not finished")))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -200,6 +200,10 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_body(&req, payload).await?;
+    // Over a limit the whole request is refused, whatever else it holds.
+    parsed
+        .check_limits()
+        .map_err(|too_many| ApiError::validation(too_many.field(), too_many.to_string()))?;
     if parsed.tracks.is_empty() && parsed.links.is_empty() {
         return Err(nothing_valid(&parsed));
     }
@@ -213,6 +217,7 @@ pub async fn create(
         links,
         skipped,
         skipped_total,
+        ..
     } = parsed;
     let answer_skipped = skipped.clone();
     let view = state

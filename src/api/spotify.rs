@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::spotify::{self as store, PlaylistRow};
+use crate::domain::spotify_connected_page;
 use crate::domain::time::{now_millis, to_rfc3339};
 use crate::domain::worker_name::WorkerName;
 
@@ -108,7 +109,8 @@ pub async fn authorize(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 }
 
 #[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", params(CallbackQuery),
-    responses((status = 200, body = SpotifyStatus, description = "Authorized; the playlist sync starts"),
+    responses((status = 200, body = String, content_type = "text/html",
+               description = "Authorized: a short page saying so (the user arrives in a browser); the playlist sync starts"),
               (status = 400, body = super::error::ErrorBody, description = "Unknown state, declined or refused code")))]
 pub async fn callback(
     state: web::Data<AppState>,
@@ -137,14 +139,18 @@ pub async fn callback(
     state
         .directory
         .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
-    Ok(HttpResponse::Ok().json(SpotifyStatus {
-        configured: true,
-        authorized: true,
-        user: Some(SpotifyUserView {
-            id: user.id,
-            display_name: user.display_name,
-        }),
-    }))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        // The page needs nothing from anywhere: no scripts, no remote assets.
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(spotify_connected_page::render(
+            &user.id,
+            user.display_name.as_deref(),
+        )))
 }
 
 #[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify",
@@ -182,13 +188,7 @@ pub async fn patch_playlist(
     responses((status = 202, body = Accepted),
               (status = 503, body = super::error::ErrorBody, description = "Spotify not configured or not authorized")))]
 pub async fn sync_now(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let s = state.spotify.status().await?;
-    if !s.configured {
-        return Err(crate::actors::spotify::AccessError::Unconfigured.into());
-    }
-    if !s.authorized {
-        return Err(crate::actors::spotify::AccessError::Unauthorized.into());
-    }
+    state.spotify.require_authorized().await?;
     state
         .directory
         .send(WorkerName::PlaylistSync, WorkerControl::RunNow);

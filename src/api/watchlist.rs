@@ -139,12 +139,15 @@ pub async fn remove(
 
 #[utoipa::path(post, path = "/api/v1/watchlist/{id}/check", tag = "watchlist",
     responses((status = 202, body = WatchView, description = "Checked now by the watchlist worker"),
-              (status = 404, body = super::error::ErrorBody)))]
+              (status = 404, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody, description = "Spotify not configured or not authorized")))]
 pub async fn check(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    // A check that cannot run is refused now, not queued to fail later.
+    state.spotify.require_authorized().await?;
     let row = state
         .db
         .write(move |c| {

@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod search_queue;
 pub mod search_window;
 pub mod secret;
+pub mod spotify_connected_page;
 pub mod spotify_match;
 pub mod time;
 pub mod track;

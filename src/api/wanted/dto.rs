@@ -75,6 +75,8 @@ pub struct FileChoice {
 pub struct ListQuery {
     /// Comma-separated states (`not_found,failed`).
     pub state: Option<String>,
+    /// Exactly this source (`api`, `playlist:<id>`, `watchlist:<artist id>`, `import:<id>`).
+    pub source: Option<String>,
     /// Default 50, max 500.
     pub limit: Option<String>,
     /// Default 0.

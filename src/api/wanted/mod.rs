@@ -88,9 +88,15 @@ pub async fn list(
     let states = parse_states(query.state.as_deref())?;
     let limit = extract::limit(query.limit.as_deref())?;
     let offset = extract::offset(query.offset.as_deref())?;
+    let source = query
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let (rows, total) = state
         .db
-        .read(move |c| wanted::list(c, &states, limit, offset))
+        .read(move |c| wanted::list(c, &states, source.as_deref(), limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(WantedPage {
         items: rows.into_iter().map(WantedView::from).collect(),
