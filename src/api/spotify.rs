@@ -33,7 +33,10 @@ pub struct AuthorizeAnswer {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CallbackQuery {
+    /// Present when the user granted access.
     pub code: Option<String>,
+    /// The single-use value `authorize` put in the URL.
+    #[param(value_type = String, required = true)]
     pub state: Option<String>,
     /// Set by Spotify when the user declined.
     pub error: Option<String>,
