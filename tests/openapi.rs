@@ -380,7 +380,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
             }
         }
     }
-    ops.sort_by_key(|(path, method, _)| (!(method == "post" && !path.contains('{')), path.clone()));
+    ops.sort_by_key(|(path, method, _)| (method != "post" || path.contains('{'), path.clone()));
     ops
 }
 

@@ -43,6 +43,7 @@ pub struct ActivityItem {
     pub id: i64,
     pub at: String,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::api::doc_schemas::ActivityTypeName)]
     pub type_: String,
     pub status: String,
     #[schema(value_type = Object)]

@@ -89,6 +89,7 @@ pub struct ListQuery {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DownloadView {
     pub id: i64,
+    #[schema(value_type = crate::api::doc_schemas::DownloadStateName)]
     pub state: String,
     pub progress: f64,
     pub username: String,

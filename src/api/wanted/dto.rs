@@ -106,6 +106,7 @@ pub struct MatchView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WantedView {
     pub id: i64,
+    #[schema(value_type = crate::api::doc_schemas::WantedStateName)]
     pub state: String,
     pub artist: String,
     pub title: String,
