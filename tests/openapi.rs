@@ -193,6 +193,13 @@ fn invalid_bodies(doc: &Value, schema: &Value) -> Vec<(String, Value)> {
     out
 }
 
+const MULTIPART_BOUNDARY: &str = "harmony-openapi-test";
+const MULTIPART_BODY: &str = "--harmony-openapi-test\r\n\
+Content-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\n\
+Content-Type: text/csv\r\n\r\n\
+artist,title\r\nDaft Punk,Digital Love\r\n\
+--harmony-openapi-test--\r\n";
+
 /// One request and what is known of its validity.
 struct Case {
     name: String,
@@ -308,6 +315,32 @@ fn cases(doc: &Value, path: &str, operation: &Value) -> Vec<Case> {
         valid: operation["security"] == json!([]),
         ..case("no API key", &concrete, "", valid_body.clone())
     });
+    // The other content types a body may have (`/imports`): a small valid one each.
+    for media in operation["requestBody"]["content"]
+        .as_object()
+        .into_iter()
+        .flat_map(|c| c.keys())
+    {
+        let body = match media.as_str() {
+            "text/plain" => b"Daft Punk - One More Time | Discovery | 5:20\n".to_vec(),
+            "text/csv" => b"artist,title\nDaft Punk,Aerodynamic\n".to_vec(),
+            "multipart/form-data" => MULTIPART_BODY.as_bytes().to_vec(),
+            _ => continue,
+        };
+        let content_type = match media.as_str() {
+            "multipart/form-data" => format!("{media}; boundary={MULTIPART_BOUNDARY}"),
+            _ => media.clone(),
+        };
+        out.push(Case {
+            valid: true,
+            ..case(
+                &format!("valid {media}"),
+                &concrete,
+                "",
+                Some((content_type, body)),
+            )
+        });
+    }
     if path.contains("{id}") {
         for id in ["abc", "999999999", "99999999999999999999999"] {
             out.push(case(
@@ -370,7 +403,7 @@ fn cases(doc: &Value, path: &str, operation: &Value) -> Vec<Case> {
 }
 
 /// (path, method, operation) for every operation; collection `POST`s first so
-/// the id `1` of the other requests exists.
+/// the id `1` of the other requests exists, `DELETE`s last so it still does.
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut ops = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -380,7 +413,14 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
             }
         }
     }
-    ops.sort_by_key(|(path, method, _)| (method != "post" || path.contains('{'), path.clone()));
+    ops.sort_by_key(|(path, method, _)| {
+        let order = match method.as_str() {
+            "post" if !path.contains('{') => 0,
+            "delete" => 2,
+            _ => 1,
+        };
+        (order, path.clone())
+    });
     ops
 }
 
