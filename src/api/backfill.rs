@@ -18,6 +18,7 @@ pub const MAX_ITEMS: i64 = 10_000;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewBackfill {
     /// At most 10 000; default `BACKFILL_MAX_ITEMS`.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_items: Option<i64>,
     /// Also turn imported playlist links into wanted tracks.
     pub expand_playlists: Option<bool>,
@@ -66,10 +67,10 @@ impl From<BackfillRow> for BackfillView {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/backfill", tag = "backfill", request_body = NewBackfill,
+#[utoipa::path(post, path = "/api/v1/backfill", tag = "backfill", operation_id = "create_backfill",
+    request_body = NewBackfill,
     responses((status = 202, body = BackfillCreated),
-              (status = 422, body = super::error::ErrorBody),
-              (status = 503, body = super::error::ErrorBody, description = "Spotify is not authorized")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<NewBackfill>,
@@ -98,7 +99,8 @@ pub async fn create(
     Ok(HttpResponse::Accepted().json(BackfillCreated { id: row.id }))
 }
 
-#[utoipa::path(get, path = "/api/v1/backfill/{id}", tag = "backfill",
+#[utoipa::path(get, path = "/api/v1/backfill/{id}", tag = "backfill", operation_id = "get_backfill",
+    params(("id" = i64, Path, description = "Backfill id")),
     responses((status = 200, body = BackfillView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

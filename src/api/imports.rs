@@ -188,11 +188,18 @@ fn nothing_valid(parsed: &ParsedImport) -> ApiError {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
-    request_body(content = Object, description = "JSON {links, tracks, text} or multipart/form-data with one `file` (CSV with a header row, text lines, or a JSON array)"),
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", operation_id = "create_import",
+    request_body(description = "A JSON request, one uploaded file (CSV with a header row naming at least artist and title, text with one track per line, or a JSON array of tracks), or the list itself as text/plain or text/csv",
+        content(
+            (super::doc_schemas::ImportRequest = "application/json"),
+            (super::doc_schemas::ImportUpload = "multipart/form-data"),
+            (String = "text/plain"),
+            (String = "text/csv"),
+        )),
     responses((status = 202, body = ImportCreated),
-              (status = 413, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody, description = "Nothing valid remains, or more than 100 links or 10 000 tracks"),
+              (status = 400, body = super::error::ErrorBody, description = "Another content type, unreadable JSON or upload"),
+              (status = 413, body = super::error::ErrorBody, description = "The body or upload is over 10 MiB"),
+              (status = 422, description = "Nothing valid remains, a missing `file` part, or more than 100 links / 10 000 tracks"),
               (status = 429, body = super::error::ErrorBody, description = "INGEST_MAX_PENDING_JOBS imports are not finished")))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -248,7 +255,8 @@ pub async fn create(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports",
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", operation_id = "get_import",
+    params(("id" = i64, Path, description = "Import id")),
     responses((status = 200, body = ImportStatus), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

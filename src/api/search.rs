@@ -24,11 +24,23 @@ const MAX_LIMIT: usize = 500;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SearchRequest {
+    /// At most 500 characters once trimmed.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub query: String,
     /// Default: every source.
+    #[schema(value_type = Option<Vec<SearchSource>>, min_items = 1)]
     pub sources: Option<Vec<String>>,
-    /// Default 50, at most 500.
+    /// Default 50; above 500 is read as 500.
+    #[schema(minimum = 1)]
     pub limit: Option<i64>,
+}
+
+/// A source `POST /search` can ask.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SearchSource {
+    Spotify,
+    Soulseek,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -246,9 +258,9 @@ fn spotify_error(e: &AccessError) -> &'static str {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
-    responses((status = 200, body = SearchAnswer, description = "Best first; failing sources under errors"),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/search", tag = "search", operation_id = "search",
+    request_body = SearchRequest,
+    responses((status = 200, body = SearchAnswer, description = "Best first; a failing source is named under errors and does not fail the request")))]
 pub async fn search(
     state: web::Data<AppState>,
     body: web::Json<SearchRequest>,

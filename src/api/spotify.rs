@@ -34,7 +34,10 @@ pub struct AuthorizeAnswer {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CallbackQuery {
+    /// Present when the user granted access.
     pub code: Option<String>,
+    /// The single-use value `authorize` put in the URL.
+    #[param(value_type = String, required = true)]
     pub state: Option<String>,
     /// Set by Spotify when the user declined.
     pub error: Option<String>,
@@ -87,7 +90,7 @@ pub struct Accepted {
     pub status: &'static str,
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/status", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/status", tag = "spotify", operation_id = "get_spotify_status",
     responses((status = 200, body = SpotifyStatus)))]
 pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let s = state.spotify.status().await?;
@@ -100,18 +103,21 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/authorize", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/authorize", tag = "spotify", operation_id = "authorize_spotify",
     responses((status = 200, body = AuthorizeAnswer),
-              (status = 503, body = super::error::ErrorBody, description = "No client id configured")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: no client id configured")))]
 pub async fn authorize(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let url = state.spotify.begin_authorization().await?;
     Ok(HttpResponse::Ok().json(AuthorizeAnswer { url }))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", params(CallbackQuery),
-    responses((status = 200, body = String, content_type = "text/html",
-               description = "Authorized: a short page saying so (the user arrives in a browser); the playlist sync starts"),
-              (status = 400, body = super::error::ErrorBody, description = "Unknown state, declined or refused code")))]
+#[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", operation_id = "spotify_callback",
+    params(CallbackQuery),
+    responses((status = 200, body = String, content_type = "text/html", description = "Authorized: a short page saying the account is connected; the playlist sync starts"),
+              (status = 400, body = super::error::ErrorBody, description = "Unknown or expired state, missing code, declined or refused authorization"),
+              (status = 429, body = super::error::ErrorBody, description = "Spotify asks to wait"),
+              (status = 502, body = super::error::ErrorBody, description = "Spotify answered with an error"),
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured, not authorized or unreachable")))]
 pub async fn callback(
     state: web::Data<AppState>,
     query: web::Query<CallbackQuery>,
@@ -153,7 +159,7 @@ pub async fn callback(
         )))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify", operation_id = "list_spotify_playlists",
     responses((status = 200, body = PlaylistPage, description = "As of the last sync; `liked` is the saved tracks")))]
 pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state.db.read(store::list).await?;
@@ -163,9 +169,10 @@ pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     }))
 }
 
-#[utoipa::path(patch, path = "/api/v1/spotify/playlists/{id}", tag = "spotify", request_body = PlaylistPatch,
-    responses((status = 200, body = PlaylistView), (status = 404, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/spotify/playlists/{id}", tag = "spotify", operation_id = "set_spotify_playlist_sync",
+    params(("id" = String, Path, description = "Spotify playlist id, or `liked`")),
+    request_body = PlaylistPatch,
+    responses((status = 200, body = PlaylistView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn patch_playlist(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -184,9 +191,9 @@ pub async fn patch_playlist(
     Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify",
+#[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify", operation_id = "sync_spotify_playlists",
     responses((status = 202, body = Accepted),
-              (status = 503, body = super::error::ErrorBody, description = "Spotify not configured or not authorized")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn sync_now(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.spotify.require_authorized().await?;
     state
