@@ -73,7 +73,7 @@ impl From<BackfillRow> for BackfillView {
               (status = 503, body = super::error::ErrorBody, description = "Spotify is not authorized")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<NewBackfill>,
+    body: super::extract::Json<NewBackfill>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let max_items = match body.max_items {

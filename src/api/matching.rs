@@ -218,7 +218,7 @@ fn view(s: Scored) -> ScoredView {
               (status = 422, body = super::error::ErrorBody, description = "No title, a bad field, or more than 5000 candidates")))]
 pub async fn score(
     state: web::Data<AppState>,
-    body: web::Json<ScoreRequest>,
+    body: super::extract::Json<ScoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let defaults = state.settings.current().match_preferences();
     let (track, candidates, prefs) = validate(body.into_inner(), defaults)?;

@@ -246,7 +246,7 @@ fn spotify_error(e: &AccessError) -> &'static str {
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn search(
     state: web::Data<AppState>,
-    body: web::Json<SearchRequest>,
+    body: super::extract::Json<SearchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid {
         query,

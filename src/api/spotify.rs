@@ -163,7 +163,7 @@ pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 pub async fn patch_playlist(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<PlaylistPatch>,
+    body: super::extract::Json<PlaylistPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, sync) = (id.into_inner(), body.sync);
     let row = state
