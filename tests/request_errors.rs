@@ -283,3 +283,72 @@ async fn head_works_wherever_get_does() {
     assert_eq!(head.status().as_u16(), 404);
     app.app.shutdown().await;
 }
+
+#[actix_rt::test]
+async fn matching_refuses_over_long_text_naming_the_field() {
+    let app = start().await;
+    let long = |n: usize| "one more time ".repeat(n / 14 + 1);
+    let candidate = json!({"username": "u", "filename": "Music\\Daft Punk\\One More Time.mp3"});
+    let cases = [
+        (
+            json!({"track": {"title": long(1001)}, "candidates": [candidate]}),
+            "track.title",
+        ),
+        (
+            json!({"track": {"title": "t", "artist": long(1001)}, "candidates": [candidate]}),
+            "track.artist",
+        ),
+        (
+            json!({"track": {"title": "t", "album": long(1001)}, "candidates": [candidate]}),
+            "track.album",
+        ),
+        (
+            json!({"track": {"title": "t"},
+                   "candidates": [candidate, {"filename": format!("{}.mp3", long(4097))}]}),
+            "candidates[1].filename",
+        ),
+        (
+            json!({"track": {"title": "t"},
+                   "candidates": [{"filename": "a.mp3", "username": "u".repeat(256)}]}),
+            "candidates[0].username",
+        ),
+        (
+            json!({"track": {"title": "t"}, "candidates": [candidate],
+                   "preferences": {"formats": vec!["mp3"; 33]}}),
+            "preferences.formats",
+        ),
+    ];
+    for (body, field) in cases {
+        let found = refused_fields(&app, "POST", "/api/v1/matching/score", body).await;
+        assert_eq!(found, [field]);
+    }
+    // The request: 200 000 characters each, well under the body limit.
+    let body = json!({"track": {"title": long(200_000)},
+                      "candidates": [{"filename": long(200_000)}]});
+    let found = refused_fields(&app, "POST", "/api/v1/matching/score", body).await;
+    assert_eq!(found, ["track.title", "candidates[0].filename"]);
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn matching_at_the_limits_still_answers() {
+    let app = start().await;
+    let title: String = "one more time ".repeat(71).chars().take(1000).collect();
+    let name: String = format!("{}.flac", "one more time - ".repeat(300))
+        .chars()
+        .rev()
+        .take(4096)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let candidates: Vec<Value> = (0..200)
+        .map(|i| json!({"username": format!("u{i}"), "filename": name, "length": 300}))
+        .collect();
+    let body = json!({"track": {"title": title, "artist": title, "album": title},
+                      "candidates": candidates});
+    let (code, answer) = app.send_json("POST", "/api/v1/matching/score", &body).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["candidates"].as_array().map(Vec::len), Some(200));
+    app.app.shutdown().await;
+}
