@@ -13,7 +13,7 @@ pub(crate) const MAX_ARTISTS: usize = 8;
 
 /// Segments (` - ` parts) of one path component looked at for a title or an
 /// album.
-pub(crate) const MAX_SEGMENTS: usize = 16;
+pub(crate) const MAX_SEGMENTS: usize = 8;
 
 /// Typo tolerance (edit distance, O(n·m)) only for texts up to this many
 /// characters; longer texts must match exactly.

@@ -830,6 +830,14 @@ fn words_present(f: &Folded, parts: &[Range<usize>], words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_most_max_segments_are_looked_at() {
+        let name = format!("{}.mp3", vec!["word"; 40].join(" - "));
+        let view = PathView::new(&name);
+        let stem = view.part(view.stem_part);
+        assert_eq!(segments(&view.folded, stem).len(), MAX_SEGMENTS);
+    }
     use crate::domain::matching::types::TrackQuery;
 
     fn wanted(artist: &str, title: &str, album: Option<&str>) -> Wanted {
