@@ -1,6 +1,9 @@
 //! `POST /api/v1/matching/score` (`api.md` §5): the matching engine as a
 //! stateless question — which of these files is this track?
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -262,6 +265,15 @@ fn view(s: Scored) -> ScoredView {
     }
 }
 
+/// Raises its flag when dropped: the request's future was dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/matching/score", tag = "matching", request_body = ScoreRequest,
     responses((status = 200, body = ScoreAnswer, description = "Candidates best first; best is null when none is acceptable"),
               (status = 422, body = super::error::ErrorBody, description = "No title, a bad field, a text over its limit (title, artist, album: 1000 characters; filename: 4096; username: 255; extension and each format: 16; at most 32 formats), or more than 5000 candidates")))]
@@ -271,11 +283,18 @@ pub async fn score(
 ) -> Result<HttpResponse, ApiError> {
     let defaults = state.settings.current().match_preferences();
     let (track, candidates, prefs) = validate(body.into_inner(), defaults)?;
-    // Thousands of candidates take milliseconds of CPU: off the async thread.
-    let ranking =
-        web::block(move || matching::rank(&track, &candidates, &prefs, &RankContext::default()))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Thousands of candidates take milliseconds of CPU: off the async thread,
+    // and no further once the client has gone (this future is then dropped).
+    let gone = Arc::new(AtomicBool::new(false));
+    let _guard = SetOnDrop(gone.clone());
+    let ranking = web::block(move || {
+        matching::rank_until(&track, &candidates, &prefs, &RankContext::default(), || {
+            gone.load(Ordering::Relaxed)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .ok_or_else(|| ApiError::BadRequest("the client has gone".into()))?;
     Ok(HttpResponse::Ok().json(ScoreAnswer {
         best: ranking.best,
         candidates: ranking.candidates.into_iter().map(view).collect(),

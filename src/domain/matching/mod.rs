@@ -30,6 +30,6 @@ pub use free_text::free_text_score;
 pub use normalize::fold;
 pub use path_reading::{read_path, PathReading};
 pub use queries::search_queries;
-pub use rank::rank;
+pub use rank::{rank, rank_until};
 pub use score::Matcher;
 pub use types::*;
