@@ -2,6 +2,7 @@
 //! shape with the path of the offending field (422), then no NUL in any
 //! text the handler reads (422) — once, here, not per handler.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
@@ -74,7 +75,7 @@ fn payload_error(err: JsonPayloadError, limit: usize) -> ApiError {
 }
 
 /// One step of a path into a JSON document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Step {
     Key(String),
     Index(usize),
@@ -105,15 +106,19 @@ fn field_name(steps: &[Step]) -> String {
 /// a 422 naming every field read whose text holds a NUL. Fields the type
 /// ignores (unknown keys) are not looked at.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
-    let mut ignored: Vec<Vec<Step>> = Vec::new();
-    let mut note_ignored = |path: serde_ignored::Path| ignored.push(ignored_steps(&path));
+    // A set: one look-up per node of the document, however many keys the
+    // type ignores.
+    let mut ignored: HashSet<Vec<Step>> = HashSet::new();
+    let mut note_ignored = |path: serde_ignored::Path| {
+        ignored.insert(ignored_steps(&path));
+    };
     let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
         value,
         &mut note_ignored,
     ));
     let parsed = parsed.map_err(|e| {
         let mut steps = path_steps(e.path());
-        let inner = e.into_inner().to_string();
+        let inner = shortened(e.into_inner().to_string());
         let message = match missing_field(&inner) {
             Some(field) => {
                 steps.push(Step::Key(field.to_string()));
@@ -140,6 +145,15 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
             })
             .collect(),
     })
+}
+
+/// serde quotes the offending value whole: a long string is cut in the answer.
+fn shortened(message: String) -> String {
+    const MAX_MESSAGE_CHARS: usize = 200;
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
 }
 
 /// serde's "missing field `x`" names the field; the path is its parent's.
@@ -187,8 +201,13 @@ fn ignored_steps(path: &serde_ignored::Path) -> Vec<Step> {
 }
 
 /// Every string (outside ignored subtrees) that holds a NUL, by field name.
-fn find_nul(value: &Value, at: &mut Vec<Step>, ignored: &[Vec<Step>], found: &mut Vec<String>) {
-    if ignored.iter().any(|skip| skip == at) {
+fn find_nul(
+    value: &Value,
+    at: &mut Vec<Step>,
+    ignored: &HashSet<Vec<Step>>,
+    found: &mut Vec<String>,
+) {
+    if !ignored.is_empty() && ignored.contains(at.as_slice()) {
         return;
     }
     match value {
@@ -255,6 +274,19 @@ mod tests {
         assert_eq!(fields(json!({"items": "x"})), ["items"]);
         assert_eq!(fields(json!("x")), ["body"]);
         assert_eq!(fields(json!([1, 2])), ["body[0]"]);
+    }
+
+    #[test]
+    fn quotes_a_long_value_shortened() {
+        let body = json!({"items": "x".repeat(10_000)});
+        let Err(ApiError::Validation { details, .. }) = from_value::<Body>(&body) else {
+            panic!("expected a validation error")
+        };
+        assert!(
+            details[0].message.chars().count() <= 201,
+            "{}",
+            details[0].message
+        );
     }
 
     #[test]
