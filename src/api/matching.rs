@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::error::{ApiError, FieldError};
+use super::extract::Json;
 use super::AppState;
 use crate::domain::matching::{self, Candidate, Preferences, RankContext, Scored, TrackQuery};
 
@@ -279,7 +280,7 @@ impl Drop for SetOnDrop {
               (status = 422, body = super::error::ErrorBody, description = "No title, a bad field, a text over its limit (title, artist, album: 1000 characters; filename: 4096; username: 255; extension and each format: 16; at most 32 formats), or more than 5000 candidates")))]
 pub async fn score(
     state: web::Data<AppState>,
-    body: super::extract::Json<ScoreRequest>,
+    body: Json<ScoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let defaults = state.settings.current().match_preferences();
     let (track, candidates, prefs) = validate(body.into_inner(), defaults)?;

@@ -9,6 +9,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
 use crate::actors::spotify::AccessError;
@@ -246,7 +247,7 @@ fn spotify_error(e: &AccessError) -> &'static str {
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn search(
     state: web::Data<AppState>,
-    body: super::extract::Json<SearchRequest>,
+    body: Json<SearchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid {
         query,

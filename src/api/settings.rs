@@ -55,7 +55,7 @@ pub async fn get_settings(state: web::Data<AppState>) -> Result<HttpResponse, Ap
               (status = 422, description = "Unknown or not settable key, or invalid value", body = super::error::ErrorBody)))]
 pub async fn put_settings(
     state: web::Data<AppState>,
-    body: super::extract::Json<BTreeMap<String, Value>>,
+    body: extract::Json<BTreeMap<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut changes = Vec::with_capacity(body.len());
     for (key, value) in body.into_inner() {

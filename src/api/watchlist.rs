@@ -84,7 +84,7 @@ pub async fn list(
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn add(
     state: web::Data<AppState>,
-    body: super::extract::Json<NewWatch>,
+    body: extract::Json<NewWatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let id = body.spotify_artist_id.trim().to_string();

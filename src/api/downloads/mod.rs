@@ -37,7 +37,7 @@ fn wake_sync(state: &AppState) {
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: super::extract::Json<CreateDownloads>,
+    body: extract::Json<CreateDownloads>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let (artwork, lyrics) = (
@@ -110,7 +110,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 pub async fn patch(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: super::extract::Json<PatchDownload>,
+    body: extract::Json<PatchDownload>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let priority = i32::try_from(body.priority)

@@ -39,7 +39,7 @@ fn wake(state: &AppState, workers: &[WorkerName]) {
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: super::extract::Json<CreateWanted>,
+    body: extract::Json<CreateWanted>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let rows = state
@@ -170,7 +170,7 @@ pub async fn candidates(
 pub async fn pick(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: super::extract::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();
@@ -197,7 +197,7 @@ pub async fn pick(
 pub async fn reject(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: super::extract::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();
