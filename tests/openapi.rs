@@ -619,7 +619,6 @@ async fn generated_requests_get_documented_answers() {
     let mut problems = Vec::new();
     let mut sent = 0;
     for (path, method, op) in operations(&doc) {
-        let id = op["operationId"].as_str().unwrap_or_default().to_string();
         for case in cases(&doc, &path, &op) {
             let what = format!("{method} {path} [{}]", case.name);
             let answer = send(&app, &method, &case).await;

@@ -254,7 +254,9 @@ mod tests {
             ApiError::BadRequest(String::new()),
             ApiError::Unauthorized,
             ApiError::NotFound(String::new()),
-            ApiError::MethodNotAllowed,
+            ApiError::MethodNotAllowed {
+                allow: String::new(),
+            },
             ApiError::Conflict {
                 message: String::new(),
                 state: String::new(),
