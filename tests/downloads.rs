@@ -993,3 +993,63 @@ async fn bad_requests_change_nothing() {
         (json!(1), 1)
     );
 }
+
+/// Issue 12 item 2: submissions waiting behind an enqueue in flight go out
+/// by priority (higher first, ties in creation order), and a PATCHed
+/// priority counts — whatever posted them, one by one.
+#[actix_rt::test]
+async fn waiting_submissions_follow_their_priority_and_its_changes() {
+    let s = setup(FakeOptions::default(), &[("SYNC_WORKER_CONCURRENCY", "1")]).await;
+    s.fake.hold_enqueue_answers(true);
+    s.create(json!([item("u", "s\\A\\busy.mp3", 10)])).await;
+    eventually(Duration::from_secs(5), "the first enqueue", || async {
+        s.enqueue_posts().len() == 1
+    })
+    .await;
+    let mut ids = Vec::new();
+    for (file, priority) in [("a0", 0), ("b0", 0), ("c5", 5), ("dm1", -1)] {
+        let one = json!({"username": "u", "filename": format!("s\\A\\{file}.mp3"), "size": 10, "priority": priority});
+        ids.push(s.create(json!([one])).await[0]["id"].as_i64().unwrap());
+    }
+    let (code, patched) = s
+        .app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/downloads/{}", ids[0]),
+            &json!({"priority": i32::MIN}),
+        )
+        .await;
+    assert_eq!(code, 200, "{patched}");
+    s.fake.hold_enqueue_answers(false);
+    eventually(Duration::from_secs(10), "five enqueues", || async {
+        s.enqueue_posts().len() == 5
+    })
+    .await;
+    assert_eq!(
+        s.enqueued_filenames(),
+        vec![
+            "s\\A\\busy.mp3",
+            "s\\A\\c5.mp3",
+            "s\\A\\b0.mp3",
+            "s\\A\\dm1.mp3",
+            "s\\A\\a0.mp3"
+        ]
+    );
+}
+
+/// Issue 12 item 3: a real Soulseek name ending in a space keeps its
+/// extension in the library (`filename` itself stays verbatim).
+#[actix_rt::test]
+async fn a_remote_name_with_a_trailing_space_keeps_its_extension() {
+    let s = setup(FakeOptions::default(), &[]).await;
+    let remote = "@@share\\Music\\Band\\Album\\01 - Trailing.mp3 ";
+    let mut one = item("u", remote, 4000);
+    one["track"] = json!({"artist": "Band", "title": "Trailing", "album": "Album", "track_number": 1});
+    let created = s.create(json!([one])).await;
+    assert_eq!(created[0]["filename"], remote);
+    let id = created[0]["id"].as_i64().unwrap();
+    let done = s.wait_state(id, "completed").await;
+    let expected = canonical_music(&s.music).join("Band/Album/01 - Trailing.mp3");
+    assert_eq!(done["organized_path"], expected.display().to_string());
+    assert!(expected.is_file());
+}
