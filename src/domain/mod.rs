@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod search_window;
 pub mod secret;
 pub mod spotify_match;
+pub mod stale_connection;
 pub mod time;
 pub mod track;
 pub mod transfer_state;

@@ -534,7 +534,9 @@ impl FakeSlskd {
     /// Enqueue requests in flight wait for their answer (true) until released (false): an
     /// enqueue held open while the test does something else.
     pub fn hold_enqueue_answers(&self, hold: bool) {
-        self.shared.enqueue_answers_held.store(hold, Ordering::SeqCst);
+        self.shared
+            .enqueue_answers_held
+            .store(hold, Ordering::SeqCst);
     }
 
     /// Outage: stops listening (connections are refused); the state is kept.
