@@ -298,9 +298,9 @@ mod tests {
         // slskd still lists the transfer an earlier download completed, just now.
         let done = report("done", "a", "Completed, Succeeded", 100.0);
         let taken = vec!["done".to_string()];
-        assert!(adoptable(&[done.clone()], "a", 1_000_000, &taken).is_none());
+        assert!(adoptable(std::slice::from_ref(&done), "a", 1_000_000, &taken).is_none());
         let live = report("live", "a", "Queued, Remotely", 0.0);
-        assert!(adoptable(&[live.clone()], "a", 1_000_000, &["live".to_string()]).is_none());
+        assert!(adoptable(&[live], "a", 1_000_000, &["live".to_string()]).is_none());
         // A new transfer of the same file is still found.
         let mut fresh = report("fresh", "a", "Requested", 0.0);
         fresh.requested_at = Some(1_000_000);
