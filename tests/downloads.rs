@@ -1222,3 +1222,29 @@ async fn connections_closed_while_idle_are_not_an_outage() {
     assert_eq!(s.submit_jobs(id).await, vec![("done".to_string(), 1)]);
     assert_eq!(s.app.status().await["connections"]["slskd"], "ok");
 }
+
+/// Issue 12 item 1, the retry side: a transfer slskd reports `Succeeded`
+/// whose file never shows up fails the attempt; the retry enqueues a new
+/// transfer instead of adopting the same finished one again.
+#[actix_rt::test]
+async fn a_retry_does_not_adopt_the_transfer_its_failed_attempt_took() {
+    let s = setup(FakeOptions::default(), &[]).await;
+    let file = "s\\A\\ghost.mp3";
+    // slskd says the first transfer succeeded, but no file was written.
+    s.fake
+        .report_override("u", file, Some(("Completed, Succeeded".into(), 100.0)));
+    let id = s.create(json!([item("u", file, 10)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    s.wait(id, Duration::from_secs(15), "a failed attempt", |d| {
+        d["retry_count"] == 1
+    })
+    .await;
+    s.fake.report_override("u", file, None);
+    let done = s.wait_state(id, "completed").await;
+    assert!(done["retry_count"].as_i64().unwrap() >= 1, "{done}");
+    assert!(
+        s.fake.enqueue_count("u", file) >= 2,
+        "the retry enqueued a new transfer"
+    );
+}
