@@ -1134,7 +1134,13 @@ async fn a_completed_file_downloaded_again_is_enqueued_again() {
         let first = s.create(json!([one.clone()])).await[0]["id"]
             .as_i64()
             .unwrap();
-        let done = s.wait_state(first, "completed").await;
+        s.wait_state(first, "completed").await;
+        // Tagged (or left as it was) before the user deletes it.
+        let done = s
+            .wait(first, Duration::from_secs(15), "metadata handled", |d| {
+                d["metadata_status"] != "pending"
+            })
+            .await;
         let path = PathBuf::from(done["organized_path"].as_str().unwrap());
         std::fs::remove_file(&path).unwrap();
         assert_eq!(
