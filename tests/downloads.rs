@@ -1251,3 +1251,88 @@ async fn a_retry_does_not_adopt_the_transfer_its_failed_attempt_took() {
         "the retry enqueued a new transfer"
     );
 }
+
+/// Issue 12 items 2 and 14 together: the pool holds several connections the
+/// server closed while an enqueue was held in flight. The highest-priority
+/// submission meets them first; it must still go out first (not fail, back
+/// off and let lower priorities overtake it).
+#[actix_rt::test]
+async fn priority_order_survives_connections_closed_while_idle() {
+    let (s, proxy) = setup_behind_idle_closing(
+        FakeOptions::default(),
+        Duration::from_millis(150),
+        &[
+            ("SYNC_WORKER_CONCURRENCY", "10"),
+            ("SYNC_IDLE_POLL_INTERVAL_SEC", "30"),
+        ],
+    )
+    .await;
+    // Ten enqueues in flight at once: ten pooled connections afterwards.
+    s.fake.hold_enqueue_answers(true);
+    let warm: Vec<Value> = (0..10)
+        .map(|i| item("u", &format!("s\\A\\warm{i}.mp3"), 10))
+        .collect();
+    let warm = s.create(json!(warm)).await;
+    eventually(Duration::from_secs(5), "ten enqueues", || async {
+        s.enqueue_posts().len() == 10
+    })
+    .await;
+    s.fake.hold_enqueue_answers(false);
+    for d in &warm {
+        s.wait_state(d["id"].as_i64().unwrap(), "completed").await;
+    }
+    let (code, body) = s
+        .app
+        .send_json(
+            "PUT",
+            "/api/v1/settings",
+            &json!({"SYNC_WORKER_CONCURRENCY": "1"}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+
+    s.fake.hold_enqueue_answers(true);
+    s.create(json!([item("u", "s\\A\\busy.mp3", 10)])).await;
+    eventually(Duration::from_secs(5), "the held enqueue", || async {
+        s.enqueue_posts().len() == 11
+    })
+    .await;
+    let mut ids = Vec::new();
+    for (file, priority) in [("a0", 0), ("b0", 0), ("c5", 5), ("dm1", -1)] {
+        let one = json!({"username": "u", "filename": format!("s\\A\\{file}.mp3"), "size": 10, "priority": priority});
+        ids.push(s.create(json!([one])).await[0]["id"].as_i64().unwrap());
+    }
+    // Meanwhile the server closes every idle pooled connection.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    s.fake.hold_enqueue_answers(false);
+    eventually(Duration::from_secs(15), "fifteen enqueues", || async {
+        s.enqueue_posts().len() == 15
+    })
+    .await;
+    assert_eq!(
+        s.enqueued_filenames()[10..],
+        [
+            "s\\A\\busy.mp3",
+            "s\\A\\c5.mp3",
+            "s\\A\\a0.mp3",
+            "s\\A\\b0.mp3",
+            "s\\A\\dm1.mp3"
+        ]
+    );
+    // None of them failed on a closed connection and waited out a backoff.
+    for id in &ids {
+        eventually(
+            Duration::from_secs(5),
+            "the submission recorded",
+            || async {
+                s.submit_jobs(*id)
+                    .await
+                    .iter()
+                    .all(|(state, _)| state == "done")
+            },
+        )
+        .await;
+        assert_eq!(s.submit_jobs(*id).await, vec![("done".to_string(), 1)]);
+    }
+    assert!(proxy.closed_idle() >= 1);
+}
