@@ -92,6 +92,7 @@ pub struct RunningApp {
     pub jobs: JobQueue,
     pub db: Db,
     pub config: SharedConfig,
+    searches: SearchHandle,
     server: actix_web::dev::ServerHandle,
     grace: Duration,
 }
@@ -182,7 +183,7 @@ pub async fn start(
             artwork: config.enable_artwork,
             lyrics: config.enable_lyrics,
         },
-        searches,
+        searches: searches.clone(),
         spotify: spotify_access,
     });
     let server = HttpServer::new(move || {
@@ -226,6 +227,7 @@ pub async fn start(
         jobs: JobQueue::new(db.clone(), directory),
         db,
         config: shared,
+        searches,
         server: handle,
         grace: config.shutdown_grace,
     })
@@ -238,6 +240,8 @@ impl RunningApp {
         tracing::info!(grace_sec = self.grace.as_secs_f64(), "shutting down");
         let server = self.server.clone();
         let http = actix_rt::spawn(async move { server.stop(true).await });
+        // Waiting searches would hold the matching worker past the grace.
+        self.searches.shutdown();
         let late = match &self.supervisor {
             Some(supervisor) => supervisor
                 .send(ShutdownWorkers { grace: self.grace })

@@ -175,7 +175,7 @@ impl From<SettingsError> for ApiError {
     }
 }
 
-/// The schema of every error answer, for the OpenAPI document.
+/// The schema of every error answer but 422, for the OpenAPI document.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -183,8 +183,103 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<Value>,
+    /// 409: the current `state`; 503 `unavailable`: the `dependency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub details: Option<ErrorDetails>,
+}
+
+/// Every `code` an error answer can carry (`api.md` §1).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    ValidationError,
+    RateLimited,
+    UpstreamError,
+    FeatureDisabled,
+    Unavailable,
+    Internal,
+}
+
+/// What `details` holds, by error.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ErrorDetails {
+    Fields(Vec<FieldError>),
+    Conflict { state: String },
+    Unavailable { dependency: String },
+}
+
+/// The 422 answer: `details` lists every refused field.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ValidationErrorBody {
+    pub error: ValidationErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ValidationErrorDetail {
+    pub code: ValidationCode,
+    pub message: String,
+    pub details: Vec<FieldError>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationCode {
+    ValidationError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document's `ErrorCode` names exactly the codes the service sends.
+    #[test]
+    fn documented_codes_are_the_sent_ones() {
+        let sent = [
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized,
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed,
+            ApiError::Conflict {
+                message: String::new(),
+                state: String::new(),
+            },
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::validation("f", "m"),
+            ApiError::RateLimited(String::new()),
+            ApiError::Upstream(String::new()),
+            ApiError::FeatureDisabled(String::new()),
+            ApiError::Unavailable {
+                message: String::new(),
+                dependency: String::new(),
+            },
+            ApiError::Internal(String::new()),
+        ]
+        .map(|e| e.code());
+        let documented = [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::Conflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::ValidationError,
+            ErrorCode::RateLimited,
+            ErrorCode::UpstreamError,
+            ErrorCode::FeatureDisabled,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ]
+        .map(|c| serde_json::to_value(c).unwrap_or_default());
+        assert_eq!(documented.to_vec(), sent.map(|c| json!(c)).to_vec());
+    }
 }

@@ -16,7 +16,9 @@ pub const JSON_LIMIT: usize = 4 << 20;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ScoreRequest {
     pub track: TrackInput,
+    /// At most 5000; none is a valid question (`best` is null).
     #[serde(default)]
+    #[schema(max_items = 5000)]
     pub candidates: Vec<CandidateInput>,
     pub preferences: Option<PreferencesInput>,
 }
@@ -24,10 +26,13 @@ pub struct ScoreRequest {
 /// Only `title` is required; an unknown artist is still a valid question.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TrackInput {
+    #[schema(min_length = 1, pattern = "\\S")]
     pub title: String,
     pub artist: Option<String>,
     pub album: Option<String>,
+    #[schema(minimum = 0)]
     pub duration_ms: Option<i64>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub track_number: Option<i64>,
 }
 
@@ -35,16 +40,24 @@ pub struct TrackInput {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CandidateInput {
     pub username: Option<String>,
+    #[schema(min_length = 1)]
     pub filename: String,
+    #[schema(minimum = 0)]
     pub size: Option<i64>,
     pub extension: Option<String>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub bitrate: Option<i64>,
     /// Seconds, as slskd reports it.
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub length: Option<i64>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub sample_rate: Option<i64>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub bit_depth: Option<i64>,
     pub has_free_upload_slot: Option<bool>,
+    #[schema(minimum = 0)]
     pub queue_length: Option<i64>,
+    #[schema(minimum = 0)]
     pub upload_speed: Option<i64>,
     pub locked: Option<bool>,
 }
@@ -54,8 +67,11 @@ pub struct CandidateInput {
 #[serde(default)]
 pub struct PreferencesInput {
     pub formats: Option<Vec<String>>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub min_bitrate: Option<i64>,
+    #[schema(minimum = 0)]
     pub duration_tolerance_sec: Option<f64>,
+    #[schema(minimum = 0, maximum = 1)]
     pub min_score: Option<f64>,
 }
 
@@ -213,9 +229,11 @@ fn view(s: Scored) -> ScoredView {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/matching/score", tag = "matching", request_body = ScoreRequest,
+#[utoipa::path(post, path = "/api/v1/matching/score", tag = "matching", operation_id = "score_candidates",
+    request_body = ScoreRequest,
     responses((status = 200, body = ScoreAnswer, description = "Candidates best first; best is null when none is acceptable"),
-              (status = 422, body = super::error::ErrorBody, description = "No title, a bad field, or more than 5000 candidates")))]
+              (status = 413, description = "The body is over 4 MiB"),
+              (status = 422, description = "No title, a bad field, or more than 5000 candidates")))]
 pub async fn score(
     state: web::Data<AppState>,
     body: web::Json<ScoreRequest>,

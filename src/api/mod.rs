@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod backfill;
+pub mod doc_schemas;
 pub mod downloads;
 pub mod error;
 pub mod extract;

@@ -277,6 +277,9 @@ struct State {
     creations_running: usize,
     max_creations: usize,
     deleted_searches: Vec<String>,
+    /// (started, ended) of every deleted search; a search deleted while it
+    /// ran ended then.
+    deleted_runs: Vec<(Instant, Instant)>,
     search_polls: usize,
 }
 
@@ -676,6 +679,32 @@ impl FakeSlskd {
         st.searches.iter().map(|s| s.render(true)).collect()
     }
 
+    /// The most searches ever in progress (`InProgress`, on the fake's wall
+    /// clock: from the arrival of their `POST` until they completed or were
+    /// deleted) at the same moment.
+    pub fn max_running_searches(&self) -> usize {
+        let mut st = self.st();
+        let now = Instant::now();
+        st.searches.iter_mut().for_each(|s| s.advance(now));
+        let stored = st
+            .searches
+            .iter()
+            .map(|s| (s.started, s.ended.unwrap_or(now)));
+        let runs: Vec<(Instant, Instant)> = st.deleted_runs.iter().copied().chain(stored).collect();
+        // A search ending at the instant another starts does not overlap it.
+        let mut edges: Vec<(Instant, i32)> = runs
+            .iter()
+            .flat_map(|&(start, end)| [(start, 1), (end, -1)])
+            .collect();
+        edges.sort();
+        let (mut running, mut max) = (0i32, 0i32);
+        for (_, step) in edges {
+            running += step;
+            max = max.max(running);
+        }
+        max as usize
+    }
+
     /// How many `GET searches/{id}` requests were answered.
     pub fn search_polls(&self) -> usize {
         self.st().search_polls
@@ -953,7 +982,10 @@ fn respond(
             None => problem(400, INVALID),
             Some(id) => match st.searches.iter().position(|s| s.id == id) {
                 Some(i) => {
-                    st.searches.remove(i);
+                    let s = st.searches.remove(i);
+                    let now = Instant::now();
+                    st.deleted_runs
+                        .push((s.started, s.ended.unwrap_or(now).min(now)));
                     st.deleted_searches.push(id);
                     empty(204)
                 }
@@ -1196,6 +1228,8 @@ struct Search {
     file_limit: usize,
     started: Instant,
     started_at: DateTime<Utc>,
+    /// When it completed (on the wall clock of `advance`).
+    ended: Option<Instant>,
     ended_at: Option<DateTime<Utc>>,
     state: u32,
     /// Responses still to arrive, in arrival order: (when, response, files, locked files).
@@ -1235,6 +1269,7 @@ impl Search {
 
     fn complete(&mut self, flag: u32, at: Instant) {
         self.state = S_COMPLETED | flag;
+        self.ended = Some(at);
         let ran = chrono::Duration::from_std(at.saturating_duration_since(self.started));
         self.ended_at = Some(self.started_at + ran.unwrap_or_default());
         self.pending.clear();
@@ -1529,6 +1564,7 @@ fn create_search(shared: &Arc<Shared>, st: &mut State, body: &[u8]) -> Reply {
         file_limit: p.file_limit.max(1) as usize,
         started: arrived,
         started_at: Utc::now(),
+        ended: None,
         ended_at: None,
         state: S_IN_PROGRESS,
         pending: pending.into(),

@@ -322,10 +322,16 @@ pub async fn start_with_spotify_and(
     (app, fake)
 }
 
+/// What Harmony's Spotify callback answered the browser.
+pub struct CallbackAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
 /// The browser's part of the OAuth flow: open Harmony's authorize URL on the
 /// fake (redirects not followed) and hand the code to Harmony's callback.
-/// Returns the callback's status and body.
-pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
+pub async fn spotify_callback(app: &TestApp) -> CallbackAnswer {
     let (code, body) = app.get("/api/v1/spotify/authorize").await;
     assert_eq!(code, 200, "{body}");
     let url = body["url"].as_str().unwrap().to_string();
@@ -337,7 +343,31 @@ pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
     assert_eq!(res.status().as_u16(), 302, "{url}");
     let location = res.headers().get("location").unwrap().to_str().unwrap();
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    app.get(&format!("/api/v1/spotify/callback?{query}")).await
+    let mut res = client()
+        .get(app.url(&format!("/api/v1/spotify/callback?{query}")))
+        .send()
+        .await
+        .unwrap();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.body().limit(1 << 20).await.unwrap();
+    CallbackAnswer {
+        status: res.status().as_u16(),
+        content_type,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// [`spotify_callback`]'s status and body: the JSON of an error, or the
+/// success page as a JSON string.
+pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
+    let answer = spotify_callback(app).await;
+    let body = serde_json::from_str(&answer.body).unwrap_or(Value::String(answer.body));
+    (answer.status, body)
 }
 
 /// Authorizes Spotify and waits for the playlist sync the authorization
@@ -370,4 +400,29 @@ pub async fn wanted_from_import(app: &TestApp, import_id: i64) -> Vec<Value> {
         .filter(|w| w["source"] == source)
         .cloned()
         .collect()
+}
+
+/// A database in `dir` (where [`TestApp::start_in`] looks) with the
+/// migrations up to `last_version` (`20261121000004`) applied: the schema of
+/// an earlier release, to fill with its rows before starting the app on it.
+pub fn database_migrated_up_to(
+    dir: &tempfile::TempDir,
+    last_version: &str,
+) -> diesel::sqlite::SqliteConnection {
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let path = data.join("harmony.db");
+    let mut conn =
+        diesel::sqlite::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    // `pending_migrations` also creates diesel's bookkeeping table.
+    let pending = conn.pending_migrations(harmony::db::MIGRATIONS).unwrap();
+    for migration in &pending {
+        if migration.name().version().to_string().as_str() <= last_version {
+            conn.run_migration(migration.as_ref()).unwrap();
+        }
+    }
+    conn
 }

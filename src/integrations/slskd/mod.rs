@@ -16,9 +16,10 @@ pub use search::{
     new_search_id, parse_responses, to_candidates, SearchFile, SearchInfo, SearchResponse,
 };
 
-use super::http::{is_stale_connection, HttpClient};
+use super::http::{classify, is_stale_connection, HttpClient};
 use crate::domain::connection::ConnectionState;
 use crate::domain::secret::Secret;
+use crate::domain::stale_connection::SendFailure;
 use crate::metrics::{Metrics, Outcome};
 
 /// Everything but unreserved characters is encoded in a path segment: user
@@ -44,6 +45,11 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 pub enum SlskdError {
     #[error("slskd is not configured (SLSKD_URL is empty)")]
     Unconfigured,
+    /// No connection was made (refused, DNS, connect timeout): the request
+    /// surely never reached slskd.
+    #[error("slskd is unreachable: {0}")]
+    NotConnected(String),
+    /// The connection failed once the request may have been sent.
     #[error("slskd is unreachable: {0}")]
     Network(String),
     #[error("slskd refused the API key (HTTP {0})")]
@@ -62,7 +68,7 @@ impl SlskdError {
         match self {
             SlskdError::Unconfigured => ConnectionState::Unconfigured,
             SlskdError::Unauthorized(_) => ConnectionState::Unauthorized,
-            SlskdError::Network(_) => ConnectionState::Unreachable,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) => ConnectionState::Unreachable,
             SlskdError::Status { status, .. } if *status >= 500 => ConnectionState::Unreachable,
             // slskd answered: it is up, the request was the problem.
             _ => ConnectionState::Ok,
@@ -72,7 +78,9 @@ impl SlskdError {
     /// Worth trying again later (the service, not the request, was the problem).
     pub fn is_transient(&self) -> bool {
         match self {
-            SlskdError::Network(_) | SlskdError::RateLimited(_) => true,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) | SlskdError::RateLimited(_) => {
+                true
+            }
             SlskdError::Status { status, .. } => *status >= 500,
             _ => false,
         }
@@ -395,7 +403,7 @@ impl SlskdClient {
                     if retry == Retry::OnlyRateLimit && is_stale_connection(&e) {
                         return Err(CallError::Unanswered(e.to_string()));
                     }
-                    return Err(CallError::Slskd(SlskdError::Network(e.to_string())));
+                    return Err(CallError::Slskd(network_error(&e)));
                 }
             };
             let status = response.status();
@@ -422,6 +430,17 @@ impl SlskdClient {
             };
             return Ok(Answer { status, body });
         }
+    }
+}
+
+/// A failure to connect happens before any byte of the request is sent. A
+/// pooled connection that ends before the answer (awc reports it as a
+/// `Connect` error, "connector has been disconnected") is not one: the
+/// request was written and may have arrived.
+fn network_error(e: &awc::error::SendRequestError) -> SlskdError {
+    match classify(e) {
+        SendFailure::ConnectFailed => SlskdError::NotConnected(e.to_string()),
+        _ => SlskdError::Network(e.to_string()),
     }
 }
 
@@ -503,6 +522,7 @@ mod tests {
     #[test]
     fn only_service_failures_are_transient() {
         assert!(SlskdError::Network("x".into()).is_transient());
+        assert!(SlskdError::NotConnected("x".into()).is_transient());
         assert!(SlskdError::Status {
             status: 503,
             message: String::new()
@@ -524,6 +544,10 @@ mod tests {
         );
         assert_eq!(
             SlskdError::Network("x".into()).connection_state(),
+            ConnectionState::Unreachable
+        );
+        assert_eq!(
+            SlskdError::NotConnected("x".into()).connection_state(),
             ConnectionState::Unreachable
         );
     }
