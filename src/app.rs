@@ -195,6 +195,9 @@ pub async fn start(
             .wrap(TracingLogger::default())
     })
     .workers(config.http_workers)
+    // A client that closes its side has gone: drop its request (a long
+    // /matching/score stops scoring) instead of finishing it for no one.
+    .h1_allow_half_closed(false)
     .disable_signals()
     .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
     .bind(config.bind)

@@ -428,7 +428,7 @@ fn served_routes() -> BTreeSet<(String, String)> {
         for chunk in part.split("resource(\"").skip(1) {
             let path = chunk.split('"').next().unwrap_or_default();
             for method in METHODS {
-                if chunk.contains(&format!("web::{method}()")) {
+                if chunk.contains(&format!(".{method}(")) {
                     routes.insert((format!("{prefix}{path}"), method.to_string()));
                 }
             }

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::backfill::{self as store, BackfillRow};
@@ -73,7 +74,7 @@ impl From<BackfillRow> for BackfillView {
               (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<NewBackfill>,
+    body: Json<NewBackfill>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let max_items = match body.max_items {

@@ -1,7 +1,7 @@
 //! `ApiError`: the one place that knows HTTP status codes and the error shape
 //! `{"error": {"code", "message", "details"}}`.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -25,8 +25,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
-    #[error("method not allowed on this route")]
-    MethodNotAllowed,
+    /// `allow`: the methods the route answers, for the `Allow` header.
+    #[error("method not allowed on this route (allowed: {allow})")]
+    MethodNotAllowed { allow: String },
     #[error("{message}")]
     Conflict { message: String, state: String },
     #[error("request body is larger than {limit} bytes")]
@@ -66,7 +67,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Validation { .. } => "validation_error",
@@ -94,7 +95,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -115,7 +116,12 @@ impl ResponseError for ApiError {
         if let Some(details) = self.details() {
             error["details"] = details;
         }
-        HttpResponse::build(self.status_code()).json(json!({ "error": error }))
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed { allow } = self {
+            // RFC 9110 §15.5.6: a 405 names the methods the route supports.
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        response.json(json!({ "error": error }))
     }
 }
 

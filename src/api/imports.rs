@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::error::{ApiError, FieldError};
 use super::extract::UPLOAD_LIMIT;
+use super::json::from_value;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::imports::{self as store, ImportView};
@@ -107,13 +108,10 @@ async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedIm
     }
     let bytes = read_limited(payload).await?;
     web::block(move || {
-        let body: JsonRequest = serde_json::from_slice(&bytes).map_err(|e| {
-            if e.is_data() {
-                ApiError::validation("body", e.to_string())
-            } else {
-                ApiError::BadRequest(format!("body is not valid JSON: {e}"))
-            }
-        })?;
+        // As every JSON route: syntax (400), then shape and NUL (422, by field).
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+        let body: JsonRequest = from_value(&value)?;
         Ok(parse_json_request(&body))
     })
     .await

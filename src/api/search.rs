@@ -10,6 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
 use crate::actors::spotify::AccessError;
@@ -263,7 +264,7 @@ fn spotify_error(e: &AccessError) -> &'static str {
     responses((status = 200, body = SearchAnswer, description = "Best first; a failing source is named under errors and does not fail the request")))]
 pub async fn search(
     state: web::Data<AppState>,
-    body: web::Json<SearchRequest>,
+    body: Json<SearchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid {
         query,

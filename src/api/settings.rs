@@ -56,7 +56,7 @@ pub async fn get_settings(state: web::Data<AppState>) -> Result<HttpResponse, Ap
               (status = 422, description = "A key that is not settable, or a value the key refuses (nothing is changed)")))]
 pub async fn put_settings(
     state: web::Data<AppState>,
-    body: web::Json<BTreeMap<String, Value>>,
+    body: extract::Json<BTreeMap<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut changes = Vec::with_capacity(body.len());
     for (key, value) in body.into_inner() {

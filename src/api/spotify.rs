@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::spotify::{self as store, PlaylistRow};
@@ -176,7 +177,7 @@ pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 pub async fn patch_playlist(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<PlaylistPatch>,
+    body: Json<PlaylistPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, sync) = (id.into_inner(), body.sync);
     let row = state

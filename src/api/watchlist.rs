@@ -93,7 +93,7 @@ pub async fn list(
               (status = 409, body = super::error::ErrorBody, description = "Already watched")))]
 pub async fn add(
     state: web::Data<AppState>,
-    body: web::Json<NewWatch>,
+    body: extract::Json<NewWatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let id = body.spotify_artist_id.trim().to_string();

@@ -37,7 +37,7 @@ fn wake_sync(state: &AppState) {
     responses((status = 202, body = DownloadItems, description = "In input order; an active download of the same file is returned instead of a second one")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<CreateDownloads>,
+    body: extract::Json<CreateDownloads>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let (artwork, lyrics) = (
@@ -115,7 +115,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 pub async fn patch(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<PatchDownload>,
+    body: extract::Json<PatchDownload>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let priority = i32::try_from(body.priority)

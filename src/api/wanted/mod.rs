@@ -39,7 +39,7 @@ fn wake(state: &AppState, workers: &[WorkerName]) {
     responses((status = 202, body = WantedItems, description = "In input order; a track already wanted or in the library returns the existing entry")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<CreateWanted>,
+    body: extract::Json<CreateWanted>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let rows = state
@@ -184,7 +184,7 @@ pub async fn candidates(
 pub async fn pick(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();
@@ -212,7 +212,7 @@ pub async fn pick(
 pub async fn reject(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();
