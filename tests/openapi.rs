@@ -17,7 +17,6 @@ use serde_json::{json, Map, Value};
 const KEY: &str = "openapi-test-key";
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
-
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => {

@@ -22,6 +22,7 @@ pub mod search_window;
 pub mod secret;
 pub mod spotify_connected_page;
 pub mod spotify_match;
+pub mod stale_connection;
 pub mod time;
 pub mod track;
 pub mod transfer_state;

@@ -370,6 +370,8 @@ struct Shared {
     downloads_dir: PathBuf,
     state: Mutex<State>,
     stopped: AtomicBool,
+    /// While set, enqueue answers wait (the transfers already exist).
+    enqueue_answers_held: AtomicBool,
 }
 
 impl Shared {
@@ -434,6 +436,7 @@ impl FakeSlskd {
             downloads_dir: downloads_dir.clone(),
             state: Mutex::new(State::default()),
             stopped: AtomicBool::new(false),
+            enqueue_answers_held: AtomicBool::new(false),
         });
         let (addr, handle) = serve(&shared, ([127, 0, 0, 1], 0).into()).expect("bind fake slskd");
         let sim = shared.clone();
@@ -529,6 +532,14 @@ impl FakeSlskd {
     /// Freezes every transfer where it is (true) or lets them go on (false).
     pub fn hold(&self, hold: bool) {
         self.st().held = hold;
+    }
+
+    /// Enqueue requests in flight wait for their answer (true) until released (false): an
+    /// enqueue held open while the test does something else.
+    pub fn hold_enqueue_answers(&self, hold: bool) {
+        self.shared
+            .enqueue_answers_held
+            .store(hold, Ordering::SeqCst);
     }
 
     /// Outage: stops listening (connections are refused); the state is kept.
@@ -836,6 +847,9 @@ async fn finish_enqueue(
     // slskd answers an enqueue only after the peer acknowledged; the records exist already.
     let Pending(ids, failed, running) = pending;
     actix_rt::time::sleep(shared.opts.enqueue_latency).await;
+    while shared.enqueue_answers_held.load(Ordering::SeqCst) {
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
     if shared.opts.version == Version::V0_23 {
         return resp;
     }

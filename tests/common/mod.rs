@@ -5,6 +5,7 @@
 pub mod fake_providers;
 pub mod fake_slskd;
 pub mod fake_spotify;
+pub mod idle_proxy;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -135,11 +136,31 @@ pub async fn start_with_fake(
     defaults: &[(&str, &str)],
     extra: &[(&str, &str)],
 ) -> (TestApp, fake_slskd::FakeSlskd, std::path::PathBuf) {
+    let (app, fake, music, _) = start_with_fake_behind(options, None, defaults, extra).await;
+    (app, fake, music)
+}
+
+/// Like [`start_with_fake`]; with `Some(idle)` the app reaches the fake
+/// through an [`idle_proxy::IdleClosingProxy`] that closes connections idle
+/// for that long (returned fourth).
+pub async fn start_with_fake_behind(
+    options: fake_slskd::FakeOptions,
+    idle_close: Option<Duration>,
+    defaults: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> (
+    TestApp,
+    fake_slskd::FakeSlskd,
+    std::path::PathBuf,
+    Option<idle_proxy::IdleClosingProxy>,
+) {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let fake = fake_slskd::FakeSlskd::start(options, dir.path().join("slskd-downloads")).await;
+    let proxy = idle_close.map(|idle| idle_proxy::IdleClosingProxy::start(fake.addr, idle));
+    let url = proxy.as_ref().map_or(fake.url.clone(), |p| p.url.clone());
     let music = dir.path().join("music");
     let mut env: Vec<(String, String)> = vec![
-        ("SLSKD_URL".into(), fake.url.clone()),
+        ("SLSKD_URL".into(), url),
         (
             "SLSKD_DOWNLOADS_DIR".into(),
             fake.downloads_dir.display().to_string(),
@@ -154,7 +175,7 @@ pub async fn start_with_fake(
     }
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestApp::start_in(dir, &pairs, WorkerOverrides::default()).await;
-    (app, fake, music)
+    (app, fake, music, proxy)
 }
 
 pub fn client() -> awc::Client {
