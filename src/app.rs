@@ -111,6 +111,7 @@ pub struct RunningApp {
     pub jobs: JobQueue,
     pub db: Db,
     pub config: SharedConfig,
+    searches: SearchHandle,
     server: actix_web::dev::ServerHandle,
     grace: Duration,
 }
@@ -215,7 +216,7 @@ pub async fn start_on(
             artwork: config.enable_artwork,
             lyrics: config.enable_lyrics,
         },
-        searches,
+        searches: searches.clone(),
         spotify: spotify_access,
     });
     let server = HttpServer::new(move || {
@@ -227,6 +228,9 @@ pub async fn start_on(
             .wrap(TracingLogger::default())
     })
     .workers(config.http_workers)
+    // A client that closes its side has gone: drop its request (a long
+    // /matching/score stops scoring) instead of finishing it for no one.
+    .h1_allow_half_closed(false)
     .disable_signals()
     .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
     .listen(listener)
@@ -256,6 +260,7 @@ pub async fn start_on(
         jobs: JobQueue::new(db.clone(), directory),
         db,
         config: shared,
+        searches,
         server: handle,
         grace: config.shutdown_grace,
     })
@@ -268,6 +273,8 @@ impl RunningApp {
         tracing::info!(grace_sec = self.grace.as_secs_f64(), "shutting down");
         let server = self.server.clone();
         let http = actix_rt::spawn(async move { server.stop(true).await });
+        // Waiting searches would hold the matching worker past the grace.
+        self.searches.shutdown();
         let late = match &self.supervisor {
             Some(supervisor) => supervisor
                 .send(ShutdownWorkers { grace: self.grace })

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::fake_slskd::{FakeOptions, FakeSlskd, Outcome, Version};
+use common::idle_proxy::IdleClosingProxy;
 use common::{eventually, TestApp};
 use serde_json::{json, Value};
 
@@ -19,14 +20,26 @@ struct Setup {
     music: PathBuf,
 }
 
+const DEFAULTS: [(&str, &str); 3] = [
+    ("RETRY_SCAN_INTERVAL_SEC", "0.05"),
+    ("RETRY_BASE_SECONDS", "0.2"),
+    ("RETRY_JITTER_PCT", "0"),
+];
+
 async fn setup(options: FakeOptions, extra: &[(&str, &str)]) -> Setup {
-    let defaults = [
-        ("RETRY_SCAN_INTERVAL_SEC", "0.05"),
-        ("RETRY_BASE_SECONDS", "0.2"),
-        ("RETRY_JITTER_PCT", "0"),
-    ];
-    let (app, fake, music) = common::start_with_fake(options, &defaults, extra).await;
+    let (app, fake, music) = common::start_with_fake(options, &DEFAULTS, extra).await;
     Setup { app, fake, music }
+}
+
+/// The app reaches slskd through a proxy that closes connections idle for `idle`.
+async fn setup_behind_idle_closing(
+    options: FakeOptions,
+    idle: Duration,
+    extra: &[(&str, &str)],
+) -> (Setup, IdleClosingProxy) {
+    let (app, fake, music, proxy) =
+        common::start_with_fake_behind(options, Some(idle), &DEFAULTS, extra).await;
+    (Setup { app, fake, music }, proxy.unwrap())
 }
 
 impl Setup {
@@ -106,6 +119,25 @@ impl Setup {
         })
         .await;
         id
+    }
+
+    /// The submit jobs of a download: (state, attempts).
+    async fn submit_jobs(&self, id: i64) -> Vec<(String, i32)> {
+        let key = format!("submit:{id}");
+        self.app
+            .app
+            .db
+            .read(move |c| {
+                use diesel::prelude::*;
+                use harmony::db::schema::worker_jobs::dsl::*;
+                Ok(worker_jobs
+                    .filter(worker.eq("sync"))
+                    .filter(dedupe_key.eq(key))
+                    .select((state, attempts))
+                    .load::<(String, i32)>(c)?)
+            })
+            .await
+            .unwrap()
     }
 
     fn enqueue_posts(&self) -> Vec<common::fake_slskd::LoggedRequest> {
@@ -730,7 +762,8 @@ async fn transient_answers_are_retried_and_a_wrong_key_is_not_blamed_on_the_down
             api_key: Some("right".into()),
             ..FakeOptions::default()
         },
-        &[("SLSKD_API_KEY", "wrong")],
+        // Slow polls: the count below is about repeats, not about how many polls fit in the wait.
+        &[("SLSKD_API_KEY", "wrong"), ("SYNC_POLL_INTERVAL_SEC", "1")],
     )
     .await;
     let id = keyed.create(json!([item("u", "s\\A\\k.mp3", 100)])).await[0]["id"]
@@ -992,4 +1025,314 @@ async fn bad_requests_change_nothing() {
         ),
         (json!(1), 1)
     );
+}
+
+/// Issue 12 item 2: submissions waiting behind an enqueue in flight go out
+/// by priority (higher first, ties in creation order), and a PATCHed
+/// priority counts — posted one by one, against a slskd behind a server that
+/// closes idle keep-alive connections (as nginx or Kestrel do): a pooled
+/// connection closed while the enqueue was held must not cost a submission
+/// its turn.
+#[actix_rt::test]
+async fn waiting_submissions_follow_their_priority_and_its_changes() {
+    let (s, _proxy) = setup_behind_idle_closing(
+        FakeOptions::default(),
+        Duration::from_millis(150),
+        &[("SYNC_WORKER_CONCURRENCY", "1")],
+    )
+    .await;
+    s.fake.hold_enqueue_answers(true);
+    s.create(json!([item("u", "s\\A\\busy.mp3", 10)])).await;
+    eventually(Duration::from_secs(5), "the first enqueue", || async {
+        s.enqueue_posts().len() == 1
+    })
+    .await;
+    let mut ids = Vec::new();
+    for (file, priority) in [("a0", 0), ("b0", 0), ("c5", 5), ("dm1", -1)] {
+        let one = json!({"username": "u", "filename": format!("s\\A\\{file}.mp3"), "size": 10, "priority": priority});
+        ids.push(s.create(json!([one])).await[0]["id"].as_i64().unwrap());
+    }
+    let (code, patched) = s
+        .app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/downloads/{}", ids[0]),
+            &json!({"priority": i32::MIN}),
+        )
+        .await;
+    assert_eq!(code, 200, "{patched}");
+    // The enqueue stays in flight while the pooled connections go idle.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    s.fake.hold_enqueue_answers(false);
+    eventually(Duration::from_secs(10), "five enqueues", || async {
+        s.enqueue_posts().len() == 5
+    })
+    .await;
+    assert_eq!(
+        s.enqueued_filenames(),
+        vec![
+            "s\\A\\busy.mp3",
+            "s\\A\\c5.mp3",
+            "s\\A\\b0.mp3",
+            "s\\A\\dm1.mp3",
+            "s\\A\\a0.mp3"
+        ]
+    );
+    for id in &ids {
+        eventually(
+            Duration::from_secs(5),
+            "the submission recorded",
+            || async {
+                s.submit_jobs(*id)
+                    .await
+                    .iter()
+                    .all(|(state, _)| state == "done")
+            },
+        )
+        .await;
+        // No submission failed on a closed connection and lost its turn.
+        assert_eq!(s.submit_jobs(*id).await, vec![("done".to_string(), 1)]);
+    }
+}
+
+/// Issue 12 item 3: a real Soulseek name ending in a space keeps its
+/// extension in the library (`filename` itself stays verbatim).
+#[actix_rt::test]
+async fn a_remote_name_with_a_trailing_space_keeps_its_extension() {
+    let s = setup(FakeOptions::default(), &[]).await;
+    let remote = "@@share\\Music\\Band\\Album\\01 - Trailing.mp3 ";
+    let mut one = item("u", remote, 4000);
+    one["track"] =
+        json!({"artist": "Band", "title": "Trailing", "album": "Album", "track_number": 1});
+    let created = s.create(json!([one])).await;
+    assert_eq!(created[0]["filename"], remote);
+    let id = created[0]["id"].as_i64().unwrap();
+    let done = s.wait_state(id, "completed").await;
+    let expected = canonical_music(&s.music).join("Band/Album/01 - Trailing.mp3");
+    assert_eq!(done["organized_path"], expected.display().to_string());
+    assert!(expected.is_file());
+}
+
+/// Issue 12 item 1: the same file downloaded again after an earlier download
+/// completed (and the user deleted it) is a new transfer at slskd, though
+/// slskd still lists the old `Completed, Succeeded` one.
+#[actix_rt::test]
+async fn a_completed_file_downloaded_again_is_enqueued_again() {
+    for version in [Version::V0_23, Version::V0_24] {
+        let s = setup(
+            FakeOptions {
+                version,
+                ..FakeOptions::default()
+            },
+            &[],
+        )
+        .await;
+        let file = "@@share\\Music\\Band\\Album\\01 - Again.mp3";
+        let mut one = item("u", file, 3000);
+        one["track"] =
+            json!({"artist": "Band", "title": "Again", "album": "Album", "track_number": 1});
+        let first = s.create(json!([one.clone()])).await[0]["id"]
+            .as_i64()
+            .unwrap();
+        s.wait_state(first, "completed").await;
+        // Tagged (or left as it was) before the user deletes it.
+        let done = s
+            .wait(first, Duration::from_secs(15), "metadata handled", |d| {
+                d["metadata_status"] != "pending"
+            })
+            .await;
+        let path = PathBuf::from(done["organized_path"].as_str().unwrap());
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            s.fake.transfers().len(),
+            1,
+            "slskd keeps the completed transfer"
+        );
+
+        let second = s.create(json!([one])).await[0]["id"].as_i64().unwrap();
+        assert_ne!(second, first);
+        let again = s.wait_state(second, "completed").await;
+        assert_eq!(again["retry_count"], 0, "{again}");
+        assert_eq!(again["organized_path"], path.display().to_string());
+        assert!(path.is_file());
+        assert_eq!(s.fake.enqueue_count("u", file), 2, "{version:?}");
+    }
+}
+
+/// Issue 12 item 14: a server that closes idle keep-alive connections (the
+/// request meets a connection it is closing) is not an outage. Reads are sent
+/// again at once on a fresh connection; an enqueue that got no answer is
+/// resolved by slskd's list, then sent on a fresh connection. The submission
+/// takes one attempt, no transfer is doubled, and slskd stays `ok`.
+#[actix_rt::test]
+async fn connections_closed_while_idle_are_not_an_outage() {
+    let (s, proxy) = setup_behind_idle_closing(
+        FakeOptions::default(),
+        Duration::from_millis(150),
+        &[
+            ("SYNC_WORKER_CONCURRENCY", "2"),
+            ("SYNC_IDLE_POLL_INTERVAL_SEC", "30"),
+        ],
+    )
+    .await;
+    // Two enqueues in flight at once leave (at least) two pooled connections.
+    s.fake.hold_enqueue_answers(true);
+    let warm = s
+        .create(json!([
+            item("u", "s\\A\\one.mp3", 10),
+            item("u", "s\\A\\two.mp3", 10)
+        ]))
+        .await;
+    eventually(Duration::from_secs(5), "both enqueues", || async {
+        s.enqueue_posts().len() == 2
+    })
+    .await;
+    s.fake.hold_enqueue_answers(false);
+    for d in &warm {
+        s.wait_state(d["id"].as_i64().unwrap(), "completed").await;
+    }
+    assert!(proxy.swallowed().is_empty(), "{:?}", proxy.swallowed());
+
+    // Every pooled connection is now one the server closes on its next use.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    let id = s.create(json!([item("u", "s\\A\\three.mp3", 10)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = s.app.status().await;
+        assert_ne!(status["connections"]["slskd"], "unreachable");
+        if s.download(id).await["state"] == "completed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "download {id} never completed");
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let swallowed = proxy.swallowed();
+    assert!(
+        swallowed
+            .iter()
+            .any(|l| l.starts_with("GET /api/v0/transfers/downloads/u ")),
+        "{swallowed:?}"
+    );
+    assert!(
+        swallowed
+            .iter()
+            .any(|l| l.starts_with("POST /api/v0/transfers/downloads/u ")),
+        "{swallowed:?}"
+    );
+    assert_eq!(s.fake.enqueue_count("u", "s\\A\\three.mp3"), 1);
+    assert_eq!(s.submit_jobs(id).await, vec![("done".to_string(), 1)]);
+    assert_eq!(s.app.status().await["connections"]["slskd"], "ok");
+}
+
+/// Issue 12 item 1, the retry side: a transfer slskd reports `Succeeded`
+/// whose file never shows up fails the attempt; the retry enqueues a new
+/// transfer instead of adopting the same finished one again.
+#[actix_rt::test]
+async fn a_retry_does_not_adopt_the_transfer_its_failed_attempt_took() {
+    let s = setup(FakeOptions::default(), &[]).await;
+    let file = "s\\A\\ghost.mp3";
+    // slskd says the first transfer succeeded, but no file was written.
+    s.fake
+        .report_override("u", file, Some(("Completed, Succeeded".into(), 100.0)));
+    let id = s.create(json!([item("u", file, 10)])).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    s.wait(id, Duration::from_secs(15), "a failed attempt", |d| {
+        d["retry_count"] == 1
+    })
+    .await;
+    s.fake.report_override("u", file, None);
+    let done = s.wait_state(id, "completed").await;
+    assert!(done["retry_count"].as_i64().unwrap() >= 1, "{done}");
+    assert!(
+        s.fake.enqueue_count("u", file) >= 2,
+        "the retry enqueued a new transfer"
+    );
+}
+
+/// Issue 12 items 2 and 14 together: the pool holds several connections the
+/// server closed while an enqueue was held in flight. The highest-priority
+/// submission meets them first; it must still go out first (not fail, back
+/// off and let lower priorities overtake it).
+#[actix_rt::test]
+async fn priority_order_survives_connections_closed_while_idle() {
+    let (s, proxy) = setup_behind_idle_closing(
+        FakeOptions::default(),
+        Duration::from_millis(150),
+        &[
+            ("SYNC_WORKER_CONCURRENCY", "10"),
+            ("SYNC_IDLE_POLL_INTERVAL_SEC", "30"),
+        ],
+    )
+    .await;
+    // Ten enqueues in flight at once: ten pooled connections afterwards.
+    s.fake.hold_enqueue_answers(true);
+    let warm: Vec<Value> = (0..10)
+        .map(|i| item("u", &format!("s\\A\\warm{i}.mp3"), 10))
+        .collect();
+    let warm = s.create(json!(warm)).await;
+    eventually(Duration::from_secs(5), "ten enqueues", || async {
+        s.enqueue_posts().len() == 10
+    })
+    .await;
+    s.fake.hold_enqueue_answers(false);
+    for d in &warm {
+        s.wait_state(d["id"].as_i64().unwrap(), "completed").await;
+    }
+    let (code, body) = s
+        .app
+        .send_json(
+            "PUT",
+            "/api/v1/settings",
+            &json!({"SYNC_WORKER_CONCURRENCY": "1"}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+
+    s.fake.hold_enqueue_answers(true);
+    s.create(json!([item("u", "s\\A\\busy.mp3", 10)])).await;
+    eventually(Duration::from_secs(5), "the held enqueue", || async {
+        s.enqueue_posts().len() == 11
+    })
+    .await;
+    let mut ids = Vec::new();
+    for (file, priority) in [("a0", 0), ("b0", 0), ("c5", 5), ("dm1", -1)] {
+        let one = json!({"username": "u", "filename": format!("s\\A\\{file}.mp3"), "size": 10, "priority": priority});
+        ids.push(s.create(json!([one])).await[0]["id"].as_i64().unwrap());
+    }
+    // Meanwhile the server closes every idle pooled connection.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    s.fake.hold_enqueue_answers(false);
+    eventually(Duration::from_secs(15), "fifteen enqueues", || async {
+        s.enqueue_posts().len() == 15
+    })
+    .await;
+    assert_eq!(
+        s.enqueued_filenames()[10..],
+        [
+            "s\\A\\busy.mp3",
+            "s\\A\\c5.mp3",
+            "s\\A\\a0.mp3",
+            "s\\A\\b0.mp3",
+            "s\\A\\dm1.mp3"
+        ]
+    );
+    // None of them failed on a closed connection and waited out a backoff.
+    for id in &ids {
+        eventually(
+            Duration::from_secs(5),
+            "the submission recorded",
+            || async {
+                s.submit_jobs(*id)
+                    .await
+                    .iter()
+                    .all(|(state, _)| state == "done")
+            },
+        )
+        .await;
+        assert_eq!(s.submit_jobs(*id).await, vec![("done".to_string(), 1)]);
+    }
+    assert!(proxy.closed_idle() >= 1);
 }

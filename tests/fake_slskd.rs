@@ -1412,3 +1412,34 @@ async fn disconnected_server_refuses_searches_and_downloads() {
         "Connected, LoggedIn"
     );
 }
+
+#[actix_rt::test]
+async fn running_searches_are_counted_until_complete_stopped_or_deleted() {
+    let (fake, _dir) = start(FakeOptions::default()).await;
+    share_search_fixtures(&fake);
+    assert_eq!(fake.max_running_searches(), 0);
+    let ids = [
+        "0b2c7c55-5a0e-4c36-9a52-0f3f5d7f1c11",
+        "1b2c7c55-5a0e-4c36-9a52-0f3f5d7f1c11",
+    ];
+    // One after the other: never two at once.
+    let first = json!({"id": ids[0], "searchText": "one more time", "searchTimeout": 100});
+    assert_eq!(post_search(&fake, first).await.status, 200);
+    wait_search(&fake, ids[0]).await;
+    let second = json!({"id": ids[1], "searchText": "one more time", "searchTimeout": 60_000});
+    assert_eq!(post_search(&fake, second).await.status, 200);
+    assert_eq!(fake.max_running_searches(), 1);
+    // A third while the second runs (it would for a minute): two.
+    let third = json!({"searchText": "daft punk", "searchTimeout": 60_000});
+    assert_eq!(post_search(&fake, third).await.status, 200);
+    assert_eq!(fake.max_running_searches(), 2);
+    // Stopped and deleted searches no longer run: a fourth makes two again, not three.
+    let stop = call(&fake, "PUT", &format!("searches/{}", ids[1]), None).await;
+    assert_eq!(stop.status, 200);
+    let third_id = fake.stored_searches()[2].clone();
+    let delete = call(&fake, "DELETE", &format!("searches/{third_id}"), None).await;
+    assert_eq!(delete.status, 204);
+    let fourth = json!({"searchText": "daft punk", "searchTimeout": 60_000});
+    assert_eq!(post_search(&fake, fourth).await.status, 200);
+    assert_eq!(fake.max_running_searches(), 2);
+}

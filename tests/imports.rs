@@ -43,6 +43,51 @@ async fn import_json(app: &TestApp, body: &Value) -> (u16, Value) {
     app.send_json("POST", "/api/v1/imports", body).await
 }
 
+/// The skip reasons of the contract (`api.md` §13 "Imports"), nothing else.
+const REASONS: [&str; 7] = [
+    "duplicate",
+    "missing_artist",
+    "missing_title",
+    "unparsable",
+    "invalid_duration",
+    "invalid_link",
+    "too_long",
+];
+
+fn assert_vocabulary(body: &Value) {
+    for (input, reason) in reasons(body) {
+        assert!(
+            REASONS.contains(&reason.as_str()),
+            "{input:?} skipped as {reason:?}, not a contract reason"
+        );
+    }
+}
+
+/// A 422 naming `field`, and not one wanted track created.
+async fn assert_refused_whole(app: &TestApp, code: u16, body: &Value, field: &str) {
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["error"]["code"], "validation_error", "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], field, "{body}");
+    let (_, wanted) = app.get("/api/v1/wanted?limit=1").await;
+    assert_eq!(wanted["total"], 0, "nothing is created: {wanted}");
+}
+
+async fn post_body(app: &TestApp, content_type: &str, body: String) -> (u16, Value) {
+    let mut res = common::client()
+        .post(app.url("/api/v1/imports"))
+        .insert_header(("Content-Type", content_type))
+        .send_body(body)
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body = res.body().limit(8 << 20).await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn playlist_link(i: usize) -> String {
+    format!("https://open.spotify.com/playlist/{i:0>22}")
+}
+
 fn reasons(body: &Value) -> Vec<(String, String)> {
     body["skipped"]
         .as_array()
@@ -97,15 +142,13 @@ async fn a_json_import_becomes_wanted_tracks_with_skip_reasons() {
             .unwrap_or_else(|| panic!("{input} not skipped: {skipped:?}"))
     };
     assert_eq!(reason_of("a-ha - take on me"), "duplicate");
-    assert_eq!(reason_of("no separator here"), "invalid");
+    assert_eq!(reason_of("no separator here"), "unparsable");
     assert_eq!(reason_of("No Artist"), "missing_artist");
     assert_eq!(reason_of("3:75"), "invalid_duration");
-    assert_eq!(reason_of("not an object"), "invalid");
-    assert_eq!(
-        reason_of("track/4uLU6hMCjMI75M1A2tKUQC"),
-        "unsupported_link"
-    );
-    assert_eq!(reason_of("example.com"), "unsupported_link");
+    assert_eq!(reason_of("not an object"), "unparsable");
+    assert_eq!(reason_of("track/4uLU6hMCjMI75M1A2tKUQC"), "invalid_link");
+    assert_eq!(reason_of("example.com"), "invalid_link");
+    assert_vocabulary(&created);
     // The same playlist twice (URI in `links`, URL in the text) is one link.
     assert_eq!(
         reason_of("playlist/37i9dQZF1DXcBWIGoYBM5M?si=abc"),
@@ -299,4 +342,163 @@ async fn a_list_can_be_the_body_itself() {
     let (code, body) = post("application/xml", "<tracks/>").await;
     assert_eq!(code, 400, "{body}");
     assert_eq!(body["error"]["code"], "bad_request");
+}
+
+#[actix_rt::test]
+async fn more_than_a_hundred_links_refuse_the_whole_import() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let links: Vec<String> = (0..=100).map(playlist_link).collect();
+    // Next to valid tracks and text, in `links`.
+    let (code, body) = import_json(
+        &app,
+        &json!({"links": links, "tracks": [{"artist": "Air", "title": "Sexy Boy"}],
+                "text": "Moby - Porcelain"}),
+    )
+    .await;
+    assert_refused_whole(&app, code, &body, "links").await;
+    // In the text of the request, and in an uploaded file.
+    let text = format!("Moby - Porcelain\n{}\n", links.join("\n"));
+    let (code, body) = import_json(&app, &json!({ "text": text })).await;
+    assert_refused_whole(&app, code, &body, "links").await;
+    let (code, body) = post_file(&app, "list.txt", "text/plain", text.as_bytes()).await;
+    assert_refused_whole(&app, code, &body, "links").await;
+    let (code, body) = post_body(&app, "text/plain", text).await;
+    assert_refused_whole(&app, code, &body, "links").await;
+
+    // The same link 101 times: 101 links all the same.
+    let same = vec![playlist_link(0); 101];
+    let (code, body) = import_json(&app, &json!({ "links": same })).await;
+    assert_refused_whole(&app, code, &body, "links").await;
+
+    // A hundred (one of them twice, one not usable) is fine.
+    let mut hundred: Vec<String> = (0..98).map(playlist_link).collect();
+    hundred.push(playlist_link(0));
+    hundred.push("https://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC".into());
+    let (code, body) =
+        import_json(&app, &json!({"links": hundred, "text": "Moby - Porcelain"})).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"], json!({"tracks": 1, "links": 98}));
+    assert_eq!(
+        reasons(&body),
+        [
+            (playlist_link(0), "duplicate".to_string()),
+            (
+                "https://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC".to_string(),
+                "invalid_link".to_string()
+            )
+        ]
+    );
+}
+
+#[actix_rt::test]
+async fn more_than_ten_thousand_tracks_refuse_the_whole_import() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let over = 10_001;
+    let tracks: Vec<Value> = (0..over)
+        .map(|i| json!({"artist": "Artist", "title": format!("Title {i}")}))
+        .collect();
+    let (code, body) = import_json(&app, &json!({ "tracks": tracks })).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+
+    let lines: String = (0..over).map(|i| format!("Artist - Title {i}\n")).collect();
+    let (code, body) = import_json(&app, &json!({ "text": lines })).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+    let (code, body) = post_body(&app, "text/plain", lines.clone()).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+
+    let csv = format!("artist,title\n{}", lines.replace(" - ", ","));
+    let (code, body) = post_file(&app, "list.csv", "text/csv", csv.as_bytes()).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+    let (code, body) = post_body(&app, "text/csv", csv).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+    let json_file = serde_json::to_vec(&tracks).unwrap();
+    let (code, body) = post_file(&app, "list.json", "application/json", &json_file).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+
+    // One track 10 001 times is 10 001 tracks too.
+    let same = "Artist - Title\n".repeat(over);
+    let (code, body) = post_body(&app, "text/plain", same).await;
+    assert_refused_whole(&app, code, &body, "tracks").await;
+}
+
+#[actix_rt::test]
+async fn the_skipped_list_is_capped_with_contract_reasons_only() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let mut text = String::from("Air - Sexy Boy\n");
+    for i in 0..1_500 {
+        text.push_str(&format!("unreadable line {i}\n"));
+    }
+    text.push_str("/music/a.mp3\nhttps://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC\n");
+    let (code, body) = import_json(&app, &json!({ "text": text })).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["skipped"].as_array().unwrap().len(), 1_000);
+    assert_eq!(body["skipped_total"], 1_502);
+    assert_vocabulary(&body);
+    assert!(reasons(&body).iter().all(|(_, r)| r == "unparsable"));
+
+    let (code, body) = import_json(
+        &app,
+        &json!({"links": [42, "https://open.spotify.com/album/4uLU6hMCjMI75M1A2tKUQC",
+                          "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "https://spotify.link/AbCd",
+                          "https://example.com/x"],
+                "tracks": [{"artist": 5, "title": "T"}, 7, "/music/a.flac"],
+                "text": "Air - Sexy Boy"}),
+    )
+    .await;
+    assert_eq!(code, 202, "{body}");
+    assert_vocabulary(&body);
+    let got: Vec<String> = reasons(&body).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(
+        got,
+        [
+            "invalid_link",
+            "invalid_link",
+            "invalid_link",
+            "invalid_link",
+            "invalid_link",
+            "unparsable",
+            "unparsable",
+            "unparsable"
+        ]
+    );
+    let id = body["id"].as_i64().unwrap();
+    let (_, status) = app.get(&format!("/api/v1/imports/{id}")).await;
+    assert_eq!(status["skipped"], body["skipped"], "{status}");
+}
+
+#[actix_rt::test]
+async fn skip_reasons_stored_by_an_earlier_version_are_rewritten() {
+    use diesel::connection::SimpleConnection;
+
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut conn = common::database_migrated_up_to(&dir, "20261121000004");
+    let old = json!([
+        {"input": "just words", "reason": "invalid"},
+        {"input": "https://open.spotify.com/track/x", "reason": "unsupported_link"},
+        {"input": "Artist 10000 - Title 10000", "reason": "limit"},
+        {"input": "{\"reason\":\"invalid\"}", "reason": "duplicate"},
+        {"input": "- Title", "reason": "missing_artist"}
+    ]);
+    conn.batch_execute(&format!(
+        "INSERT INTO imports (id, accepted_tracks, accepted_links, skipped, skipped_total, \
+         finished_at, created_at) VALUES (3, 0, 0, '{}', 5, 1, 1);",
+        serde_json::to_string(&old).unwrap()
+    ))
+    .unwrap();
+    drop(conn);
+
+    let app = TestApp::start_in(dir, &[NO_WORKERS], Default::default()).await;
+    let (code, status) = app.get("/api/v1/imports/3").await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(
+        status["skipped"],
+        json!([
+            {"input": "just words", "reason": "unparsable"},
+            {"input": "https://open.spotify.com/track/x", "reason": "invalid_link"},
+            {"input": "Artist 10000 - Title 10000", "reason": "too_long"},
+            {"input": "{\"reason\":\"invalid\"}", "reason": "duplicate"},
+            {"input": "- Title", "reason": "missing_artist"}
+        ])
+    );
+    assert_vocabulary(&status);
 }

@@ -140,7 +140,10 @@ async fn only_the_title_is_required_and_limits_hold() {
     assert_eq!(answer["best"], 1);
 
     for (body, field) in [
-        (json!({"track": {"artist": "A"}, "candidates": []}), "body"),
+        (
+            json!({"track": {"artist": "A"}, "candidates": []}),
+            "track.title",
+        ),
         (
             json!({"track": {"title": "  "}, "candidates": []}),
             "track.title",

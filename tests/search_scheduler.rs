@@ -1,6 +1,7 @@
 //! The search scheduler against the fake slskd: the real lifecycle (create, poll, read,
-//! delete), one creation at a time, the search budget, 429s waited out, failures confined
-//! to their own request (slskd-api.md §1.4, architecture.md "Integrations").
+//! delete), one creation at a time, `SEARCH_MAX_CONCURRENT` searches running, the search
+//! budget, people before background work, 429s waited out, failures confined to their own
+//! request, shutdown (slskd-api.md §1.4, architecture.md "Integrations").
 
 #[allow(dead_code)]
 #[path = "common/fake_slskd.rs"]
@@ -483,11 +484,193 @@ async fn an_unconfigured_slskd_fails_at_once_and_config_is_live() {
     fake.pause().await;
     let down = searches.search(QUERY.to_string()).await;
     assert!(
-        matches!(down, Err(SearchError::Slskd(SlskdError::Network(_)))),
+        matches!(
+            down,
+            Err(SearchError::Slskd(
+                SlskdError::NotConnected(_) | SlskdError::Network(_)
+            ))
+        ),
         "{down:?}"
     );
     assert_eq!(
         registry.send(GetStatus).await.unwrap().slskd,
         ConnectionState::Unreachable
     );
+}
+
+/// A local port nothing listens on: connections are refused.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[actix_rt::test]
+async fn at_most_search_max_concurrent_searches_run() {
+    for (max, expected) in [("1", 1), ("2", 2)] {
+        let s = setup(
+            FakeOptions::default(),
+            &[("SEARCH_MAX_CONCURRENT", max), ("SEARCH_TIMEOUT_MS", "100")],
+        )
+        .await;
+        let results = search_all(&s.searches, 6).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(
+            s.fake.max_running_searches(),
+            expected,
+            "SEARCH_MAX_CONCURRENT={max}"
+        );
+        assert_eq!(s.fake.max_concurrent_creations(), 1);
+        assert_eq!(s.fake.deleted_searches().len(), 6);
+        assert!(s.fake.stored_searches().is_empty());
+    }
+}
+
+#[actix_rt::test]
+async fn a_person_goes_before_background_searches() {
+    let s = setup(
+        FakeOptions::default(),
+        &[("SEARCH_MAX_CONCURRENT", "1"), ("SEARCH_TIMEOUT_MS", "100")],
+    )
+    .await;
+    let background = {
+        let searches = s.searches.clone();
+        actix_rt::spawn(async move { search_all(&searches, 5).await })
+    };
+    eventually(
+        Duration::from_secs(5),
+        "the first background search",
+        || !s.fake.search_creations().is_empty(),
+    )
+    .await;
+    let person = s.searches.search_now(QUERY.to_string()).await;
+    assert_eq!(person.unwrap().responses.len(), 2);
+    let background = background.await.unwrap();
+    assert!(background.iter().all(Result::is_ok), "{background:?}");
+    let texts: Vec<String> = (s.fake.search_creations().into_iter())
+        .map(|c| c.text)
+        .collect();
+    let mut expected: Vec<String> = (0..5).map(|i| format!("{QUERY} {i}0")).collect();
+    expected.insert(1, QUERY.to_string());
+    assert_eq!(texts, expected, "the person's search is created next");
+    assert_eq!(s.fake.max_running_searches(), 1);
+}
+
+#[actix_rt::test]
+async fn a_person_is_told_busy_rather_than_kept_waiting() {
+    let s = setup(
+        FakeOptions::default(),
+        &[("SEARCH_MAX_PER_WINDOW", "1"), ("SEARCH_WINDOW_SEC", "600")],
+    )
+    .await;
+    assert!(s.searches.search(QUERY.to_string()).await.is_ok());
+    // The budget is used for ten minutes: waiting cannot answer the person in time.
+    let busy = s.searches.search_now(QUERY.to_string()).await;
+    assert_eq!(busy, Err(SearchError::Busy));
+    assert_eq!(s.fake.search_creations().len(), 1);
+}
+
+#[actix_rt::test]
+async fn a_refused_connection_uses_no_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let tight = [("SEARCH_MAX_PER_WINDOW", "1"), ("SEARCH_WINDOW_SEC", "600")];
+    let config = SharedConfig::new(config(&dir, &closed_port_url(), &tight));
+    let metrics = Arc::new(Metrics::default());
+    let searches = SearchHandle::start(config.clone(), Arc::clone(&metrics), None);
+    for _ in 0..3 {
+        let refused = searches.search(QUERY.to_string()).await;
+        assert!(
+            matches!(
+                refused,
+                Err(SearchError::Slskd(SlskdError::NotConnected(_)))
+            ),
+            "{refused:?}"
+        );
+        let refused = searches.search_now(QUERY.to_string()).await;
+        assert!(
+            matches!(
+                refused,
+                Err(SearchError::Slskd(SlskdError::NotConnected(_)))
+            ),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(metrics.searches(), 0);
+
+    // slskd back: the whole budget (one search) is still there.
+    let fake = FakeSlskd::start(FakeOptions::default(), dir.path().join("slskd")).await;
+    share_fixtures(&fake);
+    config.replace(self::config(&dir, &fake.url, &tight));
+    let results = searches.search_now(QUERY.to_string()).await;
+    assert_eq!(results.unwrap().responses.len(), 2);
+    assert_eq!(metrics.searches(), 1);
+}
+
+#[actix_rt::test]
+async fn a_shutdown_answers_waiting_and_running_searches() {
+    let s = setup(
+        FakeOptions::default(),
+        &[
+            ("SEARCH_MAX_PER_WINDOW", "1"),
+            ("SEARCH_WINDOW_SEC", "600"),
+            ("SEARCH_TIMEOUT_MS", "5000"),
+        ],
+    )
+    .await;
+    // The first search runs (a peer answers late); the others wait for the budget.
+    s.fake.set_response_delay("mp3peer", Duration::from_secs(3));
+    let waiting = {
+        let searches = s.searches.clone();
+        actix_rt::spawn(async move { search_all(&searches, 4).await })
+    };
+    eventually(Duration::from_secs(5), "the first search runs", || {
+        s.fake.stored_searches().len() == 1
+    })
+    .await;
+    s.searches.shutdown();
+    let answered = actix_rt::time::timeout(Duration::from_secs(10), waiting).await;
+    let results = answered.expect("every caller answered").unwrap();
+    assert!(
+        results.iter().all(|r| *r == Err(SearchError::Stopped)),
+        "{results:?}"
+    );
+    eventually(
+        Duration::from_secs(5),
+        "the running search is deleted",
+        || s.fake.deleted_searches().len() == 1,
+    )
+    .await;
+    assert!(s.fake.requests().iter().any(|r| r.method == "PUT"));
+    assert_eq!(s.fake.search_creations().len(), 1);
+    // New requests are refused.
+    let late = s.searches.search(QUERY.to_string()).await;
+    assert_eq!(late, Err(SearchError::Stopped));
+}
+
+#[actix_rt::test]
+async fn a_persons_search_is_stopped_in_time_with_what_it_found() {
+    // Peers keep answering, so slskd's inactivity timeout (1 s) never ends the search.
+    let s = setup(FakeOptions::default(), &[("SEARCH_TIMEOUT_MS", "1000")]).await;
+    for i in 1..=8u64 {
+        let user = format!("peer{i}");
+        s.fake.share_file(&user, SharedFile::new(FLAC, 35_651_584));
+        s.fake
+            .set_response_delay(&user, Duration::from_millis(700 * i));
+    }
+    let results = s.searches.search_now(QUERY.to_string()).await.unwrap();
+    // Stopped before the answer was due: what arrived until then, not nothing.
+    assert_eq!(results.state, "Completed, Cancelled");
+    let peers = results
+        .responses
+        .iter()
+        .filter(|r| r.username.starts_with("peer"))
+        .count();
+    assert!((1..8).contains(&peers), "{peers} peers");
+    assert!(s.fake.requests().iter().any(|r| r.method == "PUT"));
+    assert_eq!(s.fake.deleted_searches(), vec![results.search_id]);
+    // Background work is not cut short like this.
+    let results = s.searches.search(QUERY.to_string()).await.unwrap();
+    assert_eq!(results.state, "Completed, TimedOut");
+    assert_eq!(results.responses.len(), 2 + 8);
 }

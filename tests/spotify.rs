@@ -9,7 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_spotify::{Entry, FakePlaylist, FakeSpotify, FakeSpotifyOptions};
-use common::{authorize_spotify, start_with_spotify, start_with_spotify_and, TestApp};
+use common::{
+    authorize_spotify, spotify_callback, start_with_spotify, start_with_spotify_and, TestApp,
+};
 use harmony::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use harmony::actors::supervisor::spawner;
 use harmony::app::WorkerOverrides;
@@ -68,6 +70,12 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
         json!({"configured": true, "authorized": false, "user": null})
     );
     assert_eq!(app.status().await["connections"]["spotify"], "unauthorized");
+    // Nothing synced yet: an empty list, not an error, while unauthorized.
+    assert_eq!(
+        playlists(&app).await,
+        json!({"items": [], "total": 0}),
+        "before the first sync"
+    );
 
     let (code, body) = app.get("/api/v1/spotify/authorize").await;
     assert_eq!(code, 200, "{body}");
@@ -84,6 +92,11 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
         assert!(url.contains(part), "{part} missing from {url}");
     }
     assert!(url.starts_with(&format!("{}/authorize?", fake.accounts_url())));
+    assert_eq!(
+        query_value(url, "scope"),
+        "playlist-read-private playlist-read-collaborative user-library-read user-follow-read",
+        "all four scopes of api.md §13"
+    );
 
     let (code, body) = app
         .get("/api/v1/spotify/callback?code=abc&state=never-issued")
@@ -93,11 +106,17 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
     fake.deny_next_authorization();
     let (code, body) = authorize_spotify(&app).await;
     assert_eq!(code, 400, "a declined authorization: {body}");
+    assert_eq!(
+        body["error"]["code"], "bad_request",
+        "errors keep their shape"
+    );
 
-    let (code, body) = authorize_spotify(&app).await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(body["authorized"], true);
-    assert_eq!(body["user"]["id"], "harmony-tester");
+    // The browser lands on a short page saying the account is connected.
+    let page = spotify_callback(&app).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(page.body.contains("Spotify connected"), "{}", page.body);
+    assert!(page.body.contains("Harmony Tester"), "{}", page.body);
     assert_eq!(fake.token_requests(), vec!["authorization_code"]);
     let (_, status) = app.get("/api/v1/spotify/status").await;
     assert_eq!(status["authorized"], true);
@@ -108,7 +127,7 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
     .await;
 
     // No answer of any endpoint carries a token.
-    let mut seen = serde_json::to_string(&body).unwrap();
+    let mut seen = page.body.clone();
     for path in [
         "/api/v1/spotify/status",
         "/api/v1/spotify/playlists",
@@ -131,6 +150,40 @@ async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
     for token in tokens {
         assert!(!seen.contains(&token), "a token leaked");
     }
+}
+
+/// The percent-decoded value of `key` in `url`'s query (`+` is a space).
+fn query_value(url: &str, key: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {url}"))
+        .replace('+', " ");
+    percent_encoding::percent_decode_str(&raw)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
+#[actix_rt::test]
+async fn the_connected_page_shows_the_account_name_as_text() {
+    let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
+    fake.set_user_display_name("<script>alert('x')</script> & <b>Co</b>");
+    let page = spotify_callback(&app).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(!page.body.contains("<script"), "{}", page.body);
+    assert!(!page.body.contains("<b>"), "{}", page.body);
+    assert!(
+        page.body.contains(
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;"
+        ),
+        "{}",
+        page.body
+    );
+    let (_, status) = app.get("/api/v1/spotify/status").await;
+    assert_eq!(status["authorized"], true);
 }
 
 #[actix_rt::test]

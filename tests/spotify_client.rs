@@ -13,6 +13,7 @@ use common::fake_spotify::{
     Entry, FakeAlbum, FakeArtist, FakePlaylist, FakeSpotify, FakeSpotifyOptions, FakeTrack,
     Profile, DEFAULT_SCOPE, USER_ID,
 };
+use common::idle_proxy::IdleClosingProxy;
 use harmony::domain::connection::ConnectionState;
 use harmony::domain::secret::Secret;
 use harmony::integrations::spotify::{
@@ -772,6 +773,53 @@ async fn an_unreachable_spotify_is_a_network_error() {
     let err = client.me("BQtoken").await.unwrap_err();
     assert!(matches!(err, SpotifyError::Network(_)), "{err:?}");
     assert_eq!(err.connection_state(), ConnectionState::Unreachable);
+}
+
+// --- Keep-alive connections the server closes (issue 12 item 14) ---
+
+/// A client whose Web API calls go through a proxy that closes connections idle for `idle`.
+async fn behind_idle_closing(idle: Duration) -> (FakeSpotify, SpotifyClient, IdleClosingProxy) {
+    let fake = FakeSpotify::start(FakeSpotifyOptions::default()).await;
+    let proxy = IdleClosingProxy::start(fake.addr, idle);
+    let mut e = endpoints(&fake);
+    e.api_url = format!("{}/v1", proxy.url);
+    let client = SpotifyClient::new(e, RateGate::default());
+    (fake, client, proxy)
+}
+
+#[actix_rt::test]
+async fn a_read_on_a_connection_closed_while_idle_is_sent_again_at_once() {
+    let (fake, client, proxy) = behind_idle_closing(Duration::from_millis(100)).await;
+    let token = fake.grant_access_token();
+    // Three reads at once leave three pooled connections…
+    let (a, b, c) =
+        futures_util::future::join3(client.me(&token), client.me(&token), client.me(&token)).await;
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    // …which the server closes on their next use after a pause.
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let me = client.me(&token).await;
+        assert!(me.is_ok(), "{me:?}");
+    }
+    assert!(proxy.closed_idle() >= 1, "{:?}", proxy.swallowed());
+    assert!(proxy
+        .swallowed()
+        .iter()
+        .all(|l| l.starts_with("GET /v1/me ")));
+}
+
+#[actix_rt::test]
+async fn idle_pooled_connections_are_dropped_before_a_common_server_drops_them() {
+    // Node, Apache and actix-web close idle keep-alive connections after 5 s;
+    // this server a little earlier (the fake behind it closes at 5 s itself).
+    let (fake, client, proxy) = behind_idle_closing(Duration::from_millis(4_500)).await;
+    let token = fake.grant_access_token();
+    client.me(&token).await.unwrap();
+    actix_rt::time::sleep(Duration::from_millis(4_700)).await;
+    client.me(&token).await.unwrap();
+    // The second call opened a new connection instead of meeting the closed one.
+    assert_eq!(proxy.closed_idle(), 0, "{:?}", proxy.swallowed());
+    assert_eq!(proxy.accepted(), 2);
 }
 
 // --- Token hygiene ---

@@ -737,3 +737,157 @@ async fn a_search_interrupted_by_a_crash_resumes_after_restart() {
     // The interrupted search was not lost, and the file was fetched once.
     assert_eq!(s.fake.enqueue_count("u", path), 1);
 }
+
+/// `n` distinct tracks nobody shares.
+fn backlog(n: usize) -> Value {
+    let tracks: Vec<Value> = (0..n)
+        .map(|i| json!({"artist": "Nobody", "title": format!("Unknown song {i}"), "album": "Rarities"}))
+        .collect();
+    json!({ "items": tracks })
+}
+
+#[actix_rt::test]
+async fn with_one_concurrent_search_slskd_never_runs_two() {
+    let s = setup(
+        FakeOptions::default(),
+        &[("SEARCH_MAX_CONCURRENT", "1"), ("SEARCH_TIMEOUT_MS", "100")],
+    )
+    .await;
+    let (code, body) = s.app.send_json("POST", "/api/v1/wanted", &backlog(6)).await;
+    assert_eq!(code, 202, "{body}");
+    common::eventually(Duration::from_secs(30), "every track searched", || async {
+        let (_, list) = s.app.get("/api/v1/wanted?state=not_found").await;
+        list["total"] == 6
+    })
+    .await;
+    // Each track is searched up to its fallbacks: many searches, never two at once.
+    assert!(s.fake.search_creations().len() >= 6);
+    assert_eq!(s.fake.max_running_searches(), 1);
+    s.assert_searches_cleaned_up();
+}
+
+/// A local port nothing listens on: connections are refused.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[actix_rt::test]
+async fn a_person_is_answered_while_unreachable_slskd_has_a_backlog() {
+    // 150 wanted tracks wait for a search and slskd is down (nothing listens).
+    let url = closed_port_url();
+    let s = setup(
+        FakeOptions::default(),
+        &[
+            ("SLSKD_URL", url.as_str()),
+            ("SEARCH_MAX_PER_WINDOW", "3"),
+            ("SEARCH_WINDOW_SEC", "600"),
+        ],
+    )
+    .await;
+    let (code, body) = s
+        .app
+        .send_json("POST", "/api/v1/wanted", &backlog(150))
+        .await;
+    assert_eq!(code, 202, "{body}");
+    common::eventually(Duration::from_secs(10), "searches were tried", || async {
+        let (_, list) = s.app.get("/api/v1/wanted?state=pending&limit=500").await;
+        list["items"]
+            .as_array()
+            .is_some_and(|l| l.iter().filter(|w| !w["last_error"].is_null()).count() >= 3)
+    })
+    .await;
+    // Refused connections used none of the budget: the person is not queued behind it.
+    for _ in 0..2 {
+        let (code, body) = s
+            .app
+            .send_json(
+                "POST",
+                "/api/v1/search",
+                &json!({"query": "daft punk one more time", "sources": ["soulseek"]}),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["errors"]["soulseek"], "unreachable", "{body}");
+        assert_eq!(body["items"], json!([]));
+    }
+    let (_, metrics) = s.app.get_text("/metrics").await;
+    assert!(metrics.contains("harmony_searches_total 0"), "{metrics}");
+    assert!(s.fake.search_creations().is_empty());
+}
+
+#[actix_rt::test]
+async fn a_shutdown_abandons_waiting_searches() {
+    // One search per ten minutes: the matching worker's searches wait for the budget.
+    let s = setup(
+        FakeOptions::default(),
+        &[
+            ("SEARCH_MAX_PER_WINDOW", "1"),
+            ("SEARCH_WINDOW_SEC", "600"),
+            ("SHUTDOWN_GRACE_SEC", "2"),
+        ],
+    )
+    .await;
+    let (code, body) = s
+        .app
+        .send_json("POST", "/api/v1/wanted", &backlog(20))
+        .await;
+    assert_eq!(code, 202, "{body}");
+    common::eventually(Duration::from_secs(10), "the budget is used", || async {
+        let (_, list) = s.app.get("/api/v1/wanted?state=searching").await;
+        !s.fake.search_creations().is_empty() && list["total"].as_i64() >= Some(2)
+    })
+    .await;
+    let Setup { app, fake, .. } = s;
+    let late = app.app.shutdown().await;
+    assert!(
+        late.is_empty(),
+        "workers still busy after the grace: {late:?}"
+    );
+    assert_eq!(fake.search_creations().len(), 1);
+}
+
+#[actix_rt::test]
+async fn a_person_searching_goes_before_the_backlog() {
+    let s = setup(
+        FakeOptions::default(),
+        &[("SEARCH_MAX_CONCURRENT", "1"), ("SEARCH_TIMEOUT_MS", "300")],
+    )
+    .await;
+    let path = "@@a\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
+    s.fake.share_file("u", file(path, WANTED_LENGTH, None));
+    let (code, body) = s
+        .app
+        .send_json("POST", "/api/v1/wanted", &backlog(10))
+        .await;
+    assert_eq!(code, 202, "{body}");
+    common::eventually(
+        Duration::from_secs(10),
+        "the backlog is searched",
+        || async { !s.fake.search_creations().is_empty() },
+    )
+    .await;
+    let before = s.fake.search_creations().len();
+    let (code, body) = s
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/search",
+            &json!({"query": "daft punk one more time", "sources": ["soulseek"]}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["items"][0]["filename"], path, "{body}");
+    let texts: Vec<String> = (s.fake.search_creations().into_iter())
+        .map(|c| c.text)
+        .collect();
+    let position = texts.iter().position(|t| t == "daft punk one more time");
+    // Next after the search running when it came (and one being created then, at most).
+    assert!(
+        position.is_some_and(|p| p <= before + 1),
+        "created {position:?}th, {before} before it: {texts:?}"
+    );
+    assert_eq!(s.fake.max_running_searches(), 1);
+}

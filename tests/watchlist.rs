@@ -64,6 +64,16 @@ async fn request_check(app: &TestApp, id: i64) {
     assert_eq!(code, 202, "{body}");
 }
 
+/// `POST …/check` answers 503 `unavailable` naming Spotify.
+async fn assert_check_unavailable(app: &TestApp, id: i64) {
+    let (code, body) = app
+        .send_json("POST", &format!("/api/v1/watchlist/{id}/check"), &json!({}))
+        .await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert_eq!(body["error"]["details"]["dependency"], "spotify", "{body}");
+}
+
 /// Asks for a check and waits until it succeeded (`last_checked` moved).
 async fn check_and_wait(app: &TestApp, id: i64) -> Value {
     let before = entry(app, id).await["last_checked"].clone();
@@ -253,14 +263,10 @@ async fn the_endpoints_keep_the_contract() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["id"], first["id"]);
 
-    // A check: 202 for a watched artist, 404 otherwise.
+    // A check needs Spotify: without it, 503 `unavailable` (checks with
+    // Spotify: `a_check_is_503_until_spotify_is_authorized`).
     let id = first["id"].as_i64().unwrap();
-    request_check(&app, id).await;
-    let (code, body) = app
-        .send_json("POST", "/api/v1/watchlist/999999/check", &json!({}))
-        .await;
-    assert_eq!(code, 404, "{body}");
-    assert_eq!(body["error"]["code"], "not_found");
+    assert_check_unavailable(&app, id).await;
 
     // DELETE: 204, then 404; the other entry stays.
     let mut res = common::client()
@@ -276,10 +282,6 @@ async fn the_endpoints_keep_the_contract() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
-    let (code, _) = app
-        .send_json("POST", &format!("/api/v1/watchlist/{id}/check"), &json!({}))
-        .await;
-    assert_eq!(code, 404, "no check of an entry that is gone");
     let list = watchlist(&app).await;
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(list["items"][0]["id"], second["id"]);
@@ -397,7 +399,7 @@ async fn a_check_wants_the_new_releases_only() {
     assert_eq!(checked["last_error"], Value::Null, "{checked}");
 
     let wanted = all_wanted(&app).await;
-    let source = format!("watchlist:{id}");
+    let source = format!("watchlist:{artist}");
     let mine = with_source(&wanted, &source);
     let expected: BTreeSet<String> = [&new_tracks[1]]
         .into_iter()
@@ -519,7 +521,7 @@ async fn a_failing_artist_keeps_its_last_checked_and_stops_nobody() {
     );
     assert_eq!(failed["name"], Value::Null);
     let wanted = all_wanted(&app).await;
-    let goods = with_source(&wanted, &format!("watchlist:{good_id}"));
+    let goods = with_source(&wanted, &format!("watchlist:{good}"));
     assert_eq!(
         spotify_ids(&goods),
         good_tracks.iter().cloned().collect::<BTreeSet<_>>()
@@ -545,7 +547,7 @@ async fn a_failing_artist_keeps_its_last_checked_and_stops_nobody() {
     let ok = check_and_wait(&app, bad_id).await;
     assert_eq!(ok["last_error"], Value::Null, "{ok}");
     assert_eq!(ok["name"], "Ghost");
-    let ghosts = with_source(&all_wanted(&app).await, &format!("watchlist:{bad_id}"));
+    let ghosts = with_source(&all_wanted(&app).await, &format!("watchlist:{ghost}"));
     assert_eq!(
         spotify_ids(&ghosts),
         ghost_tracks.iter().cloned().collect::<BTreeSet<_>>()
@@ -582,7 +584,7 @@ async fn a_check_asked_for_runs_now_even_while_a_retry_waits() {
     // Spotify is back; "check this artist now" must not wait for the retry.
     let ok = check_and_wait(&app, id).await;
     assert_eq!(ok["last_error"], Value::Null, "{ok}");
-    let mine = with_source(&all_wanted(&app).await, &format!("watchlist:{id}"));
+    let mine = with_source(&all_wanted(&app).await, &format!("watchlist:{artist}"));
     assert_eq!(spotify_ids(&mine), tracks.into_iter().collect());
 }
 
@@ -640,7 +642,7 @@ async fn a_cancelled_track_is_wanted_again_by_a_new_release() {
     let (code, again) = app.get(&format!("/api/v1/wanted/{}", drop["id"])).await;
     assert_eq!(code, 200);
     assert!(wanted_and_waiting(&again), "wanted again: {again}");
-    assert_eq!(again["source"], format!("watchlist:{id}"));
+    assert_eq!(again["source"], format!("watchlist:{artist}"));
     let keep: Vec<&Value> = wanted
         .iter()
         .filter(|w| w["spotify_track_id"] == tracks[0].as_str())
@@ -692,7 +694,7 @@ async fn releases_and_their_tracks_are_read_across_pages() {
     let id = added["id"].as_i64().unwrap();
     check_and_wait(&app, id).await;
     assert!(fake.count(&format!("/v1/artists/{artist}/albums")) >= 3);
-    let mine = with_source(&all_wanted(&app).await, &format!("watchlist:{id}"));
+    let mine = with_source(&all_wanted(&app).await, &format!("watchlist:{artist}"));
     assert_eq!(spotify_ids(&mine), tracks.into_iter().collect());
 }
 
@@ -700,4 +702,125 @@ async fn releases_and_their_tracks_are_read_across_pages() {
 /// `searching` while the matching worker tries and fails.
 fn wanted_and_waiting(w: &Value) -> bool {
     matches!(w["state"].as_str(), Some("pending" | "searching"))
+}
+
+#[actix_rt::test]
+async fn a_check_is_503_until_spotify_is_authorized() {
+    let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[INTERVAL]).await;
+    let artist = add_artist(&fake, "artist:patient", "Patient");
+    let (_, tracks) = add_release(
+        &fake,
+        &artist,
+        "Today",
+        "single",
+        &day(Utc::now().date_naive()),
+        "day",
+        &["Now"],
+    );
+    let added = watch(&app, &artist, None).await;
+    let id = added["id"].as_i64().unwrap();
+    // Configured, not authorized: refused now, nothing queued.
+    assert_check_unavailable(&app, id).await;
+    assert_check_unavailable(&app, 999_999).await;
+    assert_eq!(fake.count(&format!("/v1/artists/{artist}")), 0);
+
+    common::authorize_spotify_and_settle(&app, &fake).await;
+    let (code, body) = app
+        .send_json("POST", "/api/v1/watchlist/999999/check", &json!({}))
+        .await;
+    assert_eq!(code, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    let checked = check_and_wait(&app, id).await;
+    assert_eq!(checked["name"], "Patient");
+    let mine = with_source(&all_wanted(&app).await, &format!("watchlist:{artist}"));
+    assert_eq!(spotify_ids(&mine), tracks.into_iter().collect());
+
+    // A removed entry: 404.
+    let res = common::client()
+        .delete(app.url(&format!("/api/v1/watchlist/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    let (code, _) = app
+        .send_json("POST", &format!("/api/v1/watchlist/{id}/check"), &json!({}))
+        .await;
+    assert_eq!(code, 404, "no check of an entry that is gone");
+}
+
+#[actix_rt::test]
+async fn the_source_names_the_artist_also_after_watching_again() {
+    let (app, fake) = start().await;
+    let artist = add_artist(&fake, "artist:returning", "Returning");
+    let today = day(Utc::now().date_naive());
+    let (_, first_tracks) = add_release(&fake, &artist, "First", "single", &today, "day", &["One"]);
+    let first = watch(&app, &artist, None).await;
+    let first_id = first["id"].as_i64().unwrap();
+    check_and_wait(&app, first_id).await;
+    let res = common::client()
+        .delete(app.url(&format!("/api/v1/watchlist/{first_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+
+    // Watched again: a new entry, the same source.
+    let (_, second_tracks) =
+        add_release(&fake, &artist, "Second", "single", &today, "day", &["Two"]);
+    let second = watch(&app, &artist, None).await;
+    let second_id = second["id"].as_i64().unwrap();
+    assert_ne!(second_id, first_id);
+    check_and_wait(&app, second_id).await;
+    let source = format!("watchlist:{artist}");
+    let mine = with_source(&all_wanted(&app).await, &source);
+    let expected: BTreeSet<String> = first_tracks.into_iter().chain(second_tracks).collect();
+    assert_eq!(spotify_ids(&mine), expected, "{mine:#?}");
+    assert!(mine.iter().all(|w| w["source"] == source.as_str()));
+    // The list filters by it.
+    let (code, filtered) = app.get(&format!("/api/v1/wanted?source={source}")).await;
+    assert_eq!(code, 200, "{filtered}");
+    assert_eq!(filtered["total"], 2, "{filtered}");
+    let items = filtered["items"].as_array().unwrap();
+    assert_eq!(spotify_ids(items), expected);
+    let (_, none) = app
+        .get(&format!("/api/v1/wanted?source=watchlist:{first_id}"))
+        .await;
+    assert_eq!(none["total"], 0, "the entry id is not the source: {none}");
+}
+
+#[actix_rt::test]
+async fn an_existing_database_moves_to_the_artist_id_as_source() {
+    use diesel::connection::SimpleConnection;
+
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let artist = FakeSpotify::id("artist:before-upgrade");
+    let mut conn = common::database_migrated_up_to(&dir, "20261121000004");
+    // As the previous version wrote them: the watch entry's id as source.
+    conn.batch_execute(&format!(
+        "INSERT INTO watchlist_artists (id, spotify_artist_id, name, last_checked, created_at) \
+             VALUES (7, '{artist}', 'Before', 0, 0); \
+         INSERT INTO wanted_tracks (artist, title, source, dedupe_key, created_at, updated_at) VALUES \
+             ('Before', 'Watched', 'watchlist:7', 'k1', 1, 1), \
+             ('Gone', 'Unwatched since', 'watchlist:8', 'k2', 2, 2), \
+             ('Other', 'Imported', 'import:7', 'k3', 3, 3);"
+    ))
+    .unwrap();
+    drop(conn);
+
+    let app = TestApp::start_in(dir, &[NO_WORKERS], Default::default()).await;
+    let wanted = all_wanted(&app).await;
+    let source_of = |title: &str| {
+        wanted
+            .iter()
+            .find(|w| w["title"] == title)
+            .map(|w| w["source"].clone())
+            .unwrap_or_else(|| panic!("{title} not listed: {wanted:#?}"))
+    };
+    assert_eq!(source_of("Watched"), format!("watchlist:{artist}"));
+    assert_eq!(
+        source_of("Unwatched since"),
+        "watchlist:8",
+        "no entry to map it to"
+    );
+    assert_eq!(source_of("Imported"), "import:7");
 }

@@ -3,32 +3,39 @@
 //! holds a [`SearchHandle`]; the scheduler actor runs on an arbiter of its
 //! own (it owns an `awc` client, which is not `Send`).
 //!
-//! Rules (`architecture.md`, `config.md`, `slskd-api.md` §1.4):
-//! - requests are served in arrival order;
-//! - one search *creation* (`POST searches`) at a time, and at most
+//! Rules (`architecture.md`, `config.md`, `slskd-api.md` §1.4); who goes
+//! next is decided by [`SearchQueue`], this actor carries it out:
+//! - a person waiting (`POST /api/v1/search`) goes before background work,
+//!   which is served in arrival order; a person is answered "busy" rather
+//!   than kept waiting, and always within `SEARCH_TIMEOUT_MS` plus
+//!   [`INTERACTIVE_MARGIN`];
+//! - one search *creation* (`POST searches`) at a time, at most
+//!   `SEARCH_MAX_CONCURRENT` searches running (from creation until slskd
+//!   reports it complete, or Harmony stopped or deleted it), and at most
 //!   `SEARCH_MAX_PER_WINDOW` creations per `SEARCH_WINDOW_SEC` (live config);
-//!   a creation counts from the moment slskd answered it;
+//!   a creation counts from the moment slskd answered it; one that surely
+//!   never reached slskd (no connection) counts for nothing;
 //! - slskd's 429 (another operation in progress, rate limit) is waited out
 //!   and the creation tried again; other failures fail that request only;
-//! - each search then follows slskd's lifecycle on its own, overlapping with
-//!   later creations: poll `GET searches/{id}` until complete (stop it with
-//!   `PUT` past a deadline), `GET searches/{id}/responses`, and always
-//!   `DELETE searches/{id}`.
+//! - each search then follows slskd's lifecycle on its own: poll
+//!   `GET searches/{id}` until complete (stop it with `PUT` past a deadline),
+//!   `GET searches/{id}/responses`, and always `DELETE searches/{id}`;
+//! - a shutdown answers every waiting request and stops the running searches.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::dev::{MessageResponse, OneshotSender};
 use actix::prelude::*;
+use futures_util::future::LocalBoxFuture;
 
 use super::registry::{ConnectionObserved, Service, WorkerRegistry};
 use crate::config::{Config, SharedConfig};
 use crate::domain::connection::ConnectionState;
 use crate::domain::matching::Candidate;
-use crate::domain::search_window::SearchWindow;
+use crate::domain::search_queue::{Creation, Limits, Next, SearchQueue};
 use crate::integrations::slskd::{
     new_search_id, to_candidates, Endpoint, SearchInfo, SearchResponse, SlskdClient, SlskdError,
 };
@@ -44,6 +51,14 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// Bounds of a wait after slskd's 429.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_millis(100);
 const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
+/// A person gets an answer within `SEARCH_TIMEOUT_MS` plus this.
+pub const INTERACTIVE_MARGIN: Duration = Duration::from_secs(5);
+/// Kept free at the end of an interactive search to stop it, read what it
+/// found and delete it before the answer is due.
+const INTERACTIVE_WIND_DOWN: Duration = Duration::from_secs(2);
+/// An interactive search is not started with less time than this to run
+/// (or the search timeout, when shorter).
+const INTERACTIVE_MIN_RUN: Duration = Duration::from_secs(3);
 
 /// What one search found.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +86,14 @@ pub enum SearchError {
     BadQuery(String),
     #[error(transparent)]
     Slskd(SlskdError),
-    /// The scheduler is gone (shutdown).
+    /// An interactive search could not start in time: other searches hold
+    /// the slots or the budget.
+    #[error("every Soulseek search slot is taken; try again later")]
+    Busy,
+    /// An interactive search did not end in time (slskd answers slowly).
+    #[error("the Soulseek search did not finish in time")]
+    TimedOut,
+    /// The scheduler is gone, or shutting down.
     #[error("the search scheduler is not running")]
     Stopped,
 }
@@ -122,26 +144,47 @@ impl SearchHandle {
             metrics,
             registry,
             client: Rc::new(SlskdClient::default()),
-            queue: VecDeque::new(),
-            window: SearchWindow::new(),
-            creating: false,
+            queue: SearchQueue::new(),
+            wake_up: None,
+            in_flight: Vec::new(),
+            stopping: Rc::new(Cell::new(false)),
         });
         SearchHandle { addr }
     }
 
-    /// Runs one search through the whole lifecycle; waits its turn. Dropping
-    /// the future gives the turn away (a search already running is stopped
-    /// and deleted).
+    /// Background work (the matching worker): runs one search through the
+    /// whole lifecycle; waits its turn, however long. Dropping the future
+    /// gives the turn away (a search already running is stopped and deleted).
     pub async fn search(&self, text: String) -> Result<SearchResults, SearchError> {
-        match self.addr.send(SearchRequest { text }).await {
+        self.request(text, false).await
+    }
+
+    /// A person waits for this search: it goes before background work and
+    /// is answered within `SEARCH_TIMEOUT_MS` plus [`INTERACTIVE_MARGIN`] —
+    /// [`SearchError::Busy`] when it could not start in time, the results
+    /// found until then when it had to be stopped early.
+    pub async fn search_now(&self, text: String) -> Result<SearchResults, SearchError> {
+        self.request(text, true).await
+    }
+
+    async fn request(&self, text: String, interactive: bool) -> Result<SearchResults, SearchError> {
+        match self.addr.send(SearchRequest { text, interactive }).await {
             Ok(outcome) => outcome,
             Err(_) => Err(SearchError::Stopped),
         }
+    }
+
+    /// Shutdown: every waiting request is answered [`SearchError::Stopped`]
+    /// at once, running searches are stopped and deleted (their callers are
+    /// answered the same), and new requests are refused.
+    pub fn shutdown(&self) {
+        self.addr.do_send(Shutdown);
     }
 }
 
 struct SearchRequest {
     text: String,
+    interactive: bool,
 }
 
 impl Message for SearchRequest {
@@ -152,6 +195,8 @@ struct Queued {
     text: String,
     reply: ReplySlot,
     queued_at: Instant,
+    /// A person waits: stop the search by then to answer in time.
+    stop_by: Option<Instant>,
 }
 
 pub struct SearchScheduler {
@@ -159,11 +204,13 @@ pub struct SearchScheduler {
     metrics: Arc<Metrics>,
     registry: Option<Addr<WorkerRegistry>>,
     client: Rc<SlskdClient>,
-    queue: VecDeque<Queued>,
-    window: SearchWindow,
-    /// A creation is in flight, or the budget timer is pending: the next
-    /// creation waits for it.
-    creating: bool,
+    queue: SearchQueue<Queued>,
+    /// The timer of the next decision the queue asked for.
+    wake_up: Option<SpawnHandle>,
+    /// The callers of the searches being created or running.
+    in_flight: Vec<ReplySlot>,
+    /// Set by a shutdown; read by the searches' own futures.
+    stopping: Rc<Cell<bool>>,
 }
 
 impl Actor for SearchScheduler {
@@ -185,16 +232,40 @@ impl MessageResponse<SearchScheduler, SearchRequest> for Reply {
     }
 }
 
+/// When a person must have the answer, and when their search must have
+/// started to be of use by then.
+fn interactive_deadlines(now: Instant, config: &Config) -> (Instant, Instant) {
+    let timeout = Duration::from_millis(config.search_timeout_ms);
+    let answer_by = now + timeout + INTERACTIVE_MARGIN;
+    let start_by = answer_by - timeout.min(INTERACTIVE_MIN_RUN) - INTERACTIVE_WIND_DOWN;
+    (answer_by, start_by)
+}
+
 impl Handler<SearchRequest> for SearchScheduler {
     type Result = Reply;
 
     fn handle(&mut self, msg: SearchRequest, ctx: &mut Self::Context) -> Reply {
         let reply: ReplySlot = Rc::new(RefCell::new(None));
-        self.queue.push_back(Queued {
+        let now = Instant::now();
+        let mut request = Queued {
             text: msg.text,
             reply: Rc::clone(&reply),
-            queued_at: Instant::now(),
-        });
+            queued_at: now,
+            stop_by: None,
+        };
+        if msg.interactive {
+            let (answer_by, start_by) = interactive_deadlines(now, &self.config.current());
+            request.stop_by = Some(answer_by - INTERACTIVE_WIND_DOWN);
+            self.queue.push_interactive(request, start_by);
+            // Whatever happens meanwhile, the person has an answer by then
+            // (a search still running notices and is stopped and deleted).
+            let slot = Rc::clone(&reply);
+            ctx.run_later(answer_by.saturating_duration_since(now), move |_, _| {
+                answer(&slot, Err(SearchError::TimedOut));
+            });
+        } else {
+            self.queue.push_background(request);
+        }
         // After `Reply::handle` stored the sender.
         ctx.notify(Pump);
         Reply(reply)
@@ -215,6 +286,30 @@ impl Handler<Pump> for SearchScheduler {
     }
 }
 
+struct Shutdown;
+
+impl Message for Shutdown {
+    type Result = ();
+}
+
+impl Handler<Shutdown> for SearchScheduler {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        tracing::debug!(
+            waiting = self.queue.waiting(),
+            running = self.queue.running(),
+            "search scheduler stopping: waiting searches abandoned"
+        );
+        self.stopping.set(true);
+        // Their searches notice and are stopped and deleted.
+        for reply in self.in_flight.drain(..) {
+            answer(&reply, Err(SearchError::Stopped));
+        }
+        self.pump(ctx);
+    }
+}
+
 /// What a search's own future needs.
 #[derive(Clone)]
 struct Calls {
@@ -222,6 +317,7 @@ struct Calls {
     config: SharedConfig,
     metrics: Arc<Metrics>,
     registry: Option<Addr<WorkerRegistry>>,
+    stopping: Rc<Cell<bool>>,
 }
 
 impl Calls {
@@ -240,6 +336,11 @@ impl Calls {
             Err(e) => e.connection_state(),
         });
     }
+
+    /// Nobody needs this search any more: its caller left, or Harmony stops.
+    fn abandoned(&self, reply: &ReplySlot) -> bool {
+        self.stopping.get() || caller_gone(reply)
+    }
 }
 
 fn endpoint(config: &Config) -> Endpoint {
@@ -249,8 +350,17 @@ fn endpoint(config: &Config) -> Endpoint {
     }
 }
 
+fn limits(config: &Config) -> Limits {
+    Limits {
+        max_concurrent: config.search_max_concurrent,
+        max_per_window: config.search_max_per_window,
+        window: config.search_window,
+    }
+}
+
 /// A creation that may have reached the Soulseek network uses the budget:
 /// answered (even unreadably), or failed in a way that leaves it unknown.
+/// One that never got a connection to slskd surely did not.
 fn may_have_created(result: &Result<SearchInfo, SlskdError>) -> bool {
     match result {
         Ok(_) => true,
@@ -267,59 +377,74 @@ impl SearchScheduler {
             config: self.config.clone(),
             metrics: Arc::clone(&self.metrics),
             registry: self.registry.clone(),
+            stopping: Rc::clone(&self.stopping),
         }
     }
 
-    /// Starts the next creation if none is running and the budget allows.
+    fn forget(&mut self, reply: &ReplySlot) {
+        self.in_flight.retain(|r| !Rc::ptr_eq(r, reply));
+    }
+
+    /// Carries out the queue's decisions until it says to wait.
     fn pump(&mut self, ctx: &mut Context<Self>) {
-        if self.creating {
+        if let Some(timer) = self.wake_up.take() {
+            ctx.cancel_future(timer);
+        }
+        self.queue
+            .drop_waiting(|request| caller_gone(&request.reply));
+        let config = self.config.current();
+        if self.stopping.get() || config.slskd_url.is_empty() {
+            let waiting = self.queue.take_waiting();
+            let error = if self.stopping.get() {
+                SearchError::Stopped
+            } else {
+                if !waiting.is_empty() {
+                    self.calls().observe(ConnectionState::Unconfigured);
+                }
+                SearchError::Slskd(SlskdError::Unconfigured)
+            };
+            for request in waiting {
+                answer(&request.reply, Err(error.clone()));
+            }
             return;
         }
-        while let Some(front) = self.queue.front() {
-            if caller_gone(&front.reply) {
-                tracing::debug!(text = %front.text, "search dropped: nobody waits for it");
-                self.queue.pop_front();
-                continue;
-            }
-            let config = self.config.current();
-            if config.slskd_url.is_empty() {
-                if let Some(request) = self.queue.pop_front() {
-                    self.calls().observe(ConnectionState::Unconfigured);
-                    answer(&request.reply, Err(SlskdError::Unconfigured.into()));
+        loop {
+            let now = Instant::now();
+            match self.queue.next(now, limits(&config)) {
+                Next::Create(request) => self.create(request, ctx),
+                Next::GiveUp(request) => {
+                    tracing::info!(
+                        text = %request.text,
+                        running = self.queue.running(),
+                        waiting = self.queue.waiting(),
+                        "interactive search given up: no search slot or budget in time"
+                    );
+                    answer(&request.reply, Err(SearchError::Busy));
                 }
-                continue;
+                Next::WaitUntil(at) => {
+                    tracing::debug!(
+                        wait_ms = at.saturating_duration_since(now).as_millis() as u64,
+                        waiting = self.queue.waiting(),
+                        "the next search waits"
+                    );
+                    let wait = at.saturating_duration_since(now);
+                    self.wake_up = Some(ctx.run_later(wait, |act, ctx| {
+                        act.wake_up = None;
+                        act.pump(ctx);
+                    }));
+                    return;
+                }
+                Next::Idle => return,
             }
-            let wait = self.window.wait_before_next(
-                Instant::now(),
-                config.search_max_per_window,
-                config.search_window,
-            );
-            if !wait.is_zero() {
-                tracing::debug!(
-                    wait_ms = wait.as_millis() as u64,
-                    queued = self.queue.len(),
-                    "search budget used up: the next search waits"
-                );
-                self.creating = true;
-                ctx.run_later(wait, |act, ctx| {
-                    act.creating = false;
-                    act.pump(ctx);
-                });
-                return;
-            }
-            if let Some(request) = self.queue.pop_front() {
-                self.create(request, ctx);
-            }
-            return;
         }
     }
 
     /// `POST searches` (waiting out 429s), then hands the search to its own
     /// future and lets the next creation go.
     fn create(&mut self, request: Queued, ctx: &mut Context<Self>) {
-        self.creating = true;
         let calls = self.calls();
         let id = new_search_id();
+        self.in_flight.push(Rc::clone(&request.reply));
         let reply = Rc::clone(&request.reply);
         let text = request.text.clone();
         let creation = {
@@ -335,7 +460,7 @@ impl SearchScheduler {
                     let answered = Instant::now();
                     calls.observe_result(&result);
                     match result {
-                        Err(SlskdError::RateLimited(wait)) if !caller_gone(&reply) => {
+                        Err(SlskdError::RateLimited(wait)) if !calls.abandoned(&reply) => {
                             let wait = wait.clamp(MIN_RATE_LIMIT_WAIT, MAX_RATE_LIMIT_WAIT);
                             tracing::debug!(
                                 search_id = %id,
@@ -351,10 +476,7 @@ impl SearchScheduler {
         };
         ctx.spawn(creation.into_actor(self).map(
             move |(result, answered, timeout_ms), act, ctx| {
-                act.creating = false;
-                if may_have_created(&result) {
-                    act.window.record(answered);
-                }
+                let reply = Rc::clone(&request.reply);
                 let search = Search {
                     calls,
                     id,
@@ -362,21 +484,37 @@ impl SearchScheduler {
                     timeout_ms,
                     reply: request.reply,
                     queued_at: request.queued_at,
+                    stop_by: request.stop_by,
                 };
-                match result {
+                if !may_have_created(&result) {
+                    act.queue.creation_ended(Creation::Never);
+                    act.forget(&reply);
+                    if let Err(e) = result {
+                        search.finish(Err(e.into()), None);
+                    }
+                    act.pump(ctx);
+                    return;
+                }
+                act.queue
+                    .creation_ended(Creation::MayExist { at: answered });
+                // Its slot is free once the search is over on slskd.
+                let over: LocalBoxFuture<'static, ()> = match result {
                     // Created (an unreadable answer still created it).
                     Ok(_) | Err(SlskdError::Decode(_)) => {
                         act.metrics.search();
-                        ctx.spawn(actix::fut::wrap_future(search.follow()));
+                        Box::pin(search.follow())
                     }
-                    Err(e) => {
-                        if may_have_created(&Err(e.clone())) {
-                            // Perhaps created: delete it, in case.
-                            ctx.spawn(actix::fut::wrap_future(search.clone().delete()));
-                        }
+                    // Perhaps created: delete it, in case.
+                    Err(e) => Box::pin(async move {
+                        search.clone().delete().await;
                         search.finish(Err(e.into()), None);
-                    }
-                }
+                    }),
+                };
+                ctx.spawn(over.into_actor(act).map(move |(), act, ctx| {
+                    act.queue.search_ended();
+                    act.forget(&reply);
+                    act.pump(ctx);
+                }));
                 act.pump(ctx);
             },
         ));
@@ -392,6 +530,8 @@ struct Search {
     timeout_ms: u64,
     reply: ReplySlot,
     queued_at: Instant,
+    /// A person waits: stopped by then, whatever slskd says.
+    stop_by: Option<Instant>,
 }
 
 enum Ended {
@@ -441,9 +581,11 @@ impl Search {
         let timeout = Duration::from_millis(self.timeout_ms);
         let interval = (timeout / 5).clamp(MIN_POLL, MAX_POLL);
         let deadline = Instant::now() + timeout * 2 + DEADLINE_SLACK;
+        let deadline = self.stop_by.map_or(deadline, |by| by.min(deadline));
         let mut stopped_at: Option<Instant> = None;
+        let mut pause = interval;
         loop {
-            actix_rt::time::sleep(interval).await;
+            actix_rt::time::sleep(pause).await;
             let result = self
                 .calls
                 .client
@@ -464,7 +606,7 @@ impl Search {
             }
             let now = Instant::now();
             match stopped_at {
-                None if caller_gone(&self.reply) => {
+                None if self.calls.abandoned(&self.reply) => {
                     self.stop().await?;
                     return Ok(Ended::Abandoned);
                 }
@@ -472,6 +614,9 @@ impl Search {
                     tracing::debug!(search_id = %self.id, "search past its deadline: stopping it");
                     self.stop().await?;
                     stopped_at = Some(now);
+                    // slskd completes a stopped search at once: read it soon.
+                    pause = MIN_POLL;
+                    continue;
                 }
                 // slskd did not report the stop: read what it has.
                 Some(at) if now.saturating_duration_since(at) >= STOP_GRACE => {
@@ -479,6 +624,11 @@ impl Search {
                 }
                 _ => {}
             }
+            // Not past the deadline by more than a short poll (a person waits on it).
+            pause = match stopped_at {
+                None => interval.min(deadline.saturating_duration_since(now).max(MIN_POLL)),
+                Some(_) => interval,
+            };
         }
     }
 
@@ -579,6 +729,7 @@ mod tests {
                 message: String::new(),
             },
             SlskdError::Unauthorized(401),
+            SlskdError::NotConnected("connection refused".into()),
             SlskdError::RateLimited(Duration::from_secs(1)),
             SlskdError::Unconfigured,
         ] {

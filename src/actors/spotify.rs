@@ -19,8 +19,10 @@ use crate::integrations::spotify::{
     RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError, SpotifyUser, TokenGrant,
 };
 
-/// Read access to the library and playlists, nothing more.
-pub const SCOPE: &str = "user-library-read playlist-read-private playlist-read-collaborative";
+/// Read access to the playlists, the library and the followed artists,
+/// nothing more (`api.md` §13 "Spotify").
+pub const SCOPE: &str =
+    "playlist-read-private playlist-read-collaborative user-library-read user-follow-read";
 /// A token this close to expiry is refreshed before use.
 const REFRESH_MARGIN_MS: i64 = 60_000;
 
@@ -119,6 +121,19 @@ impl SpotifyAccess {
                 .filter(|_| authorized)
                 .and_then(|a| a.user_id.map(|id| (id, a.display_name))),
         })
+    }
+
+    /// `Err` (503 `unavailable` for a handler) unless an account is
+    /// configured and authorized: for actions that need Spotify now.
+    pub async fn require_authorized(&self) -> Result<(), AccessError> {
+        let status = self.status().await?;
+        if !status.configured {
+            return Err(AccessError::Unconfigured);
+        }
+        if !status.authorized {
+            return Err(AccessError::Unauthorized);
+        }
+        Ok(())
     }
 
     /// The URL to send the user to: a fresh `state` and PKCE verifier are

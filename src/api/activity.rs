@@ -28,10 +28,13 @@ pub const TYPES: [&str; 10] = [
 pub struct ActivityQuery {
     /// One of the activity types (`worker`, `download`, …).
     #[serde(rename = "type")]
+    #[param(value_type = crate::api::doc_schemas::ActivityTypeName, required = false)]
     pub type_: Option<String>,
-    /// Default 50, max 500.
+    /// Default 50; above 500 is read as 500.
+    #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
     /// Only events older than this id (paging).
+    #[param(value_type = i64, required = false)]
     pub before_id: Option<String>,
 }
 
@@ -40,6 +43,7 @@ pub struct ActivityItem {
     pub id: i64,
     pub at: String,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::api::doc_schemas::ActivityTypeName)]
     pub type_: String,
     pub status: String,
     #[schema(value_type = Object)]
@@ -51,9 +55,10 @@ pub struct ActivityResponse {
     pub items: Vec<ActivityItem>,
 }
 
-#[utoipa::path(get, path = "/api/v1/activity", tag = "activity", params(ActivityQuery),
-    responses((status = 200, body = ActivityResponse),
-              (status = 422, description = "Unknown type or malformed before_id", body = super::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/activity", tag = "activity", operation_id = "list_activity",
+    params(ActivityQuery),
+    responses((status = 200, body = ActivityResponse, description = "Newest first"),
+              (status = 422, description = "An unknown type, a bad limit or a malformed before_id")))]
 pub async fn list_activity(
     state: web::Data<AppState>,
     query: web::Query<ActivityQuery>,

@@ -5,9 +5,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
-use crate::actors::spotify::AccessError;
 use crate::db::backfill::{self as store, BackfillRow};
 use crate::domain::time::{now_millis, to_rfc3339};
 use crate::domain::worker_name::WorkerName;
@@ -19,6 +19,7 @@ pub const MAX_ITEMS: i64 = 10_000;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewBackfill {
     /// At most 10 000; default `BACKFILL_MAX_ITEMS`.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_items: Option<i64>,
     /// Also turn imported playlist links into wanted tracks.
     pub expand_playlists: Option<bool>,
@@ -67,13 +68,13 @@ impl From<BackfillRow> for BackfillView {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/backfill", tag = "backfill", request_body = NewBackfill,
+#[utoipa::path(post, path = "/api/v1/backfill", tag = "backfill", operation_id = "create_backfill",
+    request_body = NewBackfill,
     responses((status = 202, body = BackfillCreated),
-              (status = 422, body = super::error::ErrorBody),
-              (status = 503, body = super::error::ErrorBody, description = "Spotify is not authorized")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<NewBackfill>,
+    body: Json<NewBackfill>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let max_items = match body.max_items {
@@ -86,13 +87,7 @@ pub async fn create(
             ))
         }
     };
-    let status = state.spotify.status().await?;
-    if !status.configured {
-        return Err(AccessError::Unconfigured.into());
-    }
-    if !status.authorized {
-        return Err(AccessError::Unauthorized.into());
-    }
+    state.spotify.require_authorized().await?;
     let expand = body.expand_playlists.unwrap_or(false);
     let max_items = i32::try_from(max_items).unwrap_or(i32::MAX);
     let row = state
@@ -105,7 +100,8 @@ pub async fn create(
     Ok(HttpResponse::Accepted().json(BackfillCreated { id: row.id }))
 }
 
-#[utoipa::path(get, path = "/api/v1/backfill/{id}", tag = "backfill",
+#[utoipa::path(get, path = "/api/v1/backfill/{id}", tag = "backfill", operation_id = "get_backfill",
+    params(("id" = i64, Path, description = "Backfill id")),
     responses((status = 200, body = BackfillView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

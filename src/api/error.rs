@@ -1,7 +1,7 @@
 //! `ApiError`: the one place that knows HTTP status codes and the error shape
 //! `{"error": {"code", "message", "details"}}`.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -25,8 +25,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
-    #[error("method not allowed on this route")]
-    MethodNotAllowed,
+    /// `allow`: the methods the route answers, for the `Allow` header.
+    #[error("method not allowed on this route (allowed: {allow})")]
+    MethodNotAllowed { allow: String },
     #[error("{message}")]
     Conflict { message: String, state: String },
     #[error("request body is larger than {limit} bytes")]
@@ -66,7 +67,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Validation { .. } => "validation_error",
@@ -94,7 +95,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -115,7 +116,12 @@ impl ResponseError for ApiError {
         if let Some(details) = self.details() {
             error["details"] = details;
         }
-        HttpResponse::build(self.status_code()).json(json!({ "error": error }))
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed { allow } = self {
+            // RFC 9110 §15.5.6: a 405 names the methods the route supports.
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        response.json(json!({ "error": error }))
     }
 }
 
@@ -175,7 +181,7 @@ impl From<SettingsError> for ApiError {
     }
 }
 
-/// The schema of every error answer, for the OpenAPI document.
+/// The schema of every error answer but 422, for the OpenAPI document.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -183,8 +189,105 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<Value>,
+    /// 409: the current `state`; 503 `unavailable`: the `dependency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub details: Option<ErrorDetails>,
+}
+
+/// Every `code` an error answer can carry (`api.md` §1).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    ValidationError,
+    RateLimited,
+    UpstreamError,
+    FeatureDisabled,
+    Unavailable,
+    Internal,
+}
+
+/// What `details` holds, by error.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ErrorDetails {
+    Fields(Vec<FieldError>),
+    Conflict { state: String },
+    Unavailable { dependency: String },
+}
+
+/// The 422 answer: `details` lists every refused field.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ValidationErrorBody {
+    pub error: ValidationErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ValidationErrorDetail {
+    pub code: ValidationCode,
+    pub message: String,
+    pub details: Vec<FieldError>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationCode {
+    ValidationError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document's `ErrorCode` names exactly the codes the service sends.
+    #[test]
+    fn documented_codes_are_the_sent_ones() {
+        let sent = [
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized,
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed {
+                allow: String::new(),
+            },
+            ApiError::Conflict {
+                message: String::new(),
+                state: String::new(),
+            },
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::validation("f", "m"),
+            ApiError::RateLimited(String::new()),
+            ApiError::Upstream(String::new()),
+            ApiError::FeatureDisabled(String::new()),
+            ApiError::Unavailable {
+                message: String::new(),
+                dependency: String::new(),
+            },
+            ApiError::Internal(String::new()),
+        ]
+        .map(|e| e.code());
+        let documented = [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::Conflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::ValidationError,
+            ErrorCode::RateLimited,
+            ErrorCode::UpstreamError,
+            ErrorCode::FeatureDisabled,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ]
+        .map(|c| serde_json::to_value(c).unwrap_or_default());
+        assert_eq!(documented.to_vec(), sent.map(|c| json!(c)).to_vec());
+    }
 }

@@ -1,25 +1,26 @@
 //! How malformed requests are refused: extractor errors mapped to the
-//! contract's codes, and the list conventions (`limit`, `offset`).
+//! contract's codes, and the list conventions (`limit`, `offset`). JSON
+//! bodies are read by [`Json`] (`json.rs`).
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{web, HttpRequest};
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::web;
 
 use super::error::ApiError;
+pub use super::json::{Json, JsonLimit};
 
 /// JSON bodies: 1 MiB.
 pub const JSON_LIMIT: usize = 1 << 20;
 /// Uploads (multipart): 10 MiB.
 pub const UPLOAD_LIMIT: usize = 10 << 20;
 
-pub fn json_config() -> web::JsonConfig {
+/// The service-wide JSON body limit (read by [`super::json::Json`]).
+pub fn json_config() -> JsonLimit {
     json_config_with_limit(JSON_LIMIT)
 }
 
 /// For the few endpoints whose contract allows larger bodies.
-pub fn json_config_with_limit(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _req: &HttpRequest| json_error(err, limit).into())
+pub fn json_config_with_limit(limit: usize) -> JsonLimit {
+    JsonLimit(limit)
 }
 
 pub fn query_config() -> web::QueryConfig {
@@ -31,31 +32,6 @@ pub fn query_config() -> web::QueryConfig {
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default()
         .error_handler(|_: PathError, _| ApiError::NotFound("no such resource".into()).into())
-}
-
-fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
-    match err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::PayloadTooLarge { limit }
-        }
-        JsonPayloadError::ContentType => {
-            ApiError::BadRequest("expected Content-Type: application/json".into())
-        }
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation {
-            message: format!("invalid body: {e}"),
-            details: vec![super::error::FieldError {
-                field: "body".into(),
-                message: e.to_string(),
-            }],
-        },
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::BadRequest(format!("body is not valid JSON: {e}"))
-        }
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge { limit }
-        }
-        other => ApiError::BadRequest(format!("unreadable body: {other}")),
-    }
 }
 
 /// A `?state=a,b` filter: each name checked against the states of a state

@@ -8,15 +8,15 @@ use serde_json::json;
 use super::AppState;
 use crate::actors::registry::GetStatus;
 
-#[utoipa::path(get, path = "/health/live", tag = "operations",
-    responses((status = 200, description = "The process serves HTTP")))]
+#[utoipa::path(get, path = "/health/live", tag = "operations", operation_id = "get_liveness",
+    responses((status = 200, body = super::doc_schemas::Liveness, description = "The process serves HTTP")))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-#[utoipa::path(get, path = "/health/ready", tag = "operations",
-    responses((status = 200, description = "Database and actor system are up"),
-              (status = 503, description = "Not ready; `checks` says what is not")))]
+#[utoipa::path(get, path = "/health/ready", tag = "operations", operation_id = "get_readiness",
+    responses((status = 200, body = super::doc_schemas::Readiness, description = "Database and actor system are up (`workers` is `disabled` with HARMONY_DISABLE_WORKERS)"),
+              (status = 503, body = super::doc_schemas::Readiness, description = "not_ready; `checks` says what is not")))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let database = match state.db.check_ready().await {
         Ok(()) => "ok",

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::error::{ApiError, FieldError};
 use super::extract::UPLOAD_LIMIT;
+use super::json::from_value;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::imports::{self as store, ImportView};
@@ -107,13 +108,10 @@ async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedIm
     }
     let bytes = read_limited(payload).await?;
     web::block(move || {
-        let body: JsonRequest = serde_json::from_slice(&bytes).map_err(|e| {
-            if e.is_data() {
-                ApiError::validation("body", e.to_string())
-            } else {
-                ApiError::BadRequest(format!("body is not valid JSON: {e}"))
-            }
-        })?;
+        // As every JSON route: syntax (400), then shape and NUL (422, by field).
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+        let body: JsonRequest = from_value(&value)?;
         Ok(parse_json_request(&body))
     })
     .await
@@ -188,11 +186,18 @@ fn nothing_valid(parsed: &ParsedImport) -> ApiError {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
-    request_body(content = Object, description = "JSON {links, tracks, text} or multipart/form-data with one `file` (CSV with a header row, text lines, or a JSON array)"),
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", operation_id = "create_import",
+    request_body(description = "A JSON request, one uploaded file (CSV with a header row naming at least artist and title, text with one track per line, or a JSON array of tracks), or the list itself as text/plain or text/csv",
+        content(
+            (super::doc_schemas::ImportRequest = "application/json"),
+            (super::doc_schemas::ImportUpload = "multipart/form-data"),
+            (String = "text/plain"),
+            (String = "text/csv"),
+        )),
     responses((status = 202, body = ImportCreated),
-              (status = 413, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody, description = "Nothing valid remains"),
+              (status = 400, body = super::error::ErrorBody, description = "Another content type, unreadable JSON or upload"),
+              (status = 413, body = super::error::ErrorBody, description = "The body or upload is over 10 MiB"),
+              (status = 422, description = "Nothing valid remains, a missing `file` part, or more than 100 links / 10 000 tracks"),
               (status = 429, body = super::error::ErrorBody, description = "INGEST_MAX_PENDING_JOBS imports are not finished")))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -200,6 +205,10 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_body(&req, payload).await?;
+    // Over a limit the whole request is refused, whatever else it holds.
+    parsed
+        .check_limits()
+        .map_err(|too_many| ApiError::validation(too_many.field(), too_many.to_string()))?;
     if parsed.tracks.is_empty() && parsed.links.is_empty() {
         return Err(nothing_valid(&parsed));
     }
@@ -213,6 +222,7 @@ pub async fn create(
         links,
         skipped,
         skipped_total,
+        ..
     } = parsed;
     let answer_skipped = skipped.clone();
     let view = state
@@ -243,7 +253,8 @@ pub async fn create(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports",
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", operation_id = "get_import",
+    params(("id" = i64, Path, description = "Import id")),
     responses((status = 200, body = ImportStatus), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

@@ -10,8 +10,8 @@ use crate::actors::registry::{GetStatus, StatusReport};
 use crate::domain::worker_state::WorkerState;
 use crate::metrics::{Metrics, Outcome};
 
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "get_metrics",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = state
         .registry

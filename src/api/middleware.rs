@@ -12,7 +12,7 @@ use super::AppState;
 /// Reachable without an API key. The Spotify callback is where Spotify sends
 /// the user's browser (which carries no key); the single-use `state` of an
 /// authorization this service started is what protects it.
-const OPEN_PATHS: [&str; 3] = ["/health/live", "/health/ready", "/api/v1/spotify/callback"];
+pub const OPEN_PATHS: [&str; 3] = ["/health/live", "/health/ready", "/api/v1/spotify/callback"];
 
 fn presented_key(req: &ServiceRequest) -> Option<&str> {
     let headers = req.headers();

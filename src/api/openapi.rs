@@ -1,11 +1,16 @@
 //! The OpenAPI document, generated from the handlers' annotations, and a viewer.
 
 use actix_web::HttpResponse;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::Response;
+use utoipa::openapi::schema::Ref;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
-use super::{activity, backfill, downloads, health, imports, matching, metrics, search, settings};
-use super::{spotify, status, wanted, watchlist};
+use super::{activity, backfill, doc_schemas, downloads, error, health, imports, matching};
+use super::{metrics, middleware, search, settings, spotify, status, wanted, watchlist};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,8 +64,18 @@ use super::{spotify, status, wanted, watchlist};
         openapi_json,
         docs,
     ),
-    components(schemas(super::error::ErrorBody, super::error::ErrorDetail, super::error::FieldError)),
-    modifiers(&Security),
+    components(schemas(
+        error::ErrorBody,
+        error::ErrorDetail,
+        error::ErrorCode,
+        error::ErrorDetails,
+        error::FieldError,
+        error::ValidationErrorBody,
+        doc_schemas::DownloadStateName,
+        doc_schemas::WantedStateName,
+        doc_schemas::ActivityTypeName,
+    )),
+    modifiers(&Security, &Conventions),
     security(("api_key" = []), ("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -81,6 +96,91 @@ impl Modify for Security {
     }
 }
 
+/// The conventions of `api.md` §1 that hold for every operation, applied
+/// here once instead of repeated on each handler: open paths need no key,
+/// every other one may answer 401; a body may be refused with 400 (not
+/// JSON, wrong content type), 413 (too large) or 422 (invalid fields); a
+/// query with 400 (unparsable). Every error answer has the error shape, and
+/// a 422 lists its fields.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = middleware::OPEN_PATHS.contains(&path.as_str());
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                apply_conventions(operation, public);
+            }
+        }
+    }
+}
+
+fn apply_conventions(operation: &mut Operation, public: bool) {
+    let mut add = |status: &str, description: &str| {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| Response::new(description).into());
+    };
+    if public {
+        operation.security = Some(Vec::new());
+    } else {
+        add(
+            "401",
+            "API keys are configured and the request has none or a wrong one",
+        );
+    }
+    if operation.request_body.is_some() {
+        add(
+            "400",
+            "The body is not valid JSON, or its content type is not accepted",
+        );
+        add(
+            "413",
+            "The body is over the limit (JSON 1 MiB, uploads 10 MiB)",
+        );
+        add(
+            "422",
+            "A missing or invalid field; `details` lists each one",
+        );
+    }
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    if has_query {
+        add("400", "The query cannot be parsed");
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let body = match status.as_str() {
+            "422" => "ValidationErrorBody",
+            s if s.starts_with('4') || s.starts_with('5') => "ErrorBody",
+            _ => continue,
+        };
+        if status == "422" || response.content.is_empty() {
+            response.content.clear();
+            response.content.insert(
+                "application/json".to_string(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(body)))
+                    .build(),
+            );
+        }
+    }
+}
+
 /// The document as JSON, built once at start.
 pub fn document() -> String {
     ApiDoc::openapi()
@@ -88,8 +188,8 @@ pub fn document() -> String {
         .unwrap_or_else(|_| "{}".to_string())
 }
 
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses((status = 200, description = "This OpenAPI 3 document")))]
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "get_openapi",
+    responses((status = 200, description = "This OpenAPI 3 document", body = Object)))]
 pub async fn openapi_json(doc: actix_web::web::Data<super::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -108,7 +208,7 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 </html>
 "#;
 
-#[utoipa::path(get, path = "/docs", tag = "operations",
+#[utoipa::path(get, path = "/docs", tag = "operations", operation_id = "get_docs",
     responses((status = 200, description = "Interactive API viewer", content_type = "text/html")))]
 pub async fn docs() -> HttpResponse {
     HttpResponse::Ok()

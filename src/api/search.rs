@@ -1,7 +1,8 @@
 //! `POST /api/v1/search` (`api.md` §6): one query across sources. Soulseek
 //! searches go through the search scheduler like the workers' (one creation
-//! at a time, the network's budget); a failing source is reported under
-//! `errors` and does not fail the request.
+//! at a time, `SEARCH_MAX_CONCURRENT`, the network's budget), ahead of them
+//! and bounded in time; a failing source is reported under `errors` and does
+//! not fail the request.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
 use crate::actors::spotify::AccessError;
@@ -23,11 +25,23 @@ const MAX_LIMIT: usize = 500;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SearchRequest {
+    /// At most 500 characters once trimmed.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub query: String,
     /// Default: every source.
+    #[schema(value_type = Option<Vec<SearchSource>>, min_items = 1)]
     pub sources: Option<Vec<String>>,
-    /// Default 50, at most 500.
+    /// Default 50; above 500 is read as 500.
+    #[schema(minimum = 1)]
     pub limit: Option<i64>,
+}
+
+/// A source `POST /search` can ask.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SearchSource {
+    Spotify,
+    Soulseek,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -56,7 +70,8 @@ pub struct SearchItem {
 pub struct SearchAnswer {
     pub items: Vec<SearchItem>,
     /// Per failing source: `unconfigured`, `unauthorized`, `unreachable`,
-    /// `rate_limited`, `bad_query` or `upstream_error`.
+    /// `rate_limited`, `busy` (every Soulseek search slot or the budget is
+    /// taken), `bad_query` or `upstream_error`.
     pub errors: BTreeMap<String, String>,
 }
 
@@ -121,7 +136,10 @@ fn soulseek_error(e: &SearchError) -> &'static str {
         SearchError::Slskd(SlskdError::Unconfigured) => "unconfigured",
         SearchError::Slskd(SlskdError::Unauthorized(_)) => "unauthorized",
         SearchError::Slskd(SlskdError::RateLimited(_)) => "rate_limited",
-        SearchError::Slskd(SlskdError::Network(_)) => "unreachable",
+        SearchError::Slskd(SlskdError::NotConnected(_) | SlskdError::Network(_)) => "unreachable",
+        SearchError::Busy => "busy",
+        // slskd did not answer in time.
+        SearchError::TimedOut => "unreachable",
         SearchError::Slskd(SlskdError::Status { status, .. }) if *status >= 500 => "unreachable",
         _ => "upstream_error",
     }
@@ -161,7 +179,7 @@ fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> Sear
 async fn soulseek_items(state: &AppState, query: &str) -> Result<Vec<SearchItem>, &'static str> {
     let results = state
         .searches
-        .search(query.to_string())
+        .search_now(query.to_string())
         .await
         .map_err(|e| {
             tracing::info!(error = %e, "soulseek search failed");
@@ -241,12 +259,12 @@ fn spotify_error(e: &AccessError) -> &'static str {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
-    responses((status = 200, body = SearchAnswer, description = "Best first; failing sources under errors"),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/search", tag = "search", operation_id = "search",
+    request_body = SearchRequest,
+    responses((status = 200, body = SearchAnswer, description = "Best first; a failing source is named under errors and does not fail the request")))]
 pub async fn search(
     state: web::Data<AppState>,
-    body: web::Json<SearchRequest>,
+    body: Json<SearchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid {
         query,

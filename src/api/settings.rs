@@ -32,7 +32,8 @@ pub struct HistoryResponse {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct HistoryQuery {
-    /// At most this many entries (default 50, max 500).
+    /// At most this many entries (default 50; above 500 is read as 500).
+    #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
 }
 
@@ -42,20 +43,20 @@ fn respond(settings: Vec<(&'static str, String)>) -> HttpResponse {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", operation_id = "get_settings",
     responses((status = 200, body = SettingsResponse)))]
 pub async fn get_settings(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(respond(state.settings.effective().await?))
 }
 
 /// Body: `{"<KEY>": "<value>" | number | boolean | null}`; `null` removes the override.
-#[utoipa::path(put, path = "/api/v1/settings", tag = "settings",
-    request_body(content = Object, description = "Keys to change; null removes an override"),
+#[utoipa::path(put, path = "/api/v1/settings", tag = "settings", operation_id = "put_settings",
+    request_body(content = super::doc_schemas::SettingsChange, description = "Settable keys to change; null removes an override"),
     responses((status = 200, body = SettingsResponse),
-              (status = 422, description = "Unknown or not settable key, or invalid value", body = super::error::ErrorBody)))]
+              (status = 422, description = "A key that is not settable, or a value the key refuses (nothing is changed)")))]
 pub async fn put_settings(
     state: web::Data<AppState>,
-    body: web::Json<BTreeMap<String, Value>>,
+    body: extract::Json<BTreeMap<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut changes = Vec::with_capacity(body.len());
     for (key, value) in body.into_inner() {
@@ -76,8 +77,10 @@ pub async fn put_settings(
     Ok(respond(state.settings.update(changes).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/settings/history", tag = "settings", params(HistoryQuery),
-    responses((status = 200, body = HistoryResponse)))]
+#[utoipa::path(get, path = "/api/v1/settings/history", tag = "settings", operation_id = "list_settings_history",
+    params(HistoryQuery),
+    responses((status = 200, body = HistoryResponse, description = "Newest first, secrets masked"),
+              (status = 422, description = "A bad limit")))]
 pub async fn get_history(
     state: web::Data<AppState>,
     query: web::Query<HistoryQuery>,

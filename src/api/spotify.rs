@@ -6,9 +6,11 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::Json;
 use super::AppState;
 use crate::actors::directory::WorkerControl;
 use crate::db::spotify::{self as store, PlaylistRow};
+use crate::domain::spotify_connected_page;
 use crate::domain::time::{now_millis, to_rfc3339};
 use crate::domain::worker_name::WorkerName;
 
@@ -33,7 +35,10 @@ pub struct AuthorizeAnswer {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CallbackQuery {
+    /// Present when the user granted access.
     pub code: Option<String>,
+    /// The single-use value `authorize` put in the URL.
+    #[param(value_type = String, required = true)]
     pub state: Option<String>,
     /// Set by Spotify when the user declined.
     pub error: Option<String>,
@@ -86,7 +91,7 @@ pub struct Accepted {
     pub status: &'static str,
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/status", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/status", tag = "spotify", operation_id = "get_spotify_status",
     responses((status = 200, body = SpotifyStatus)))]
 pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let s = state.spotify.status().await?;
@@ -99,17 +104,21 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/authorize", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/authorize", tag = "spotify", operation_id = "authorize_spotify",
     responses((status = 200, body = AuthorizeAnswer),
-              (status = 503, body = super::error::ErrorBody, description = "No client id configured")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: no client id configured")))]
 pub async fn authorize(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let url = state.spotify.begin_authorization().await?;
     Ok(HttpResponse::Ok().json(AuthorizeAnswer { url }))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", params(CallbackQuery),
-    responses((status = 200, body = SpotifyStatus, description = "Authorized; the playlist sync starts"),
-              (status = 400, body = super::error::ErrorBody, description = "Unknown state, declined or refused code")))]
+#[utoipa::path(get, path = "/api/v1/spotify/callback", tag = "spotify", operation_id = "spotify_callback",
+    params(CallbackQuery),
+    responses((status = 200, body = String, content_type = "text/html", description = "Authorized: a short page saying the account is connected; the playlist sync starts"),
+              (status = 400, body = super::error::ErrorBody, description = "Unknown or expired state, missing code, declined or refused authorization"),
+              (status = 429, body = super::error::ErrorBody, description = "Spotify asks to wait"),
+              (status = 502, body = super::error::ErrorBody, description = "Spotify answered with an error"),
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured, not authorized or unreachable")))]
 pub async fn callback(
     state: web::Data<AppState>,
     query: web::Query<CallbackQuery>,
@@ -137,17 +146,21 @@ pub async fn callback(
     state
         .directory
         .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
-    Ok(HttpResponse::Ok().json(SpotifyStatus {
-        configured: true,
-        authorized: true,
-        user: Some(SpotifyUserView {
-            id: user.id,
-            display_name: user.display_name,
-        }),
-    }))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        // The page needs nothing from anywhere: no scripts, no remote assets.
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(spotify_connected_page::render(
+            &user.id,
+            user.display_name.as_deref(),
+        )))
 }
 
-#[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify",
+#[utoipa::path(get, path = "/api/v1/spotify/playlists", tag = "spotify", operation_id = "list_spotify_playlists",
     responses((status = 200, body = PlaylistPage, description = "As of the last sync; `liked` is the saved tracks")))]
 pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state.db.read(store::list).await?;
@@ -157,13 +170,14 @@ pub async fn playlists(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     }))
 }
 
-#[utoipa::path(patch, path = "/api/v1/spotify/playlists/{id}", tag = "spotify", request_body = PlaylistPatch,
-    responses((status = 200, body = PlaylistView), (status = 404, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/spotify/playlists/{id}", tag = "spotify", operation_id = "set_spotify_playlist_sync",
+    params(("id" = String, Path, description = "Spotify playlist id, or `liked`")),
+    request_body = PlaylistPatch,
+    responses((status = 200, body = PlaylistView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn patch_playlist(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<PlaylistPatch>,
+    body: Json<PlaylistPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, sync) = (id.into_inner(), body.sync);
     let row = state
@@ -178,17 +192,11 @@ pub async fn patch_playlist(
     Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify",
+#[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify", operation_id = "sync_spotify_playlists",
     responses((status = 202, body = Accepted),
-              (status = 503, body = super::error::ErrorBody, description = "Spotify not configured or not authorized")))]
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn sync_now(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let s = state.spotify.status().await?;
-    if !s.configured {
-        return Err(crate::actors::spotify::AccessError::Unconfigured.into());
-    }
-    if !s.authorized {
-        return Err(crate::actors::spotify::AccessError::Unauthorized.into());
-    }
+    state.spotify.require_authorized().await?;
     state
         .directory
         .send(WorkerName::PlaylistSync, WorkerControl::RunNow);

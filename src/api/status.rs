@@ -84,7 +84,7 @@ impl From<StatusReport> for StatusResponse {
     }
 }
 
-#[utoipa::path(get, path = "/status", tag = "operations",
+#[utoipa::path(get, path = "/status", tag = "operations", operation_id = "get_status",
     responses((status = 200, description = "Workers and connections, from memory", body = StatusResponse)))]
 pub async fn get_status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = state

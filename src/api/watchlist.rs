@@ -45,13 +45,20 @@ pub struct WatchPage {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewWatch {
     /// 22 base-62 characters.
+    #[schema(pattern = "^\\s*[0-9A-Za-z]{22}\\s*$")]
     pub spotify_artist_id: String,
+    /// Filled by the first check when absent; at most 500 characters.
+    #[schema(max_length = 500)]
     pub name: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
+    /// Default 50; above 500 is read as 500.
+    #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
+    /// Default 0.
+    #[param(value_type = i64, required = false, minimum = 0)]
     pub offset: Option<String>,
 }
 
@@ -60,8 +67,10 @@ pub fn is_spotify_id(id: &str) -> bool {
     id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-#[utoipa::path(get, path = "/api/v1/watchlist", tag = "watchlist", params(PageQuery),
-    responses((status = 200, body = WatchPage)))]
+#[utoipa::path(get, path = "/api/v1/watchlist", tag = "watchlist", operation_id = "list_watchlist",
+    params(PageQuery),
+    responses((status = 200, body = WatchPage, description = "Newest first"),
+              (status = 422, description = "A bad limit or offset")))]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -78,13 +87,13 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/watchlist", tag = "watchlist", request_body = NewWatch,
+#[utoipa::path(post, path = "/api/v1/watchlist", tag = "watchlist", operation_id = "add_watchlist_artist",
+    request_body = NewWatch,
     responses((status = 201, body = WatchView, description = "Releases from now on count"),
-              (status = 409, body = super::error::ErrorBody, description = "Already watched"),
-              (status = 422, body = super::error::ErrorBody)))]
+              (status = 409, body = super::error::ErrorBody, description = "Already watched")))]
 pub async fn add(
     state: web::Data<AppState>,
-    body: web::Json<NewWatch>,
+    body: extract::Json<NewWatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let id = body.spotify_artist_id.trim().to_string();
@@ -120,7 +129,8 @@ pub async fn add(
     }
 }
 
-#[utoipa::path(delete, path = "/api/v1/watchlist/{id}", tag = "watchlist",
+#[utoipa::path(delete, path = "/api/v1/watchlist/{id}", tag = "watchlist", operation_id = "remove_watchlist_artist",
+    params(("id" = i64, Path, description = "Watchlist entry id")),
     responses((status = 204, description = "No longer watched; its wanted tracks stay"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn remove(
@@ -137,14 +147,18 @@ pub async fn remove(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/watchlist/{id}/check", tag = "watchlist",
+#[utoipa::path(post, path = "/api/v1/watchlist/{id}/check", tag = "watchlist", operation_id = "check_watchlist_artist",
+    params(("id" = i64, Path, description = "Watchlist entry id")),
     responses((status = 202, body = WatchView, description = "Checked now by the watchlist worker"),
-              (status = 404, body = super::error::ErrorBody)))]
+              (status = 404, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn check(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    // A check that cannot run is refused now, not queued to fail later.
+    state.spotify.require_authorized().await?;
     let row = state
         .db
         .write(move |c| {

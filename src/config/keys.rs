@@ -105,6 +105,7 @@ pub const KEYS: &[KeySpec] = &[
     key("SEARCH_MAX_PER_WINDOW", "34"),
     key("SEARCH_WINDOW_SEC", "220"),
     key("SEARCH_TIMEOUT_MS", "15000"),
+    key("SEARCH_MAX_CONCURRENT", "2"),
     live("SEARCH_RETRY_SCHEDULE", "1h,6h,1d,3d,7d,30d"),
     live("MATCH_MIN_SCORE", "0.7"),
     live("MATCH_DURATION_TOLERANCE_SEC", "5"),

@@ -63,6 +63,8 @@ pub struct Config {
     pub search_max_per_window: u32,
     pub search_window: Duration,
     pub search_timeout_ms: u64,
+    /// Soulseek searches running at once (creation until slskd completes it).
+    pub search_max_concurrent: u32,
     pub search_retry_schedule: Vec<Duration>,
     pub match_min_score: f64,
     pub match_duration_tolerance_sec: f64,
@@ -156,6 +158,7 @@ impl Config {
             search_max_per_window: r.uint("SEARCH_MAX_PER_WINDOW", 1, 10_000)? as u32,
             search_window: r.secs("SEARCH_WINDOW_SEC", 0.001)?,
             search_timeout_ms: r.uint("SEARCH_TIMEOUT_MS", 1, 3_600_000)?,
+            search_max_concurrent: r.uint("SEARCH_MAX_CONCURRENT", 1, 1_000)? as u32,
             search_retry_schedule: r.parse(
                 "SEARCH_RETRY_SCHEDULE",
                 "comma-separated delays with unit s, m, h or d (e.g. 1h,6h,1d)",

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde_json::{json, Value};
 
-use super::schema::{download_events, downloads, worker_jobs};
+use super::schema::{download_events, downloads, slskd_transfers_taken, worker_jobs};
 use super::{activity, jobs, DbError};
 use crate::domain::download_state::{after_failure, AfterFailure, DownloadState, RetryPolicy};
 use crate::domain::reconcile::{Change, Tracked};
@@ -538,6 +538,9 @@ pub fn record_enqueued(
             .execute(conn)?,
     };
     if n == 1 {
+        if let Some(sid) = slskd_id {
+            mark_taken(conn, id, sid, now)?;
+        }
         add_event(
             conn,
             id,
@@ -547,6 +550,39 @@ pub fn record_enqueued(
         )?;
     }
     Ok(n == 1)
+}
+
+/// The transfer is this download's: from now on it is history for every
+/// later submission of the same file (and for this download's next attempt).
+fn mark_taken(
+    conn: &mut SqliteConnection,
+    id: i64,
+    transfer_id: &str,
+    now: UnixMillis,
+) -> Result<(), DbError> {
+    diesel::insert_or_ignore_into(slskd_transfers_taken::table)
+        .values((
+            slskd_transfers_taken::transfer_id.eq(transfer_id),
+            slskd_transfers_taken::download_id.eq(id),
+            slskd_transfers_taken::taken_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Transfers of this Soulseek file that download attempts already took:
+/// never to be adopted or correlated again.
+pub fn taken_transfers(
+    conn: &mut SqliteConnection,
+    username: &str,
+    filename: &str,
+) -> Result<Vec<String>, DbError> {
+    Ok(slskd_transfers_taken::table
+        .inner_join(downloads::table)
+        .filter(downloads::username.eq(username))
+        .filter(downloads::filename.eq(filename))
+        .select(slskd_transfers_taken::transfer_id)
+        .load(conn)?)
 }
 
 /// Retry bookkeeping for any failure of an active download (refused enqueue,
@@ -685,21 +721,29 @@ pub fn tracked_for_poll(conn: &mut SqliteConnection) -> Result<Vec<Tracked>, DbE
             downloads::bytes_transferred,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
-            |(id, username, filename, slskd_id, submitted_at, state, progress, bytes)| Tracked {
-                id,
-                username,
-                filename,
-                slskd_id,
-                submitted_at: submitted_at.unwrap_or(0),
-                state: DownloadState::parse(&state).unwrap_or(DownloadState::Queued),
-                progress,
-                bytes_transferred: bytes,
+            |(id, username, filename, slskd_id, submitted_at, state, progress, bytes)| {
+                // Only a download still correlated by file needs to know which
+                // transfers of that file are history (few: 0.23, before its first poll).
+                let taken = match slskd_id {
+                    None => taken_transfers(conn, &username, &filename)?,
+                    Some(_) => Vec::new(),
+                };
+                Ok(Tracked {
+                    id,
+                    username,
+                    filename,
+                    slskd_id,
+                    submitted_at: submitted_at.unwrap_or(0),
+                    state: DownloadState::parse(&state).unwrap_or(DownloadState::Queued),
+                    progress,
+                    bytes_transferred: bytes,
+                    taken,
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -769,6 +813,9 @@ pub fn apply_poll(
                     downloads::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+                if n == 1 {
+                    mark_taken(conn, *id, slskd_id, now)?;
+                }
                 if n == 1 && from != to {
                     state_changed(conn, *id, now, from.as_str(), to.as_str())?;
                     if *to == DownloadState::Downloading {
@@ -794,6 +841,7 @@ pub fn apply_poll(
                 ))
                 .execute(conn)?;
                 if n == 1 {
+                    mark_taken(conn, *id, slskd_id, now)?;
                     if *from != DownloadState::Downloading {
                         // Finished between two polls: it started all the same.
                         state_changed(conn, *id, now, from.as_str(), "downloading")?;

@@ -329,11 +329,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    slskd_transfers_taken (transfer_id) {
+        transfer_id -> Text,
+        download_id -> BigInt,
+        taken_at -> BigInt,
+    }
+}
+
 diesel::joinable!(download_artifacts -> downloads (download_id));
 diesel::joinable!(download_events -> downloads (download_id));
 diesel::joinable!(import_items -> imports (import_id));
 diesel::joinable!(import_items -> wanted_tracks (wanted_id));
 diesel::joinable!(import_links -> imports (import_id));
+diesel::joinable!(slskd_transfers_taken -> downloads (download_id));
 diesel::joinable!(spotify_playlist_tracks -> spotify_playlists (playlist_id));
 diesel::joinable!(spotify_playlist_tracks -> wanted_tracks (wanted_id));
 diesel::joinable!(wanted_candidates -> wanted_tracks (wanted_id));
@@ -354,6 +363,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     peer_failures,
     settings,
     settings_history,
+    slskd_transfers_taken,
     spotify_account,
     spotify_auth_requests,
     spotify_lookups,

@@ -10,8 +10,9 @@ use super::wanted::{self, NewWanted};
 use super::DbError;
 use crate::domain::time::UnixMillis;
 
-/// An authorization not completed within this time is forgotten.
-pub const AUTH_REQUEST_TTL_MS: i64 = 15 * 60 * 1000;
+/// An authorization not completed within this time is forgotten: `state`
+/// values live 10 minutes (`api.md` §13 "Spotify").
+pub const AUTH_REQUEST_TTL_MS: i64 = 10 * 60 * 1000;
 /// The pseudo-playlist of the saved tracks.
 pub const LIKED: &str = "liked";
 
@@ -379,4 +380,29 @@ pub fn record_error(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[actix_rt::test]
+    async fn a_state_lives_ten_minutes_and_works_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let minute = 60_000;
+        let taken = db
+            .write(move |c| {
+                start_authorization(c, "fresh", "v1", 0)?;
+                start_authorization(c, "stale", "v2", 0)?;
+                let fresh = take_authorization(c, "fresh", 10 * minute)?;
+                let again = take_authorization(c, "fresh", 10 * minute)?;
+                let stale = take_authorization(c, "stale", 10 * minute + 1)?;
+                Ok((fresh, again, stale))
+            })
+            .await
+            .unwrap();
+        assert_eq!(taken, (Some("v1".to_string()), None, None));
+    }
 }

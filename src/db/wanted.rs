@@ -398,10 +398,11 @@ pub fn create_or_get(
     Ok((row, Created::New))
 }
 
-/// Newest first; `states` empty means all.
+/// Newest first; `states` empty means all, `source` `None` any source.
 pub fn list(
     conn: &mut SqliteConnection,
     states: &[&str],
+    source: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<WantedRow>, i64), DbError> {
@@ -410,6 +411,10 @@ pub fn list(
     if !states.is_empty() {
         query = query.filter(wanted_tracks::state.eq_any(states.to_vec()));
         count = count.filter(wanted_tracks::state.eq_any(states.to_vec()));
+    }
+    if let Some(source) = source {
+        query = query.filter(wanted_tracks::source.eq(source.to_string()));
+        count = count.filter(wanted_tracks::source.eq(source.to_string()));
     }
     let rows = query
         .order((wanted_tracks::created_at.desc(), wanted_tracks::id.desc()))

@@ -24,6 +24,9 @@ pub struct Tracked {
     pub state: DownloadState,
     pub progress: f64,
     pub bytes_transferred: i64,
+    /// Transfers of the same file earlier attempts took (only filled while
+    /// `slskd_id` is unknown): history, never this attempt's.
+    pub taken: Vec<String>,
 }
 
 /// A transfer as slskd reported it (already flattened).
@@ -93,7 +96,7 @@ pub fn reconcile(tracked: &[Tracked], reports: &[Report<'_>]) -> Reconciled {
             Some(id) => by_id.get(id.as_str()).copied(),
             None => by_file
                 .get(&(d.username.as_str(), d.filename.as_str()))
-                .and_then(|candidates| latest_since(candidates, d.submitted_at)),
+                .and_then(|candidates| latest_since(candidates, d.submitted_at, &d.taken)),
         };
         let Some(report) = found else {
             if d.slskd_id.is_some() {
@@ -116,10 +119,12 @@ pub fn reconcile(tracked: &[Tracked], reports: &[Report<'_>]) -> Reconciled {
 fn latest_since<'r, 'a>(
     candidates: &[&'r Report<'a>],
     since: UnixMillis,
+    taken: &[String],
 ) -> Option<&'r Report<'a>> {
     candidates
         .iter()
         .copied()
+        .filter(|r| !taken.iter().any(|t| t == r.id))
         .filter(|r| {
             r.requested_at
                 .is_none_or(|at| at >= since - CORRELATION_SLACK_MS)
@@ -177,15 +182,20 @@ fn change_for(d: &Tracked, r: &Report<'_>, p: TransferPhase) -> Option<Change> {
 
 /// Before enqueueing: a transfer of this file that is still live, or that
 /// succeeded since our submission began, is the one a crashed attempt
-/// created, so it is used instead of asking slskd for a second one.
+/// created, so it is used instead of asking slskd for a second one —
+/// unless a download attempt already took it (`taken`): slskd keeps
+/// finished transfers listed, and one an earlier download completed,
+/// failed or cancelled is history, not this submission's.
 pub fn adoptable<'r, 'a>(
     reports: &'r [Report<'a>],
     filename: &str,
     since: UnixMillis,
+    taken: &[String],
 ) -> Option<&'r Report<'a>> {
     reports
         .iter()
         .filter(|r| r.filename == filename)
+        .filter(|r| !taken.iter().any(|t| t == r.id))
         .filter(|r| match phase(r.state) {
             Ok(TransferPhase::Waiting | TransferPhase::InProgress) => true,
             Ok(TransferPhase::Succeeded) => r
@@ -218,6 +228,7 @@ mod tests {
             state: DownloadState::Queued,
             progress: 0.0,
             bytes_transferred: 0,
+            taken: Vec::new(),
         }
     }
 
@@ -266,20 +277,51 @@ mod tests {
     fn live_or_fresh_transfers_are_adopted_old_failures_are_not() {
         let live = report("live", "a", "Queued, Remotely", 0.0);
         assert_eq!(
-            adoptable(&[live], "a", 1_000_000).map(|r| r.id),
+            adoptable(&[live], "a", 1_000_000, &[]).map(|r| r.id),
             Some("live")
         );
         let mut old_ok = report("old", "a", "Completed, Succeeded", 100.0);
         old_ok.requested_at = Some(1);
-        assert!(adoptable(&[old_ok.clone()], "a", 1_000_000).is_none());
+        assert!(adoptable(&[old_ok.clone()], "a", 1_000_000, &[]).is_none());
         let fresh_ok = report("fresh", "a", "Completed, Succeeded", 100.0);
         assert_eq!(
-            adoptable(&[old_ok, fresh_ok], "a", 1_000_000).map(|r| r.id),
+            adoptable(&[old_ok, fresh_ok], "a", 1_000_000, &[]).map(|r| r.id),
             Some("fresh")
         );
         let failed = report("f", "a", "Completed, Errored", 10.0);
-        assert!(adoptable(&[failed], "a", 1_000_000).is_none());
-        assert!(adoptable(&[report("x", "other", "InProgress", 1.0)], "a", 0).is_none());
+        assert!(adoptable(&[failed], "a", 1_000_000, &[]).is_none());
+        assert!(adoptable(&[report("x", "other", "InProgress", 1.0)], "a", 0, &[]).is_none());
+    }
+
+    #[test]
+    fn transfers_taken_by_earlier_attempts_are_never_adopted_nor_correlated() {
+        // slskd still lists the transfer an earlier download completed, just now.
+        let done = report("done", "a", "Completed, Succeeded", 100.0);
+        let taken = vec!["done".to_string()];
+        assert!(adoptable(std::slice::from_ref(&done), "a", 1_000_000, &taken).is_none());
+        let live = report("live", "a", "Queued, Remotely", 0.0);
+        assert!(adoptable(&[live], "a", 1_000_000, &["live".to_string()]).is_none());
+        // A new transfer of the same file is still found.
+        let mut fresh = report("fresh", "a", "Requested", 0.0);
+        fresh.requested_at = Some(1_000_000);
+        let both = [done.clone(), fresh];
+        assert_eq!(
+            adoptable(&both, "a", 1_000_000, &taken).map(|r| r.id),
+            Some("fresh")
+        );
+
+        // A download correlated by file ignores the taken transfer even when it is the latest.
+        let mut t = tracked(1, "a", None);
+        t.taken = taken;
+        let mut newest_old = done;
+        newest_old.requested_at = Some(1_000_900);
+        assert!(reconcile(std::slice::from_ref(&t), &[newest_old.clone()])
+            .changes
+            .is_empty());
+        let mut requested = report("mine", "a", "Requested", 0.0);
+        requested.requested_at = Some(1_000_100);
+        let out = reconcile(&[t], &[newest_old, requested]);
+        assert!(matches!(&out.changes[0], Change::Progress { slskd_id, .. } if slskd_id == "mine"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Spotify release dates come with a precision (`day`, `month`, `year`).
-//! A watched artist's release is new when it may have come out on or after
-//! the day of the last successful check, and has come out by today.
+//! The contract's rule (`api.md` §13 "Watchlist dates"): a release counts
+//! when its date, at its precision, may fall on a day from the UTC date of
+//! `last_checked` to today (UTC) — a day within that span, a month or a year
+//! that overlaps it and has begun by today.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -123,5 +125,65 @@ mod tests {
         assert!(new("2026", "year"));
         assert!(!new("2025", "year"));
         assert!(!new("2027", "year"));
+    }
+
+    fn is_new(date: &str, precision: &str, checked: NaiveDate, today: NaiveDate) -> bool {
+        ReleaseDate::parse(date, precision)
+            .unwrap()
+            .is_new(checked, today)
+    }
+
+    #[test]
+    fn months_and_years_overlapping_a_span_across_new_year_count() {
+        // Last checked on 30 December, today is 2 January.
+        let (checked, today) = (day(2025, 12, 30), day(2026, 1, 2));
+        let new = |d: &str, p: &str| is_new(d, p, checked, today);
+        assert!(!new("2025-12-29", "day"));
+        assert!(new("2025-12-30", "day"));
+        assert!(new("2026-01-02", "day"));
+        assert!(!new("2026-01-03", "day"));
+        assert!(new("2025-12", "month"), "December overlaps 30–31 December");
+        assert!(new("2026-01", "month"), "January has begun by today");
+        assert!(!new("2025-11", "month"), "over before the last check");
+        assert!(!new("2026-02", "month"), "not begun by today");
+        assert!(new("2025", "year"), "2025 overlaps its last two days");
+        assert!(new("2026", "year"), "2026 has begun by today");
+        assert!(!new("2024", "year"));
+        assert!(!new("2027", "year"));
+    }
+
+    #[test]
+    fn the_edges_of_the_span_count_on_both_sides() {
+        // A month that ends on the day of the last check, one that begins today.
+        let (checked, today) = (day(2026, 3, 31), day(2026, 5, 1));
+        let new = |d: &str, p: &str| is_new(d, p, checked, today);
+        assert!(
+            new("2026-03", "month"),
+            "its last day is the day of the check"
+        );
+        assert!(new("2026-04", "month"), "inside the span");
+        assert!(new("2026-05", "month"), "begins today");
+        assert!(!new("2026-02", "month"), "ends before the day of the check");
+        assert!(!new("2026-06", "month"));
+        // A year that ends the day before the check does not count.
+        let (checked, today) = (day(2026, 1, 1), day(2026, 1, 1));
+        assert!(!is_new("2025", "year", checked, today));
+        assert!(is_new("2026", "year", checked, today), "begins today");
+        assert!(is_new("2026-01", "month", checked, today));
+        assert!(is_new("2026-01-01", "day", checked, today));
+        assert!(!is_new("2025-12-31", "day", checked, today));
+    }
+
+    #[test]
+    fn a_check_on_the_same_day_still_takes_that_day() {
+        let today = day(2026, 7, 15);
+        let new = |d: &str, p: &str| is_new(d, p, today, today);
+        assert!(new("2026-07-15", "day"));
+        assert!(new("2026-07", "month"));
+        assert!(new("2026", "year"));
+        assert!(!new("2026-07-14", "day"));
+        assert!(!new("2026-07-16", "day"));
+        assert!(!new("2026-06", "month"));
+        assert!(!new("2026-08", "month"));
     }
 }

@@ -22,11 +22,13 @@ pub fn split(filename: &str) -> (Vec<&str>, &str) {
 }
 
 /// File name without its extension, and the extension lower-cased (None when
-/// the name has no dot, or only a leading dot).
+/// the name has no dot, or only a leading dot). Both are read from the name
+/// without surrounding spaces: real Soulseek names end in `.mp3 ` too.
 ///
 /// Only a short alphanumeric tail counts as an extension: Soulseek names
 /// without one (`01 - Mr. Brightside`) would otherwise lose half the title.
 pub fn stem_and_extension(file_name: &str) -> (&str, Option<String>) {
+    let file_name = file_name.trim();
     match file_name.rfind('.') {
         Some(i) if i > 0 => {
             let ext = &file_name[i + 1..];
@@ -455,6 +457,15 @@ mod tests {
             ("a.b", Some("mp3".to_string()))
         );
         assert_eq!(stem_and_extension("noext"), ("noext", None));
+        // Surrounding spaces are not part of the extension (nor of the stem).
+        assert_eq!(
+            stem_and_extension("01 - Trailing.mp3 "),
+            ("01 - Trailing", Some("mp3".to_string()))
+        );
+        assert_eq!(
+            stem_and_extension(" \t01 - X.FLAC\t "),
+            ("01 - X", Some("flac".to_string()))
+        );
         assert_eq!(stem_and_extension(".hidden"), (".hidden", None));
         assert_eq!(stem_and_extension("trailing."), ("trailing.", None));
         assert_eq!(stem_and_extension(""), ("", None));

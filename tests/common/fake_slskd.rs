@@ -277,6 +277,9 @@ struct State {
     creations_running: usize,
     max_creations: usize,
     deleted_searches: Vec<String>,
+    /// (started, ended) of every deleted search; a search deleted while it
+    /// ran ended then.
+    deleted_runs: Vec<(Instant, Instant)>,
     search_polls: usize,
 }
 
@@ -367,6 +370,8 @@ struct Shared {
     downloads_dir: PathBuf,
     state: Mutex<State>,
     stopped: AtomicBool,
+    /// While set, enqueue answers wait (the transfers already exist).
+    enqueue_answers_held: AtomicBool,
 }
 
 impl Shared {
@@ -431,6 +436,7 @@ impl FakeSlskd {
             downloads_dir: downloads_dir.clone(),
             state: Mutex::new(State::default()),
             stopped: AtomicBool::new(false),
+            enqueue_answers_held: AtomicBool::new(false),
         });
         let (addr, handle) = serve(&shared, ([127, 0, 0, 1], 0).into()).expect("bind fake slskd");
         let sim = shared.clone();
@@ -526,6 +532,14 @@ impl FakeSlskd {
     /// Freezes every transfer where it is (true) or lets them go on (false).
     pub fn hold(&self, hold: bool) {
         self.st().held = hold;
+    }
+
+    /// Enqueue requests in flight wait for their answer (true) until released (false): an
+    /// enqueue held open while the test does something else.
+    pub fn hold_enqueue_answers(&self, hold: bool) {
+        self.shared
+            .enqueue_answers_held
+            .store(hold, Ordering::SeqCst);
     }
 
     /// Outage: stops listening (connections are refused); the state is kept.
@@ -663,6 +677,32 @@ impl FakeSlskd {
         let now = Instant::now();
         st.searches.iter_mut().for_each(|s| s.advance(now));
         st.searches.iter().map(|s| s.render(true)).collect()
+    }
+
+    /// The most searches ever in progress (`InProgress`, on the fake's wall
+    /// clock: from the arrival of their `POST` until they completed or were
+    /// deleted) at the same moment.
+    pub fn max_running_searches(&self) -> usize {
+        let mut st = self.st();
+        let now = Instant::now();
+        st.searches.iter_mut().for_each(|s| s.advance(now));
+        let stored = st
+            .searches
+            .iter()
+            .map(|s| (s.started, s.ended.unwrap_or(now)));
+        let runs: Vec<(Instant, Instant)> = st.deleted_runs.iter().copied().chain(stored).collect();
+        // A search ending at the instant another starts does not overlap it.
+        let mut edges: Vec<(Instant, i32)> = runs
+            .iter()
+            .flat_map(|&(start, end)| [(start, 1), (end, -1)])
+            .collect();
+        edges.sort();
+        let (mut running, mut max) = (0i32, 0i32);
+        for (_, step) in edges {
+            running += step;
+            max = max.max(running);
+        }
+        max as usize
     }
 
     /// How many `GET searches/{id}` requests were answered.
@@ -807,6 +847,9 @@ async fn finish_enqueue(
     // slskd answers an enqueue only after the peer acknowledged; the records exist already.
     let Pending(ids, failed, running) = pending;
     actix_rt::time::sleep(shared.opts.enqueue_latency).await;
+    while shared.enqueue_answers_held.load(Ordering::SeqCst) {
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
     if shared.opts.version == Version::V0_23 {
         return resp;
     }
@@ -939,7 +982,10 @@ fn respond(
             None => problem(400, INVALID),
             Some(id) => match st.searches.iter().position(|s| s.id == id) {
                 Some(i) => {
-                    st.searches.remove(i);
+                    let s = st.searches.remove(i);
+                    let now = Instant::now();
+                    st.deleted_runs
+                        .push((s.started, s.ended.unwrap_or(now).min(now)));
                     st.deleted_searches.push(id);
                     empty(204)
                 }
@@ -1182,6 +1228,8 @@ struct Search {
     file_limit: usize,
     started: Instant,
     started_at: DateTime<Utc>,
+    /// When it completed (on the wall clock of `advance`).
+    ended: Option<Instant>,
     ended_at: Option<DateTime<Utc>>,
     state: u32,
     /// Responses still to arrive, in arrival order: (when, response, files, locked files).
@@ -1221,6 +1269,7 @@ impl Search {
 
     fn complete(&mut self, flag: u32, at: Instant) {
         self.state = S_COMPLETED | flag;
+        self.ended = Some(at);
         let ran = chrono::Duration::from_std(at.saturating_duration_since(self.started));
         self.ended_at = Some(self.started_at + ran.unwrap_or_default());
         self.pending.clear();
@@ -1515,6 +1564,7 @@ fn create_search(shared: &Arc<Shared>, st: &mut State, body: &[u8]) -> Reply {
         file_limit: p.file_limit.max(1) as usize,
         started: arrived,
         started_at: Utc::now(),
+        ended: None,
         ended_at: None,
         state: S_IN_PROGRESS,
         pending: pending.into(),

@@ -29,7 +29,7 @@ pub const USER_ID: &str = "harmony-tester";
 pub const USER_NAME: &str = "Harmony Tester";
 /// What `grant_access_token` grants, and Harmony asks for.
 pub const DEFAULT_SCOPE: &str =
-    "playlist-read-private playlist-read-collaborative user-library-read";
+    "playlist-read-private playlist-read-collaborative user-library-read user-follow-read";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Profile {
@@ -226,6 +226,8 @@ struct State {
     access: HashMap<String, Access>,
     refresh: HashMap<String, Refresh>,
     deny_next: bool,
+    /// The account's display name when not [`USER_NAME`].
+    user_display_name: Option<String>,
     token_requests: Vec<String>,
     issued_access: Vec<String>,
     issued_refresh: Vec<String>,
@@ -318,6 +320,11 @@ impl FakeSpotify {
     }
 
     // --- Accounts ---
+
+    /// The account's display name from now on (Spotify lets users pick any text).
+    pub fn set_user_display_name(&self, name: &str) {
+        self.st().user_display_name = Some(name.to_string());
+    }
 
     /// The next `/authorize` redirects with `error=access_denied`, as when the user declines.
     pub fn deny_next_authorization(&self) {
@@ -1226,7 +1233,7 @@ impl Api<'_> {
 
     fn user(&self, id: &str) -> Value {
         let name = if id == USER_ID {
-            USER_NAME
+            self.st.user_display_name.as_deref().unwrap_or(USER_NAME)
         } else if id == "spotify" {
             "Spotify"
         } else {

@@ -5,6 +5,7 @@
 pub mod fake_providers;
 pub mod fake_slskd;
 pub mod fake_spotify;
+pub mod idle_proxy;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -135,11 +136,31 @@ pub async fn start_with_fake(
     defaults: &[(&str, &str)],
     extra: &[(&str, &str)],
 ) -> (TestApp, fake_slskd::FakeSlskd, std::path::PathBuf) {
+    let (app, fake, music, _) = start_with_fake_behind(options, None, defaults, extra).await;
+    (app, fake, music)
+}
+
+/// Like [`start_with_fake`]; with `Some(idle)` the app reaches the fake
+/// through an [`idle_proxy::IdleClosingProxy`] that closes connections idle
+/// for that long (returned fourth).
+pub async fn start_with_fake_behind(
+    options: fake_slskd::FakeOptions,
+    idle_close: Option<Duration>,
+    defaults: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> (
+    TestApp,
+    fake_slskd::FakeSlskd,
+    std::path::PathBuf,
+    Option<idle_proxy::IdleClosingProxy>,
+) {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let fake = fake_slskd::FakeSlskd::start(options, dir.path().join("slskd-downloads")).await;
+    let proxy = idle_close.map(|idle| idle_proxy::IdleClosingProxy::start(fake.addr, idle));
+    let url = proxy.as_ref().map_or(fake.url.clone(), |p| p.url.clone());
     let music = dir.path().join("music");
     let mut env: Vec<(String, String)> = vec![
-        ("SLSKD_URL".into(), fake.url.clone()),
+        ("SLSKD_URL".into(), url),
         (
             "SLSKD_DOWNLOADS_DIR".into(),
             fake.downloads_dir.display().to_string(),
@@ -154,7 +175,7 @@ pub async fn start_with_fake(
     }
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestApp::start_in(dir, &pairs, WorkerOverrides::default()).await;
-    (app, fake, music)
+    (app, fake, music, proxy)
 }
 
 pub fn client() -> awc::Client {
@@ -301,10 +322,16 @@ pub async fn start_with_spotify_and(
     (app, fake)
 }
 
+/// What Harmony's Spotify callback answered the browser.
+pub struct CallbackAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
 /// The browser's part of the OAuth flow: open Harmony's authorize URL on the
 /// fake (redirects not followed) and hand the code to Harmony's callback.
-/// Returns the callback's status and body.
-pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
+pub async fn spotify_callback(app: &TestApp) -> CallbackAnswer {
     let (code, body) = app.get("/api/v1/spotify/authorize").await;
     assert_eq!(code, 200, "{body}");
     let url = body["url"].as_str().unwrap().to_string();
@@ -316,7 +343,31 @@ pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
     assert_eq!(res.status().as_u16(), 302, "{url}");
     let location = res.headers().get("location").unwrap().to_str().unwrap();
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    app.get(&format!("/api/v1/spotify/callback?{query}")).await
+    let mut res = client()
+        .get(app.url(&format!("/api/v1/spotify/callback?{query}")))
+        .send()
+        .await
+        .unwrap();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.body().limit(1 << 20).await.unwrap();
+    CallbackAnswer {
+        status: res.status().as_u16(),
+        content_type,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// [`spotify_callback`]'s status and body: the JSON of an error, or the
+/// success page as a JSON string.
+pub async fn authorize_spotify(app: &TestApp) -> (u16, Value) {
+    let answer = spotify_callback(app).await;
+    let body = serde_json::from_str(&answer.body).unwrap_or(Value::String(answer.body));
+    (answer.status, body)
 }
 
 /// Authorizes Spotify and waits for the playlist sync the authorization
@@ -349,4 +400,29 @@ pub async fn wanted_from_import(app: &TestApp, import_id: i64) -> Vec<Value> {
         .filter(|w| w["source"] == source)
         .cloned()
         .collect()
+}
+
+/// A database in `dir` (where [`TestApp::start_in`] looks) with the
+/// migrations up to `last_version` (`20261121000004`) applied: the schema of
+/// an earlier release, to fill with its rows before starting the app on it.
+pub fn database_migrated_up_to(
+    dir: &tempfile::TempDir,
+    last_version: &str,
+) -> diesel::sqlite::SqliteConnection {
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let path = data.join("harmony.db");
+    let mut conn =
+        diesel::sqlite::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    // `pending_migrations` also creates diesel's bookkeeping table.
+    let pending = conn.pending_migrations(harmony::db::MIGRATIONS).unwrap();
+    for migration in &pending {
+        if migration.name().version().to_string().as_str() <= last_version {
+            conn.run_migration(migration.as_ref()).unwrap();
+        }
+    }
+    conn
 }

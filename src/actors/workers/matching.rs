@@ -23,8 +23,9 @@ use crate::domain::time::now_millis;
 use crate::domain::worker_name::WorkerName;
 use crate::integrations::slskd::to_candidates;
 
-/// Searches in flight at once: the scheduler serialises their creation and
-/// keeps the network's budget; the rest of a search is waiting on slskd.
+/// Searches asked for at once: the scheduler serialises their creation,
+/// runs `SEARCH_MAX_CONCURRENT` of them and keeps the network's budget; the
+/// rest wait their turn there (a shutdown answers them at once).
 const CONCURRENCY: usize = 4;
 
 #[derive(Default)]

@@ -126,7 +126,8 @@ async fn check(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
     };
     let albums = artist_releases(&mut session, &watch.spotify_artist_id).await?;
     let known = env.db.read(move |c| store::known_releases(c, id)).await?;
-    let source = format!("watchlist:{id}");
+    // Named after the artist, not the entry: it survives unwatching and watching again.
+    let source = format!("watchlist:{}", watch.spotify_artist_id);
     let (mut releases, mut tracks_wanted) = (0, 0);
     for album in albums {
         if known.contains(&album.id) {

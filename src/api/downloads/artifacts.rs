@@ -69,7 +69,8 @@ async fn refresh(
     Ok(HttpResponse::Accepted().json(PendingView::new(id)))
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads/{id}/metadata", tag = "downloads",
+#[utoipa::path(get, path = "/api/v1/downloads/{id}/metadata", tag = "downloads", operation_id = "get_download_metadata",
+    params(("id" = i64, Path, description = "Download id")),
     responses((status = 200, body = MetadataView, description = "The tags as written to the file"),
               (status = 404, body = crate::api::error::ErrorBody, description = "Unknown download, or no tags written yet")))]
 pub async fn get_metadata(
@@ -93,7 +94,8 @@ pub async fn get_metadata(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/downloads/{id}/metadata/refresh", tag = "downloads",
+#[utoipa::path(post, path = "/api/v1/downloads/{id}/metadata/refresh", tag = "downloads", operation_id = "refresh_download_metadata",
+    params(("id" = i64, Path, description = "Download id")),
     responses((status = 202, body = PendingView, description = "The tags will be written again"),
               (status = 404, body = crate::api::error::ErrorBody),
               (status = 409, body = crate::api::error::ErrorBody, description = "The download is not completed")))]
@@ -110,10 +112,11 @@ pub async fn refresh_metadata(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads/{id}/artwork", tag = "downloads",
-    responses((status = 200, description = "The embedded cover", content_type = "image/*"),
+#[utoipa::path(get, path = "/api/v1/downloads/{id}/artwork", tag = "downloads", operation_id = "get_download_artwork",
+    params(("id" = i64, Path, description = "Download id")),
+    responses((status = 200, description = "The embedded cover, with its image type", content(("image/*"), ("application/octet-stream"))),
               (status = 404, body = crate::api::error::ErrorBody, description = "Unknown download, or no cover embedded (yet)"),
-              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled")))]
+              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled: the feature flag is off")))]
 pub async fn get_artwork(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -136,11 +139,12 @@ pub async fn get_artwork(
     Ok(HttpResponse::Ok().content_type(mime).body(cover.data))
 }
 
-#[utoipa::path(post, path = "/api/v1/downloads/{id}/artwork/refresh", tag = "downloads",
+#[utoipa::path(post, path = "/api/v1/downloads/{id}/artwork/refresh", tag = "downloads", operation_id = "refresh_download_artwork",
+    params(("id" = i64, Path, description = "Download id")),
     responses((status = 202, body = PendingView, description = "A cover will be fetched and embedded again"),
               (status = 404, body = crate::api::error::ErrorBody),
               (status = 409, body = crate::api::error::ErrorBody, description = "The download is not completed"),
-              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled")))]
+              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled: the feature flag is off")))]
 pub async fn refresh_artwork(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -155,12 +159,13 @@ pub async fn refresh_artwork(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads/{id}/lyrics", tag = "downloads",
-    responses((status = 200, description = "The LRC file (or the plain lyrics)", content_type = "text/plain"),
+#[utoipa::path(get, path = "/api/v1/downloads/{id}/lyrics", tag = "downloads", operation_id = "get_download_lyrics",
+    params(("id" = i64, Path, description = "Download id")),
+    responses((status = 200, description = "The LRC file (or the plain lyrics)", body = String, content_type = "text/plain"),
               (status = 202, body = PendingView, description = "Still being looked up"),
               (status = 204, description = "An instrumental track"),
               (status = 404, body = crate::api::error::ErrorBody, description = "Unknown download, or no lyrics found"),
-              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled")))]
+              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled: the feature flag is off")))]
 pub async fn get_lyrics(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -185,11 +190,12 @@ pub async fn get_lyrics(
         .body(text))
 }
 
-#[utoipa::path(post, path = "/api/v1/downloads/{id}/lyrics/refresh", tag = "downloads",
+#[utoipa::path(post, path = "/api/v1/downloads/{id}/lyrics/refresh", tag = "downloads", operation_id = "refresh_download_lyrics",
+    params(("id" = i64, Path, description = "Download id")),
     responses((status = 202, body = PendingView, description = "The lyrics will be looked up again"),
               (status = 404, body = crate::api::error::ErrorBody),
               (status = 409, body = crate::api::error::ErrorBody, description = "The download is not completed"),
-              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled")))]
+              (status = 503, body = crate::api::error::ErrorBody, description = "feature_disabled: the feature flag is off")))]
 pub async fn refresh_lyrics(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -13,16 +13,23 @@ pub const MAX_ITEMS: usize = 500;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateDownloads {
+    #[schema(min_items = 1, max_items = 500)]
     pub items: Vec<CreateItem>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateItem {
     /// Exact Soulseek user name (not trimmed).
+    #[schema(min_length = 1, max_length = 255, pattern = "^[^\\u0000]*$")]
     pub username: String,
     /// Exact remote path as slskd reports it (not trimmed).
+    #[schema(min_length = 1, max_length = 4096, pattern = "^[^\\u0000]*$")]
     pub filename: String,
+    /// Bytes.
+    #[schema(minimum = 1)]
     pub size: i64,
+    /// Higher is served first; default 0.
+    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
     pub priority: Option<i64>,
     pub track: Option<TrackInput>,
 }
@@ -35,10 +42,15 @@ pub struct TrackInput {
     pub title: Option<String>,
     pub album: Option<String>,
     pub album_artist: Option<String>,
+    #[schema(minimum = 1, maximum = 9999)]
     pub track_number: Option<i64>,
+    #[schema(minimum = 1, maximum = 999)]
     pub disc_number: Option<i64>,
+    #[schema(minimum = 1, maximum = 999)]
     pub disc_count: Option<i64>,
+    #[schema(minimum = 0, maximum = 9999)]
     pub year: Option<i64>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub duration_ms: Option<i64>,
     pub isrc: Option<String>,
     pub spotify_track_id: Option<String>,
@@ -56,22 +68,28 @@ pub struct ValidItem {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PatchDownload {
+    /// Any 32-bit integer; higher is served first.
+    #[schema(value_type = i32, minimum = -2147483648, maximum = 2147483647)]
     pub priority: i64,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// Comma-separated states (`failed,dead_letter`).
+    /// Comma-separated states (`failed,dead_letter`); absent or empty: every state.
+    #[param(value_type = Vec<crate::api::doc_schemas::DownloadStateName>, required = false, style = Form, explode = false)]
     pub state: Option<String>,
-    /// Default 50, max 500.
+    /// Default 50; above 500 is read as 500.
+    #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
     /// Default 0.
+    #[param(value_type = i64, required = false, minimum = 0)]
     pub offset: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DownloadView {
     pub id: i64,
+    #[schema(value_type = crate::api::doc_schemas::DownloadStateName)]
     pub state: String,
     pub progress: f64,
     pub username: String,

@@ -32,12 +32,12 @@ fn wake_sync(state: &AppState) {
     state.directory.send(WorkerName::Sync, WorkerControl::Wake);
 }
 
-#[utoipa::path(post, path = "/api/v1/downloads", tag = "downloads", request_body = CreateDownloads,
-    responses((status = 202, body = DownloadItems, description = "In input order; an active download of the same file is returned instead of a second one"),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/downloads", tag = "downloads", operation_id = "create_downloads",
+    request_body = CreateDownloads,
+    responses((status = 202, body = DownloadItems, description = "In input order; an active download of the same file is returned instead of a second one")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<CreateDownloads>,
+    body: extract::Json<CreateDownloads>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let (artwork, lyrics) = (
@@ -77,8 +77,10 @@ fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
     extract::state_filter(raw, &DownloadState::ALL, DownloadState::as_str)
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads", tag = "downloads", params(ListQuery),
-    responses((status = 200, body = DownloadPage), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/downloads", tag = "downloads", operation_id = "list_downloads",
+    params(ListQuery),
+    responses((status = 200, body = DownloadPage, description = "Newest first"),
+              (status = 422, description = "An unknown state, or a bad limit or offset")))]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
@@ -96,7 +98,8 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads/{id}", tag = "downloads",
+#[utoipa::path(get, path = "/api/v1/downloads/{id}", tag = "downloads", operation_id = "get_download",
+    params(("id" = i64, Path, description = "Download id")),
     responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -104,13 +107,15 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/downloads/{id}", tag = "downloads", request_body = PatchDownload,
+#[utoipa::path(patch, path = "/api/v1/downloads/{id}", tag = "downloads", operation_id = "set_download_priority",
+    params(("id" = i64, Path, description = "Download id")),
+    request_body = PatchDownload,
     responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "completed, cancelled or dead_letter")))]
 pub async fn patch(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<PatchDownload>,
+    body: extract::Json<PatchDownload>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let priority = i32::try_from(body.priority)
@@ -123,9 +128,11 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/downloads/{id}", tag = "downloads",
-    responses((status = 200, body = DownloadView, description = "Cancelled; a live transfer is cancelled in slskd too"),
-              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/downloads/{id}", tag = "downloads", operation_id = "cancel_download",
+    params(("id" = i64, Path, description = "Download id")),
+    responses((status = 200, body = DownloadView, description = "Cancelled (unchanged when it already was); a live transfer is cancelled in slskd too"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "completed")))]
 pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -148,9 +155,11 @@ pub async fn cancel(
     Ok(HttpResponse::Ok().json(DownloadView::from(done.row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/downloads/{id}/retry", tag = "downloads",
-    responses((status = 202, body = DownloadView), (status = 404, body = super::error::ErrorBody),
-              (status = 409, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/downloads/{id}/retry", tag = "downloads", operation_id = "retry_download",
+    params(("id" = i64, Path, description = "Download id")),
+    responses((status = 202, body = DownloadView, description = "Back in queued with retry_count 0"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "Not failed, cancelled or dead_letter")))]
 pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -165,8 +174,10 @@ pub async fn retry(
     Ok(HttpResponse::Accepted().json(DownloadView::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/downloads/{id}/events", tag = "downloads",
-    responses((status = 200, body = EventItems), (status = 404, body = super::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/downloads/{id}/events", tag = "downloads", operation_id = "list_download_events",
+    params(("id" = i64, Path, description = "Download id")),
+    responses((status = 200, body = EventItems, description = "Oldest first"),
+              (status = 404, body = super::error::ErrorBody)))]
 pub async fn events(
     state: web::Data<AppState>,
     id: web::Path<i64>,

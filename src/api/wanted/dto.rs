@@ -15,6 +15,7 @@ pub const MAX_ITEMS: usize = 1000;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateWanted {
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<WantedInput>,
 }
 
@@ -22,14 +23,23 @@ pub struct CreateWanted {
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct WantedInput {
+    /// Required; at most 500 characters once trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub artist: Option<String>,
+    /// Required; at most 500 characters once trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub title: Option<String>,
     pub album: Option<String>,
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub duration_ms: Option<i64>,
     pub isrc: Option<String>,
     pub spotify_track_id: Option<String>,
+    #[schema(minimum = 1, maximum = 9999)]
     pub track_number: Option<i64>,
+    #[schema(minimum = 1, maximum = 999)]
     pub disc_number: Option<i64>,
+    /// Higher is served first; default 0.
+    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
     pub priority: Option<i64>,
 }
 
@@ -67,17 +77,24 @@ impl ValidWanted {
 /// `pick` / `reject`: the exact Soulseek values, not trimmed.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct FileChoice {
+    #[schema(min_length = 1)]
     pub username: String,
+    #[schema(min_length = 1)]
     pub filename: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// Comma-separated states (`not_found,failed`).
+    /// Comma-separated states (`not_found,failed`); absent or empty: every state.
+    #[param(value_type = Vec<crate::api::doc_schemas::WantedStateName>, required = false, style = Form, explode = false)]
     pub state: Option<String>,
-    /// Default 50, max 500.
+    /// Exactly this source (`api`, `playlist:<id>`, `watchlist:<artist id>`, `import:<id>`).
+    pub source: Option<String>,
+    /// Default 50; above 500 is read as 500.
+    #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
     /// Default 0.
+    #[param(value_type = i64, required = false, minimum = 0)]
     pub offset: Option<String>,
 }
 
@@ -91,6 +108,7 @@ pub struct MatchView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WantedView {
     pub id: i64,
+    #[schema(value_type = crate::api::doc_schemas::WantedStateName)]
     pub state: String,
     pub artist: String,
     pub title: String,

@@ -34,12 +34,12 @@ fn wake(state: &AppState, workers: &[WorkerName]) {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/wanted", tag = "wanted", request_body = CreateWanted,
-    responses((status = 202, body = WantedItems, description = "In input order; a track already wanted or in the library returns the existing entry"),
-              (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/wanted", tag = "wanted", operation_id = "create_wanted",
+    request_body = CreateWanted,
+    responses((status = 202, body = WantedItems, description = "In input order; a track already wanted or in the library returns the existing entry")))]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<CreateWanted>,
+    body: extract::Json<CreateWanted>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let rows = state
@@ -79,8 +79,10 @@ fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
     extract::state_filter(raw, &WantedState::ALL, WantedState::as_str)
 }
 
-#[utoipa::path(get, path = "/api/v1/wanted", tag = "wanted", params(ListQuery),
-    responses((status = 200, body = WantedPage), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/wanted", tag = "wanted", operation_id = "list_wanted",
+    params(ListQuery),
+    responses((status = 200, body = WantedPage, description = "Newest first"),
+              (status = 422, description = "An unknown state, or a bad limit or offset")))]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
@@ -88,9 +90,15 @@ pub async fn list(
     let states = parse_states(query.state.as_deref())?;
     let limit = extract::limit(query.limit.as_deref())?;
     let offset = extract::offset(query.offset.as_deref())?;
+    let source = query
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let (rows, total) = state
         .db
-        .read(move |c| wanted::list(c, &states, limit, offset))
+        .read(move |c| wanted::list(c, &states, source.as_deref(), limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(WantedPage {
         items: rows.into_iter().map(WantedView::from).collect(),
@@ -98,7 +106,8 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/wanted/{id}", tag = "wanted",
+#[utoipa::path(get, path = "/api/v1/wanted/{id}", tag = "wanted", operation_id = "get_wanted",
+    params(("id" = i64, Path, description = "Wanted track id")),
     responses((status = 200, body = WantedView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -106,7 +115,8 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/wanted/{id}", tag = "wanted",
+#[utoipa::path(delete, path = "/api/v1/wanted/{id}", tag = "wanted", operation_id = "cancel_wanted",
+    params(("id" = i64, Path, description = "Wanted track id")),
     responses((status = 200, body = WantedView, description = "Cancelled, with its active download"),
               (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "Already completed")))]
@@ -124,7 +134,8 @@ pub async fn cancel(
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/wanted/{id}/search", tag = "wanted",
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/search", tag = "wanted", operation_id = "search_wanted",
+    params(("id" = i64, Path, description = "Wanted track id")),
     responses((status = 202, body = WantedView, description = "Searched again now"),
               (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
@@ -142,7 +153,8 @@ pub async fn search(
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/wanted/{id}/candidates", tag = "wanted",
+#[utoipa::path(get, path = "/api/v1/wanted/{id}/candidates", tag = "wanted", operation_id = "list_wanted_candidates",
+    params(("id" = i64, Path, description = "Wanted track id")),
     responses((status = 200, body = CandidateItems, description = "The last search's candidates: accepted first (the chosen one first), then refused, by descending score"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn candidates(
@@ -163,14 +175,16 @@ pub async fn candidates(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/wanted/{id}/pick", tag = "wanted", request_body = FileChoice,
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/pick", tag = "wanted", operation_id = "pick_wanted_candidate",
+    params(("id" = i64, Path, description = "Wanted track id")),
+    request_body = FileChoice,
     responses((status = 202, body = WantedView, description = "That candidate is downloaded instead of the current choice"),
               (status = 404, body = super::error::ErrorBody, description = "Unknown track, or the file is not among the last search's candidates"),
-              (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+              (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
 pub async fn pick(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();
@@ -190,14 +204,15 @@ pub async fn pick(
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/wanted/{id}/reject", tag = "wanted", request_body = FileChoice,
+#[utoipa::path(post, path = "/api/v1/wanted/{id}/reject", tag = "wanted", operation_id = "reject_wanted_candidate",
+    params(("id" = i64, Path, description = "Wanted track id")),
+    request_body = FileChoice,
     responses((status = 202, body = WantedView, description = "Never chosen again for this track; the active choice is cancelled and the next candidate taken"),
-              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody)))]
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
 pub async fn reject(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<FileChoice>,
+    body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
     let id = id.into_inner();

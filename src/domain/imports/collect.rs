@@ -1,6 +1,8 @@
 //! Gathers the items of one import in input order: dedupe (tracks by
-//! [`dedupe_key`], links by id), the track and link limits, and the bounded
-//! list of skipped items.
+//! [`dedupe_key`], links by id), the count of links and tracks given, and
+//! the bounded list of skipped items. Once the input is over a limit (see
+//! [`super::limits`]) the import will be refused whole, so nothing more is
+//! kept.
 
 use std::collections::HashSet;
 
@@ -9,8 +11,8 @@ use crate::domain::wanted::dedupe_key;
 use super::line::LineOutcome;
 use super::normalize::{echo_input, truncate_chars};
 use super::{
-    ImportTrack, ParsedImport, PlaylistLink, SkipReason, Skipped, MAX_INPUT_CHARS, MAX_LINKS,
-    MAX_SKIPPED_LISTED, MAX_TRACKS,
+    ImportTrack, ParsedImport, PlaylistLink, SkipReason, Skipped, MAX_INPUT_CHARS,
+    MAX_SKIPPED_LISTED,
 };
 
 /// Where an item came from, rendered into [`Skipped::input`] only when it
@@ -72,11 +74,13 @@ impl Collector {
     }
 
     pub(super) fn track(&mut self, input: Input<'_>, track: ImportTrack) {
+        self.parsed.given_tracks += 1;
+        if self.parsed.is_over_limit() {
+            return;
+        }
         let key = dedupe_key(&track.artist, &track.title, track.album.as_deref());
         if self.track_keys.contains(&key) {
-            self.skip(input, SkipReason::Duplicate);
-        } else if self.parsed.tracks.len() >= MAX_TRACKS {
-            self.skip(input, SkipReason::Limit);
+            self.record_skip(input, SkipReason::Duplicate);
         } else {
             self.track_keys.insert(key);
             self.parsed.tracks.push(track);
@@ -84,17 +88,33 @@ impl Collector {
     }
 
     pub(super) fn link(&mut self, input: Input<'_>, link: PlaylistLink) {
+        self.parsed.given_links += 1;
+        if self.parsed.is_over_limit() {
+            return;
+        }
         if self.link_ids.contains(&link.id) {
-            self.skip(input, SkipReason::Duplicate);
-        } else if self.parsed.links.len() >= MAX_LINKS {
-            self.skip(input, SkipReason::Limit);
+            self.record_skip(input, SkipReason::Duplicate);
         } else {
             self.link_ids.insert(link.id.clone());
             self.parsed.links.push(link);
         }
     }
 
+    /// An item that cannot be used: a link when it is an `invalid_link`,
+    /// else a track.
     pub(super) fn skip(&mut self, input: Input<'_>, reason: SkipReason) {
+        if reason == SkipReason::InvalidLink {
+            self.parsed.given_links += 1;
+        } else {
+            self.parsed.given_tracks += 1;
+        }
+        self.record_skip(input, reason);
+    }
+
+    fn record_skip(&mut self, input: Input<'_>, reason: SkipReason) {
+        if self.parsed.is_over_limit() {
+            return;
+        }
         self.parsed.skipped_total += 1;
         if self.parsed.skipped.len() < MAX_SKIPPED_LISTED {
             self.parsed.skipped.push(Skipped {
@@ -111,6 +131,7 @@ impl Collector {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{TooMany, MAX_LINKS, MAX_TRACKS};
     use super::*;
 
     fn track(artist: &str, title: &str, album: Option<&str>) -> ImportTrack {
@@ -155,7 +176,23 @@ mod tests {
     }
 
     #[test]
-    fn dedupes_links_by_id_and_limits_them() {
+    fn dedupes_links_by_id() {
+        let mut c = Collector::new();
+        let id = format!("{:0>22}", 0);
+        let link = PlaylistLink {
+            url: format!("https://open.spotify.com/playlist/{id}"),
+            id,
+        };
+        c.link(Input::Text("first"), link.clone());
+        c.link(Input::Text("again"), link);
+        let parsed = c.finish();
+        assert_eq!(parsed.links.len(), 1);
+        assert_eq!(parsed.skipped_total, 1);
+        assert_eq!(parsed.skipped[0].reason, SkipReason::Duplicate);
+    }
+
+    #[test]
+    fn past_a_limit_nothing_more_is_listed_and_the_import_is_refused() {
         let mut c = Collector::new();
         for i in 0..MAX_LINKS + 3 {
             let id = format!("{i:0>22}");
@@ -167,42 +204,58 @@ mod tests {
                 },
             );
         }
-        let id = format!("{:0>22}", 0);
-        c.link(
-            Input::Text("again"),
-            PlaylistLink {
-                url: format!("https://open.spotify.com/playlist/{id}"),
-                id,
-            },
-        );
+        c.track(Input::Text("t"), track("A", "T", None));
+        c.skip(Input::Text("x"), SkipReason::Unparsable);
         let parsed = c.finish();
         assert_eq!(parsed.links.len(), MAX_LINKS);
-        assert_eq!(parsed.skipped_total, 4);
-        assert!(parsed.skipped[..3]
-            .iter()
-            .all(|s| s.reason == SkipReason::Limit));
-        assert_eq!(parsed.skipped[3].reason, SkipReason::Duplicate);
+        assert!(parsed.tracks.is_empty());
+        assert_eq!(parsed.skipped_total, 0);
+        assert_eq!(parsed.check_limits(), Err(TooMany::Links));
     }
 
     #[test]
-    fn limits_tracks_after_dedupe() {
+    fn duplicates_and_skipped_items_count_as_given() {
+        let link = |i: usize| {
+            let id = format!("{:0>22}", i % 2);
+            PlaylistLink {
+                url: format!("https://open.spotify.com/playlist/{id}"),
+                id,
+            }
+        };
         let mut c = Collector::new();
-        for i in 0..MAX_TRACKS {
-            c.track(Input::Text("t"), track("A", &i.to_string(), None));
+        for i in 0..MAX_LINKS - 1 {
+            c.link(Input::Text("l"), link(i));
         }
-        c.track(Input::Text("dup"), track("a", "0", None));
-        c.track(Input::Text("over"), track("A", "new", None));
-        let parsed = c.finish();
-        assert_eq!(parsed.tracks.len(), MAX_TRACKS);
-        assert_eq!(parsed.skipped[0].reason, SkipReason::Duplicate);
-        assert_eq!(parsed.skipped[1].reason, SkipReason::Limit);
+        c.skip(Input::Text("bad link"), SkipReason::InvalidLink);
+        for _ in 0..MAX_TRACKS - 1 {
+            c.track(Input::Text("t"), track("A", "T", None));
+        }
+        c.skip(Input::Text("bad line"), SkipReason::Unparsable);
+        let at_limits = c.finish();
+        assert_eq!(
+            (at_limits.given_links, at_limits.given_tracks),
+            (MAX_LINKS, MAX_TRACKS)
+        );
+        assert_eq!((at_limits.links.len(), at_limits.tracks.len()), (2, 1));
+        assert_eq!(at_limits.check_limits(), Ok(()));
+
+        let mut c = Collector::new();
+        for _ in 0..=MAX_TRACKS {
+            c.track(Input::Text("t"), track("A", "T", None));
+        }
+        assert_eq!(c.finish().check_limits(), Err(TooMany::Tracks));
+        let mut c = Collector::new();
+        for _ in 0..=MAX_LINKS {
+            c.skip(Input::Text("l"), SkipReason::InvalidLink);
+        }
+        assert_eq!(c.finish().check_limits(), Err(TooMany::Links));
     }
 
     #[test]
     fn lists_at_most_a_thousand_skipped_but_counts_all() {
         let mut c = Collector::new();
         for _ in 0..MAX_SKIPPED_LISTED + 500 {
-            c.skip(Input::Text("x"), SkipReason::Invalid);
+            c.skip(Input::Text("x"), SkipReason::Unparsable);
         }
         let parsed = c.finish();
         assert_eq!(parsed.skipped.len(), MAX_SKIPPED_LISTED);

@@ -5,7 +5,8 @@
 //! string, and an optional `duration` (`m:ss` / `h:mm:ss` / digits as ms in a
 //! string, or a number of ms) or `duration_ms` (number of ms); other keys
 //! are ignored. A string item is read as a text line; anything else is
-//! skipped as `invalid`.
+//! skipped as `unparsable` (a `links` entry that is not a string as
+//! `invalid_link`).
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -66,7 +67,7 @@ pub fn parse_json_file(text: &str) -> Result<ParsedImport, ImportError> {
 }
 
 /// Reads one track object. `MissingArtist`/`MissingTitle` when the key is
-/// absent, `null` or empty after normalisation; `Invalid` when a field has
+/// absent, `null` or empty after normalisation; `Unparsable` when a field has
 /// the wrong type.
 pub fn track_from_object(
     object: &serde_json::Map<String, Value>,
@@ -76,7 +77,7 @@ pub fn track_from_object(
     let album = match object.get("album") {
         None | Some(Value::Null) => None,
         Some(Value::String(album)) => optional_field(album)?,
-        Some(_) => return Err(SkipReason::Invalid),
+        Some(_) => return Err(SkipReason::Unparsable),
     };
     let duration_ms = match object.get("duration") {
         None | Some(Value::Null) => duration_value(object.get("duration_ms"), parse_millis)?,
@@ -97,7 +98,7 @@ fn collect_request(collector: &mut Collector, req: &JsonRequest) {
                 Ok(link) => collector.link(Input::Text(text), link),
                 Err(reason) => collector.skip(Input::Text(text), reason),
             },
-            other => collector.skip(Input::Json(other), SkipReason::Invalid),
+            other => collector.skip(Input::Json(other), SkipReason::InvalidLink),
         }
     }
     collect_tracks(collector, &req.tracks);
@@ -114,7 +115,7 @@ fn collect_tracks(collector: &mut Collector, items: &[Value]) {
                 Err(reason) => collector.skip(Input::Json(item), reason),
             },
             Value::String(line) => collector.outcome(Input::Text(line), parse_line(line)),
-            other => collector.skip(Input::Json(other), SkipReason::Invalid),
+            other => collector.skip(Input::Json(other), SkipReason::Unparsable),
         }
     }
 }
@@ -123,7 +124,7 @@ fn required_string(value: Option<&Value>, missing: SkipReason) -> Result<String,
     match value {
         None | Some(Value::Null) => Err(missing),
         Some(Value::String(text)) => required_field(text, missing),
-        Some(_) => Err(SkipReason::Invalid),
+        Some(_) => Err(SkipReason::Unparsable),
     }
 }
 
@@ -221,11 +222,14 @@ mod tests {
                 json!({"artist": "A", "title": ""}),
                 SkipReason::MissingTitle,
             ),
-            (json!({"artist": 5, "title": "T"}), SkipReason::Invalid),
-            (json!({"artist": "A", "title": ["T"]}), SkipReason::Invalid),
+            (json!({"artist": 5, "title": "T"}), SkipReason::Unparsable),
+            (
+                json!({"artist": "A", "title": ["T"]}),
+                SkipReason::Unparsable,
+            ),
             (
                 json!({"artist": "A", "title": "T", "album": 1}),
-                SkipReason::Invalid,
+                SkipReason::Unparsable,
             ),
             (
                 json!({"artist": "A", "title": "T", "duration": "3:75"}),
@@ -291,16 +295,13 @@ mod tests {
         assert_eq!(
             skipped,
             [
-                ("42", SkipReason::Invalid),
-                (
-                    "https://open.spotify.com/track/x",
-                    SkipReason::UnsupportedLink
-                ),
-                ("7", SkipReason::Invalid),
-                ("null", SkipReason::Invalid),
-                ("[\"x\"]", SkipReason::Invalid),
+                ("42", SkipReason::InvalidLink),
+                ("https://open.spotify.com/track/x", SkipReason::InvalidLink),
+                ("7", SkipReason::Unparsable),
+                ("null", SkipReason::Unparsable),
+                ("[\"x\"]", SkipReason::Unparsable),
                 (r#"{"artist":"a","title":"t"}"#, SkipReason::Duplicate),
-                ("nonsense", SkipReason::Invalid),
+                ("nonsense", SkipReason::Unparsable),
             ]
         );
     }
@@ -325,7 +326,7 @@ mod tests {
             parsed.skipped,
             [Skipped {
                 input: "1".into(),
-                reason: SkipReason::Invalid
+                reason: SkipReason::Unparsable
             }]
         );
         let parsed = parse_json_file(&format!(

@@ -33,8 +33,8 @@ const AUDIO_EXTENSIONS: &[&str] = &[
 
 /// Reads one line, checked in this order: blank → `Ignore`; `#EXTINF:` →
 /// a track from its `Artist - Title`; other `#` lines → `Ignore`; a URL or
-/// `spotify:` URI → a playlist link or `InvalidLink`/`UnsupportedLink`; a
-/// file path (`/music/a.mp3`, `C:\Music\…`, `x.flac`) → `Invalid` (in an M3U
+/// `spotify:` URI → a playlist link or `InvalidLink`; a
+/// file path (`/music/a.mp3`, `C:\Music\…`, `x.flac`) → `Unparsable` (in an M3U
 /// document the path after an `#EXTINF` line is ignored instead, see
 /// [`super::text::parse_text`]); anything else is a track line.
 pub fn parse_line(line: &str) -> LineOutcome {
@@ -55,7 +55,7 @@ pub fn parse_line(line: &str) -> LineOutcome {
         };
     }
     if looks_like_path(line) {
-        return LineOutcome::Skip(SkipReason::Invalid);
+        return LineOutcome::Skip(SkipReason::Unparsable);
     }
     match track_line(line) {
         Ok(track) => LineOutcome::Track(track),
@@ -118,7 +118,7 @@ pub fn track_line(line: &str) -> Result<ImportTrack, SkipReason> {
         }
         if looks_like_duration(segment) {
             if duration_ms.is_some() {
-                return Err(SkipReason::Invalid);
+                return Err(SkipReason::Unparsable);
             }
             duration_ms = Some(parse_duration(segment).ok_or(SkipReason::InvalidDuration)?);
         } else {
@@ -126,7 +126,7 @@ pub fn track_line(line: &str) -> Result<ImportTrack, SkipReason> {
                 continue;
             };
             if album.is_some() {
-                return Err(SkipReason::Invalid);
+                return Err(SkipReason::Unparsable);
             }
             album = Some(value);
         }
@@ -151,7 +151,7 @@ pub fn split_artist_title(text: &str) -> Result<(String, String), SkipReason> {
             text = rest;
         }
     }
-    let (at, dash) = separator(text).ok_or(SkipReason::Invalid)?;
+    let (at, dash) = separator(text).ok_or(SkipReason::Unparsable)?;
     let artist = text.get(..at).unwrap_or_default().trim();
     let title = text.get(at + dash.len_utf8()..).unwrap_or_default().trim();
     if artist.is_empty() {
@@ -222,7 +222,7 @@ fn extinf(info: &str) -> LineOutcome {
         (c == ',' && !quoted).then_some(i)
     });
     let Some(comma) = comma else {
-        return LineOutcome::Skip(SkipReason::Invalid);
+        return LineOutcome::Skip(SkipReason::Unparsable);
     };
     let (head, display) = info.split_at(comma);
     let display = display.get(1..).unwrap_or_default();
@@ -299,9 +299,9 @@ mod tests {
 
     #[test]
     fn extra_segments_are_invalid() {
-        assert_eq!(skip("A - T | Album | 3:45 | more"), SkipReason::Invalid);
-        assert_eq!(skip("A - T | Album | Other"), SkipReason::Invalid);
-        assert_eq!(skip("A - T | 3:45 | 4:00"), SkipReason::Invalid);
+        assert_eq!(skip("A - T | Album | 3:45 | more"), SkipReason::Unparsable);
+        assert_eq!(skip("A - T | Album | Other"), SkipReason::Unparsable);
+        assert_eq!(skip("A - T | 3:45 | 4:00"), SkipReason::Unparsable);
     }
 
     #[test]
@@ -317,9 +317,9 @@ mod tests {
         assert_eq!(pair("Jay-Z - 99 Problems"), p("Jay-Z", "99 Problems"));
         assert_eq!(pair("A-ha - Take On Me"), p("A-ha", "Take On Me"));
         assert_eq!(pair("Jay-Z  -   Song - Remix"), p("Jay-Z", "Song - Remix"));
-        assert_eq!(skip("Jay-Z-99 Problems"), SkipReason::Invalid);
-        assert_eq!(skip("Artist -Title"), SkipReason::Invalid);
-        assert_eq!(skip("Artist- Title"), SkipReason::Invalid);
+        assert_eq!(skip("Jay-Z-99 Problems"), SkipReason::Unparsable);
+        assert_eq!(skip("Artist -Title"), SkipReason::Unparsable);
+        assert_eq!(skip("Artist- Title"), SkipReason::Unparsable);
     }
 
     #[test]
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(pair("* A - B"), p("A", "B"));
         assert_eq!(pair("• A – B"), p("A", "B"));
         assert_eq!(skip("- Title"), SkipReason::MissingArtist);
-        assert_eq!(skip("* Title"), SkipReason::Invalid);
+        assert_eq!(skip("* Title"), SkipReason::Unparsable);
         assert_eq!(pair("*NSYNC - Bye Bye Bye"), p("*NSYNC", "Bye Bye Bye"));
     }
 
@@ -356,8 +356,8 @@ mod tests {
         assert_eq!(skip("-"), SkipReason::MissingArtist);
         assert_eq!(skip("Artist - "), SkipReason::MissingTitle);
         assert_eq!(skip("Artist -\u{200B}"), SkipReason::MissingTitle);
-        assert_eq!(skip("just words"), SkipReason::Invalid);
-        assert_eq!(skip("| Album | 3:45"), SkipReason::Invalid);
+        assert_eq!(skip("just words"), SkipReason::Unparsable);
+        assert_eq!(skip("| Album | 3:45"), SkipReason::Unparsable);
     }
 
     #[test]
@@ -409,11 +409,11 @@ mod tests {
         ));
         assert_eq!(
             skip(&format!("https://open.spotify.com/track/{id}")),
-            SkipReason::UnsupportedLink
+            SkipReason::InvalidLink
         );
         assert_eq!(
             skip("https://www.youtube.com/watch?v=x"),
-            SkipReason::UnsupportedLink
+            SkipReason::InvalidLink
         );
         assert_eq!(
             skip("https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5"),
@@ -435,8 +435,8 @@ mod tests {
         assert_eq!((t.title.as_str(), t.duration_ms), ("T, with comma", None));
         let t = track("#EXTINF:abc,A - T");
         assert_eq!(t.duration_ms, None);
-        assert_eq!(skip("#EXTINF:123,Untitled"), SkipReason::Invalid);
-        assert_eq!(skip("#EXTINF:123"), SkipReason::Invalid);
+        assert_eq!(skip("#EXTINF:123,Untitled"), SkipReason::Unparsable);
+        assert_eq!(skip("#EXTINF:123"), SkipReason::Unparsable);
         assert!(is_extinf("#EXTINF:1,A - T"));
         assert!(!is_extinf("#EXTM3U"));
     }
@@ -454,7 +454,7 @@ mod tests {
             assert!(is_location(line), "{line}");
             assert!(matches!(
                 parse_line(line),
-                LineOutcome::Skip(SkipReason::Invalid | SkipReason::UnsupportedLink)
+                LineOutcome::Skip(SkipReason::Unparsable | SkipReason::InvalidLink)
             ));
         }
         assert!(is_location("Music/Artist/Title"));

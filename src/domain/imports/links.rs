@@ -5,28 +5,10 @@
 
 use super::{PlaylistLink, SkipReason};
 
-/// Spotify resources that exist but cannot be imported as a playlist.
-const OTHER_SPOTIFY_KINDS: &[&str] = &[
-    "track",
-    "album",
-    "artist",
-    "show",
-    "episode",
-    "user",
-    "collection",
-    "genre",
-    "search",
-    "local",
-    "audiobook",
-    "chapter",
-    "concert",
-    "prerelease",
-];
-
-/// A playlist link or URI in canonical form. `InvalidLink` for something that
-/// is not a Spotify link at all, a playlist link without a valid 22-character
-/// id, or a malformed one; `UnsupportedLink` for other Spotify resources
-/// (track, album, artist, …), Spotify short links and other sites.
+/// A playlist link or URI in canonical form; `InvalidLink` for anything
+/// else Harmony cannot use: a malformed link, a playlist without a valid
+/// 22-character id, another Spotify resource (track, album, artist, …), a
+/// Spotify short link or page, or another site.
 pub fn parse_playlist_link(text: &str) -> Result<PlaylistLink, SkipReason> {
     let text = text.trim();
     if text.chars().any(char::is_whitespace) {
@@ -40,7 +22,6 @@ pub fn parse_playlist_link(text: &str) -> Result<PlaylistLink, SkipReason> {
         .or_else(|| is_bare_spotify_url(text).then_some(text));
     match rest {
         Some(rest) => parse_url(rest),
-        None if has_scheme(text) => Err(SkipReason::UnsupportedLink),
         None => Err(SkipReason::InvalidLink),
     }
 }
@@ -97,8 +78,6 @@ fn parse_uri(rest: &str) -> Result<PlaylistLink, SkipReason> {
         {
             playlist(id)
         }
-        [kind, ..] if kind.eq_ignore_ascii_case("playlist") => Err(SkipReason::InvalidLink),
-        [kind, ..] if is_other_kind(kind) => Err(SkipReason::UnsupportedLink),
         _ => Err(SkipReason::InvalidLink),
     }
 }
@@ -106,13 +85,10 @@ fn parse_uri(rest: &str) -> Result<PlaylistLink, SkipReason> {
 /// A URL after its `https://`.
 fn parse_url(rest: &str) -> Result<PlaylistLink, SkipReason> {
     let (host, path) = host_of(rest);
-    if host.is_empty() {
-        return Err(SkipReason::InvalidLink);
-    }
     if host != "open.spotify.com" && host != "play.spotify.com" {
         // Other sites, and Spotify pages or short links (spotify.link)
         // that would need resolving first.
-        return Err(SkipReason::UnsupportedLink);
+        return Err(SkipReason::InvalidLink);
     }
     let path = path.split(['?', '#']).next().unwrap_or_default();
     let all: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -127,15 +103,7 @@ fn parse_url(rest: &str) -> Result<PlaylistLink, SkipReason> {
         [kind, id] if is(kind, "playlist") => playlist(id),
         [embed, kind, id] if is(embed, "embed") && is(kind, "playlist") => playlist(id),
         [user, _, kind, id] if is(user, "user") && is(kind, "playlist") => playlist(id),
-        [] => Err(SkipReason::InvalidLink),
-        [kind, ..] if is(kind, "playlist") => Err(SkipReason::InvalidLink),
-        [embed, kind, ..] if is(embed, "embed") && is(kind, "playlist") => {
-            Err(SkipReason::InvalidLink)
-        }
-        [user, _, kind, ..] if is(user, "user") && is(kind, "playlist") => {
-            Err(SkipReason::InvalidLink)
-        }
-        _ => Err(SkipReason::UnsupportedLink),
+        _ => Err(SkipReason::InvalidLink),
     }
 }
 
@@ -157,12 +125,6 @@ fn is_spotify_host(host: &str) -> bool {
         || host.ends_with(".spotify.com")
         || host == "spotify.link"
         || host.ends_with(".spotify.link")
-}
-
-fn is_other_kind(kind: &str) -> bool {
-    OTHER_SPOTIFY_KINDS
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(kind))
 }
 
 /// `open.spotify.com/…` typed without a scheme.
@@ -253,7 +215,7 @@ mod tests {
     }
 
     #[test]
-    fn other_resources_and_sites_are_unsupported() {
+    fn other_resources_and_sites_are_invalid_links() {
         for text in [
             format!("https://open.spotify.com/track/{ID}"),
             format!("https://open.spotify.com/intl-fr/album/{ID}"),
@@ -271,7 +233,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_playlist_link(&text),
-                Err(SkipReason::UnsupportedLink),
+                Err(SkipReason::InvalidLink),
                 "{text}"
             );
         }
@@ -283,7 +245,7 @@ mod tests {
             parse_playlist_link(&format!(
                 "https://open.spotify.com@evil.example/playlist/{ID}"
             )),
-            Err(SkipReason::UnsupportedLink)
+            Err(SkipReason::InvalidLink)
         );
         assert_eq!(
             ok(&format!("https://me@open.spotify.com/playlist/{ID}")).id,

@@ -4,8 +4,9 @@
 //! that were skipped with a reason.
 //!
 //! Everything here is pure: the HTTP layer decodes the body and persists the
-//! returned [`ParsedImport`], which is already normalised, deduplicated
-//! (within this one import) and cut at [`MAX_TRACKS`] / [`MAX_LINKS`].
+//! returned [`ParsedImport`], which is already normalised and deduplicated
+//! (within this one import); an import over [`MAX_TRACKS`] / [`MAX_LINKS`]
+//! is refused whole ([`ParsedImport::check_limits`]).
 //!
 //! Submodules, one idea each:
 //! - [`normalize`]: the text clean-up every field goes through;
@@ -16,12 +17,14 @@
 //! - [`csv_file`]: CSV files with a header row (Exportify and friends);
 //! - [`json_tracks`]: the JSON request and JSON files;
 //! - [`request`]: uploaded files, kind detection and decoding;
-//! - `collect` (private): dedupe, limits and the bounded skipped list.
+//! - [`limits`]: how many tracks and links one import may hold;
+//! - `collect` (private): dedupe, counting and the bounded skipped list.
 
 mod collect;
 pub mod csv_file;
 pub mod duration;
 pub mod json_tracks;
+pub mod limits;
 pub mod line;
 pub mod links;
 pub mod normalize;
@@ -36,15 +39,12 @@ use serde::Serialize;
 pub use csv_file::parse_csv;
 pub use duration::parse_duration;
 pub use json_tracks::{parse_json_file, parse_json_request, JsonRequest};
+pub use limits::{TooMany, MAX_LINKS, MAX_TRACKS};
 pub use line::{parse_line, LineOutcome};
 pub use links::parse_playlist_link;
 pub use request::{parse_file, FileKind};
 pub use text::parse_text;
 
-/// Accepted tracks per import; later ones are skipped with [`SkipReason::Limit`].
-pub const MAX_TRACKS: usize = 10_000;
-/// Accepted playlist links per import; later ones are skipped with [`SkipReason::Limit`].
-pub const MAX_LINKS: usize = 100;
 /// Skipped items listed in [`ParsedImport::skipped`]; the rest are only counted.
 pub const MAX_SKIPPED_LISTED: usize = 1_000;
 /// Longest accepted artist, title or album, in characters (after normalisation).
@@ -78,58 +78,54 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
-/// Why an item was skipped; serialised as a snake_case string.
+/// Why an item was skipped; serialised as a snake_case string. The wire
+/// names are the contract's vocabulary (`api.md` §13 "Imports"), nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
-    /// Not an `Artist - Title` shape, an extra `|` segment, or a wrong-typed item.
-    Invalid,
-    MissingArtist,
-    MissingTitle,
-    InvalidDuration,
-    /// Not a valid Spotify playlist link / URI, or a bad playlist id.
-    InvalidLink,
-    /// A Spotify track/album/artist/… link, or a link to another site.
-    UnsupportedLink,
     /// The same track (or playlist) already appears earlier in this import.
     Duplicate,
-    /// Over [`MAX_TRACKS`] tracks or [`MAX_LINKS`] links.
-    Limit,
+    MissingArtist,
+    MissingTitle,
+    /// Cannot be read as a track: not an `Artist - Title` shape, an extra
+    /// `|` segment, a file path, or a wrong-typed item or field.
+    Unparsable,
+    InvalidDuration,
+    /// Any link Harmony cannot use: not a Spotify playlist (a track, album
+    /// or artist link, another site, a short link), a bad playlist id, or a
+    /// `links` entry that is not a string.
+    InvalidLink,
     /// A field longer than [`MAX_FIELD_CHARS`] characters.
     TooLong,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 9] = [
-        SkipReason::Invalid,
+    pub const ALL: [SkipReason; 7] = [
+        SkipReason::Duplicate,
         SkipReason::MissingArtist,
         SkipReason::MissingTitle,
+        SkipReason::Unparsable,
         SkipReason::InvalidDuration,
         SkipReason::InvalidLink,
-        SkipReason::UnsupportedLink,
-        SkipReason::Duplicate,
-        SkipReason::Limit,
         SkipReason::TooLong,
     ];
 
     /// The wire name (same as the serde form).
     pub fn as_str(&self) -> &'static str {
         match self {
-            SkipReason::Invalid => "invalid",
+            SkipReason::Duplicate => "duplicate",
             SkipReason::MissingArtist => "missing_artist",
             SkipReason::MissingTitle => "missing_title",
+            SkipReason::Unparsable => "unparsable",
             SkipReason::InvalidDuration => "invalid_duration",
             SkipReason::InvalidLink => "invalid_link",
-            SkipReason::UnsupportedLink => "unsupported_link",
-            SkipReason::Duplicate => "duplicate",
-            SkipReason::Limit => "limit",
             SkipReason::TooLong => "too_long",
         }
     }
 }
 
-/// The result of one import, ready to persist: normalised, deduplicated and
-/// limited, in input order.
+/// The result of one import: normalised and deduplicated, in input order.
+/// Check [`ParsedImport::check_limits`] before persisting it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ParsedImport {
     pub tracks: Vec<ImportTrack>,
@@ -138,6 +134,12 @@ pub struct ParsedImport {
     pub skipped: Vec<Skipped>,
     /// Every skipped item, including those not listed in `skipped`.
     pub skipped_total: usize,
+    /// Links the input named (a `links` entry or a link line), valid or
+    /// not, duplicates included: what [`MAX_LINKS`] limits.
+    pub given_links: usize,
+    /// Tracks the input named (a `tracks` item, a track line, a CSV row),
+    /// readable or not, duplicates included: what [`MAX_TRACKS`] limits.
+    pub given_tracks: usize,
 }
 
 /// A whole-request error (HTTP 422 for the caller).

@@ -44,6 +44,11 @@ fn check(parsed: &ParsedImport) -> Result<(), TestCaseError> {
     }
     prop_assert!(parsed.tracks.len() <= MAX_TRACKS);
     prop_assert!(parsed.links.len() <= MAX_LINKS);
+    // Every kept or skipped item was counted as given.
+    prop_assert!(
+        parsed.tracks.len() + parsed.links.len() <= parsed.given_tracks + parsed.given_links
+    );
+    prop_assert!(parsed.skipped_total <= parsed.given_tracks + parsed.given_links);
     prop_assert!(parsed.skipped.len() <= MAX_SKIPPED_LISTED);
     prop_assert!(parsed.skipped.len() <= parsed.skipped_total);
     for skipped in &parsed.skipped {
@@ -151,8 +156,11 @@ proptest! {
     fn parse_line_never_panics_and_tracks_are_clean(line in prop_oneof![line_like(), any::<String>()]) {
         match parse_line(&line) {
             LineOutcome::Track(track) => {
-                let mut parsed = ParsedImport::default();
-                parsed.tracks.push(track);
+                let parsed = ParsedImport {
+                    tracks: vec![track],
+                    given_tracks: 1,
+                    ..ParsedImport::default()
+                };
                 check(&parsed)?;
             }
             LineOutcome::Link(link) => prop_assert!(links::is_playlist_id(&link.id)),

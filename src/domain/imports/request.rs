@@ -162,7 +162,7 @@ mod tests {
             Err(ImportError::Json(_))
         ));
         let parsed = parse_file(None, Some("text/plain"), b"A - T\nbad").unwrap();
-        assert_eq!(parsed.skipped[0].reason, SkipReason::Invalid);
+        assert_eq!(parsed.skipped[0].reason, SkipReason::Unparsable);
         assert_eq!(
             parse_file(None, None, b"").unwrap(),
             ParsedImport::default()

@@ -39,7 +39,7 @@ pub(super) fn collect_text(collector: &mut Collector, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{SkipReason, MAX_TRACKS};
+    use super::super::{SkipReason, TooMany, MAX_LINKS, MAX_TRACKS};
     use super::*;
 
     #[test]
@@ -61,7 +61,7 @@ mod tests {
         assert_eq!(
             skipped,
             [
-                ("nonsense line", SkipReason::Invalid),
+                ("nonsense line", SkipReason::Unparsable),
                 ("A - T | 3:75", SkipReason::InvalidDuration),
                 ("a - t", SkipReason::Duplicate),
             ]
@@ -106,8 +106,8 @@ mod tests {
         assert_eq!(
             skipped,
             [
-                ("#EXTINF:100,Untitled", SkipReason::Invalid),
-                ("/music/no-extinf.mp3", SkipReason::Invalid),
+                ("#EXTINF:100,Untitled", SkipReason::Unparsable),
+                ("/music/no-extinf.mp3", SkipReason::Unparsable),
             ]
         );
     }
@@ -126,7 +126,7 @@ mod tests {
         );
         assert_eq!(parsed.tracks.len(), 2);
         assert_eq!(parsed.links.len(), 1);
-        assert_eq!(parsed.skipped[0].reason, SkipReason::UnsupportedLink);
+        assert_eq!(parsed.skipped[0].reason, SkipReason::InvalidLink);
     }
 
     #[test]
@@ -145,15 +145,35 @@ mod tests {
     }
 
     #[test]
-    fn over_ten_thousand_lines_are_limited() {
-        let text: String = (0..MAX_TRACKS + 5)
-            .map(|i| format!("Artist {i} - Title {i}\n"))
-            .collect();
-        let parsed = parse_text(&text);
-        assert_eq!(parsed.tracks.len(), MAX_TRACKS);
-        assert_eq!(parsed.skipped_total, 5);
-        assert!(parsed.skipped.iter().all(|s| s.reason == SkipReason::Limit));
-        assert_eq!(parsed.skipped[0].input, "Artist 10000 - Title 10000");
+    fn over_ten_thousand_track_lines_refuse_the_import() {
+        // Half of them unreadable, one a duplicate: all count.
+        let lines = |n: usize| -> String {
+            (0..n)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        format!("Artist {i} - Title {i}\n\n# a comment\n")
+                    } else {
+                        "bad line\n".to_string()
+                    }
+                })
+                .chain(["Artist 0 - Title 0\n".to_string()])
+                .collect()
+        };
+        let at_limit = parse_text(&lines(MAX_TRACKS - 1));
+        assert_eq!(at_limit.given_tracks, MAX_TRACKS);
+        assert_eq!(at_limit.tracks.len(), MAX_TRACKS / 2);
+        assert_eq!(at_limit.check_limits(), Ok(()));
+        let over = parse_text(&lines(MAX_TRACKS));
+        assert_eq!(over.check_limits(), Err(TooMany::Tracks));
+    }
+
+    #[test]
+    fn over_a_hundred_links_refuse_the_import_also_next_to_tracks() {
+        let mut text = String::from("Air - Sexy Boy\n");
+        for i in 0..=MAX_LINKS {
+            text.push_str(&format!("https://open.spotify.com/playlist/{i:0>22}\n"));
+        }
+        assert_eq!(parse_text(&text).check_limits(), Err(TooMany::Links));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use strsim::normalized_levenshtein;
 
+use super::bounds::{fuzzy_allowed, MAX_SEGMENTS};
 use super::normalize::{digits, Folded};
 use super::path_reading::PathView;
 use super::versions::{
@@ -170,10 +171,7 @@ fn explained(w: &Wanted, t: &str) -> bool {
     if versions::is_known_word(t) {
         return true;
     }
-    if w.artist_words.iter().any(|x| x == t)
-        || w.album_words.iter().any(|x| x == t)
-        || w.title_words.iter().any(|x| x == t)
-    {
+    if w.artist_words.contains(t) || w.album_words.contains(t) || w.title_words.contains(t) {
         return true;
     }
     // `track01`, `trk3`.
@@ -282,7 +280,9 @@ fn match_title(w: &Wanted, f: &Folded, stem: Range<usize>) -> Option<TitleHit> {
     let rejected_seg = best.as_ref().map(|(_, _, r)| f.toks[r.start].seg);
     let mut fuzzy: Option<TitleHit> = None;
     let mut i = stem.start;
-    while i < stem.end {
+    let mut looked_at = 0;
+    while i < stem.end && looked_at < MAX_SEGMENTS {
+        looked_at += 1;
         let seg = f.toks[i].seg;
         let mut j = i;
         while j < stem.end && f.toks[j].seg == seg {
@@ -598,11 +598,12 @@ fn album_score(w: &Wanted, f: &Folded, view: &PathView, title: Option<&Range<usi
     }
 }
 
-/// Token ranges of the segments of `range` (brackets included).
+/// Token ranges of the segments of `range` (brackets included), at most
+/// [`MAX_SEGMENTS`].
 fn segments(f: &Folded, range: Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = range.start;
-    while i < range.end {
+    while i < range.end && out.len() < MAX_SEGMENTS {
         let seg = f.toks[i].seg;
         let mut j = i;
         while j < range.end && f.toks[j].seg == seg {
@@ -637,7 +638,7 @@ fn album_region_score(
                 || is_number(t)
                 || versions::is_neutral_word(t)
                 || versions::is_stop_word(t)
-                || w.artist_words.iter().any(|x| x == t))
+                || w.artist_words.contains(t))
         });
         return if extra { 0.9 } else { 1.0 };
     }
@@ -664,8 +665,12 @@ fn album_region_score(
 }
 
 /// Normalized Levenshtein similarity, or 0 without computing it when the
-/// lengths alone rule out reaching `floor`.
+/// lengths alone rule out reaching `floor`, or when a text is too long for
+/// typo tolerance ([`fuzzy_allowed`]: the distance is O(n·m)).
 fn similarity_at_least(a: &str, b: &str, floor: f64) -> f64 {
+    if !fuzzy_allowed(a, b) {
+        return 0.0;
+    }
     // Byte lengths bound character counts within a factor of 4: a quick
     // rejection before counting.
     let (ba, bb) = (a.len(), b.len());
@@ -825,6 +830,14 @@ fn words_present(f: &Folded, parts: &[Range<usize>], words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_most_max_segments_are_looked_at() {
+        let name = format!("{}.mp3", vec!["word"; 40].join(" - "));
+        let view = PathView::new(&name);
+        let stem = view.part(view.stem_part);
+        assert_eq!(segments(&view.folded, stem).len(), MAX_SEGMENTS);
+    }
     use crate::domain::matching::types::TrackQuery;
 
     fn wanted(artist: &str, title: &str, album: Option<&str>) -> Wanted {

@@ -1,5 +1,6 @@
 //! The matching engine: which Soulseek file is the wanted track (`matching.md`).
 //!
+//! - `bounds`: how much of a text is read (bounded work per candidate).
 //! - `normalize`: comparison forms ([`fold`]), tokens that remember their
 //!   path component, dash segment and bracket group.
 //! - `path_reading`: what a remote path says ([`read_path`]).
@@ -12,6 +13,7 @@
 //! - `queries`: Soulseek search texts ([`search_queries`]).
 //! - `free_text`: relevance to a free-text search ([`free_text_score`]).
 
+mod bounds;
 mod conditions;
 mod free_text;
 mod normalize;
@@ -28,6 +30,6 @@ pub use free_text::free_text_score;
 pub use normalize::fold;
 pub use path_reading::{read_path, PathReading};
 pub use queries::search_queries;
-pub use rank::rank;
+pub use rank::{rank, rank_until};
 pub use score::Matcher;
 pub use types::*;

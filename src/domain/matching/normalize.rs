@@ -13,6 +13,8 @@
 use std::ops::Range;
 
 use unicode_normalization::char::is_combining_mark;
+
+use super::bounds::MAX_WORDS;
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// The comparison form of `text`: NFKC, case folded, diacritics folded
@@ -232,9 +234,15 @@ impl Folded {
         // Scene names (`01-daft_punk-one_more_time-ftd`): underscores for
         // spaces, every dash a separator.
         let scene = s.contains('_') && !s.contains(char::is_whitespace);
+        let first_tok = self.toks.len();
         for (i, c) in s.char_indices() {
             if is_word_char(c) {
                 if tok_start.is_none() {
+                    // Hostile lengths: the words after the first MAX_WORDS
+                    // are not read (bounded work per candidate).
+                    if self.toks.len() - first_tok >= MAX_WORDS {
+                        break;
+                    }
                     if !self.text.is_empty() {
                         self.text.push(' ');
                     }

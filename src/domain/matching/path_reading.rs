@@ -460,7 +460,7 @@ pub(crate) struct PathView {
 }
 
 /// At most this many folders above the file are read (hostile depth).
-const MAX_DIRS: usize = 12;
+pub(crate) const MAX_DIRS: usize = 12;
 
 impl PathView {
     /// Token range of component `part` (empty when out of range).

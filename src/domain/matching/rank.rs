@@ -23,11 +23,26 @@ pub fn rank(
     prefs: &Preferences,
     ctx: &RankContext,
 ) -> Ranking {
+    rank_until(track, candidates, prefs, ctx, || false).unwrap_or(Ranking {
+        best: None,
+        candidates: Vec::new(),
+    })
+}
+
+/// [`rank`], asking `stop` before each candidate: `None` as soon as it says
+/// yes (the one who asked has gone; the rest is not scored).
+pub fn rank_until(
+    track: &TrackQuery,
+    candidates: &[Candidate],
+    prefs: &Preferences,
+    ctx: &RankContext,
+    stop: impl Fn() -> bool,
+) -> Option<Ranking> {
     if candidates.is_empty() {
-        return Ranking {
+        return Some(Ranking {
             best: None,
             candidates: Vec::new(),
-        };
+        });
     }
     let matcher = Matcher::new(track, prefs);
     let mut excluded: HashMap<(&str, &str), Vec<Refusal>> = HashMap::new();
@@ -38,21 +53,21 @@ pub fn rank(
             .push(*why);
     }
 
-    let mut evaluated: Vec<Evaluated> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut e = matcher.evaluate(i, c);
-            if let Some(why) = excluded.get(&(c.username.as_str(), c.filename.as_str())) {
-                let s = &mut e.scored;
-                s.rejected_by.extend(why.iter().copied());
-                s.rejected_by.sort();
-                s.rejected_by.dedup();
-                s.accepted = false;
-            }
-            e
-        })
-        .collect();
+    let mut evaluated: Vec<Evaluated> = Vec::with_capacity(candidates.len());
+    for (i, c) in candidates.iter().enumerate() {
+        if stop() {
+            return None;
+        }
+        let mut e = matcher.evaluate(i, c);
+        if let Some(why) = excluded.get(&(c.username.as_str(), c.filename.as_str())) {
+            let s = &mut e.scored;
+            s.rejected_by.extend(why.iter().copied());
+            s.rejected_by.sort();
+            s.rejected_by.dedup();
+            s.accepted = false;
+        }
+        evaluated.push(e);
+    }
 
     let (mut accepted, mut refused): (Vec<Evaluated>, Vec<Evaluated>) =
         evaluated.drain(..).partition(|e| e.scored.accepted);
@@ -98,14 +113,14 @@ pub fn rank(
     refused.sort_by(by_score);
 
     let best = accepted.first().map(|e| e.scored.index);
-    Ranking {
+    Some(Ranking {
         best,
         candidates: accepted
             .into_iter()
             .chain(refused)
             .map(|e| e.scored)
             .collect(),
-    }
+    })
 }
 
 fn by_score(a: &Evaluated, b: &Evaluated) -> Ordering {
@@ -117,7 +132,45 @@ fn by_score(a: &Evaluated, b: &Evaluated) -> Ordering {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    #[test]
+    fn stops_scoring_when_asked() {
+        let cands: Vec<Candidate> = (0..100)
+            .map(|i| {
+                cand(
+                    "u",
+                    &format!("Night Owls - Paper Moon {i}.flac"),
+                    "flac",
+                    None,
+                )
+            })
+            .collect();
+        let asked = Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 3
+        };
+        let ranking = rank_until(
+            &track(),
+            &cands,
+            &Preferences::default(),
+            &RankContext::default(),
+            stop,
+        );
+        assert_eq!(ranking, None);
+        assert_eq!(asked.get(), 4, "scored no candidate after the stop");
+        let all = rank_until(
+            &track(),
+            &cands,
+            &Preferences::default(),
+            &RankContext::default(),
+            || false,
+        );
+        assert_eq!(all.map(|r| r.candidates.len()), Some(100));
+    }
 
     fn track() -> TrackQuery {
         TrackQuery {

@@ -9,6 +9,9 @@
 //! units are optional words (`(I Can't Get No) Satisfaction`); other dash
 //! segments stay in the base title.
 
+use std::collections::HashSet;
+
+use super::bounds::MAX_ARTISTS;
 use super::normalize::{compact, digits, Folded};
 use super::types::TrackQuery;
 use super::versions::{classify, is_credit_word, is_year, kind, kinds_of, Class, Kinds, ScanTok};
@@ -68,12 +71,13 @@ pub(crate) struct WantedAlbum {
 pub(crate) struct Wanted {
     pub title: WantedTitle,
     pub artists: Vec<WantedArtist>,
-    /// Every word of every credited artist.
-    pub artist_words: Vec<String>,
+    /// Every word of every credited artist (sets: looked up once per word
+    /// of every candidate path).
+    pub artist_words: HashSet<String>,
     pub album: Option<WantedAlbum>,
-    pub album_words: Vec<String>,
+    pub album_words: HashSet<String>,
     /// Qualifier and optional words of the title.
-    pub title_words: Vec<String>,
+    pub title_words: HashSet<String>,
     pub duration_sec: Option<f64>,
 }
 
@@ -81,7 +85,7 @@ impl Wanted {
     pub fn new(track: &TrackQuery) -> Wanted {
         let title = parse_title(&track.title);
         let artists = parse_artists(&track.artist);
-        let mut artist_words: Vec<String> = Vec::new();
+        let mut artist_words = HashSet::new();
         for a in &artists {
             for w in a.folded.split(' ') {
                 push_unique(&mut artist_words, w);
@@ -93,13 +97,13 @@ impl Wanted {
             .filter(|a| !a.trim().is_empty())
             .map(parse_album)
             .filter(|a| !a.folded.is_empty());
-        let mut album_words = Vec::new();
+        let mut album_words = HashSet::new();
         if let Some(a) = &album {
             for w in a.folded.split(' ') {
                 push_unique(&mut album_words, w);
             }
         }
-        let mut title_words = Vec::new();
+        let mut title_words = HashSet::new();
         for q in &title.qualifiers {
             for w in &q.words {
                 push_unique(&mut title_words, w);
@@ -124,9 +128,9 @@ impl Wanted {
     }
 }
 
-fn push_unique(words: &mut Vec<String>, w: &str) {
-    if !w.is_empty() && !words.iter().any(|x| x == w) {
-        words.push(w.to_string());
+fn push_unique(words: &mut HashSet<String>, w: &str) {
+    if !w.is_empty() && !words.contains(w) {
+        words.insert(w.to_string());
     }
 }
 
@@ -270,6 +274,9 @@ pub(crate) fn parse_artists(raw: &str) -> Vec<WantedArtist> {
     let (main_part, featured_part) = split_featured(raw, &lower);
     let mut out: Vec<WantedArtist> = Vec::new();
     let mut push = |name: &str, main: bool, whole: bool| {
+        if out.len() >= MAX_ARTISTS {
+            return;
+        }
         let Some(a) = artist_needle(name, main) else {
             return;
         };

@@ -16,8 +16,10 @@ pub use search::{
     new_search_id, parse_responses, to_candidates, SearchFile, SearchInfo, SearchResponse,
 };
 
+use super::http::{classify, is_stale_connection, HttpClient};
 use crate::domain::connection::ConnectionState;
 use crate::domain::secret::Secret;
+use crate::domain::stale_connection::SendFailure;
 use crate::metrics::{Metrics, Outcome};
 
 /// Everything but unreserved characters is encoded in a path segment: user
@@ -43,6 +45,11 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 pub enum SlskdError {
     #[error("slskd is not configured (SLSKD_URL is empty)")]
     Unconfigured,
+    /// No connection was made (refused, DNS, connect timeout): the request
+    /// surely never reached slskd.
+    #[error("slskd is unreachable: {0}")]
+    NotConnected(String),
+    /// The connection failed once the request may have been sent.
     #[error("slskd is unreachable: {0}")]
     Network(String),
     #[error("slskd refused the API key (HTTP {0})")]
@@ -61,7 +68,7 @@ impl SlskdError {
         match self {
             SlskdError::Unconfigured => ConnectionState::Unconfigured,
             SlskdError::Unauthorized(_) => ConnectionState::Unauthorized,
-            SlskdError::Network(_) => ConnectionState::Unreachable,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) => ConnectionState::Unreachable,
             SlskdError::Status { status, .. } if *status >= 500 => ConnectionState::Unreachable,
             // slskd answered: it is up, the request was the problem.
             _ => ConnectionState::Ok,
@@ -71,7 +78,9 @@ impl SlskdError {
     /// Worth trying again later (the service, not the request, was the problem).
     pub fn is_transient(&self) -> bool {
         match self {
-            SlskdError::Network(_) | SlskdError::RateLimited(_) => true,
+            SlskdError::NotConnected(_) | SlskdError::Network(_) | SlskdError::RateLimited(_) => {
+                true
+            }
             SlskdError::Status { status, .. } => *status >= 500,
             _ => false,
         }
@@ -100,14 +109,41 @@ struct Answer {
     body: Vec<u8>,
 }
 
+/// Which connection a request goes out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A pooled keep-alive connection (idempotent requests that find it
+    /// closed by the server are sent again on a fresh one).
+    Pool,
+    /// A new connection: a non-idempotent request sent again after its
+    /// pooled connection was closed under it.
+    FreshConnection,
+}
+
+/// How a call failed below the slskd level.
+enum CallError {
+    Slskd(SlskdError),
+    /// A POST whose connection closed before any answer: it may have arrived.
+    Unanswered(String),
+}
+
+impl From<CallError> for SlskdError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Slskd(e) => e,
+            CallError::Unanswered(message) => SlskdError::Network(message),
+        }
+    }
+}
+
 pub struct SlskdClient {
-    http: awc::Client,
+    http: HttpClient,
 }
 
 impl Default for SlskdClient {
     fn default() -> Self {
         SlskdClient {
-            http: super::http::client(ENQUEUE_TIMEOUT),
+            http: HttpClient::new(ENQUEUE_TIMEOUT),
         }
     }
 }
@@ -187,28 +223,36 @@ impl SlskdClient {
 
     /// Asks slskd to download one file. `Refused` is the peer's or slskd's
     /// answer about this file (offline user, rejection, size mismatch…);
-    /// `Err` means the request itself did not get through.
+    /// `Unanswered` says the connection closed before any answer; `Err`
+    /// means the request itself did not get through.
     pub async fn enqueue(
         &self,
         endpoint: &Endpoint,
         username: &str,
         filename: &str,
         size: i64,
+        via: Via,
         metrics: &Metrics,
     ) -> Result<EnqueueAnswer, SlskdError> {
         let path = format!("transfers/downloads/{}", encode_segment(username));
         let body = serde_json::json!([{ "filename": filename, "size": size }]);
-        let answer = self
-            .call(
+        let answer = match self
+            .call_via(
                 endpoint,
                 Method::POST,
                 &path,
                 Some(body),
                 ENQUEUE_TIMEOUT,
                 Retry::OnlyRateLimit,
+                via,
                 metrics,
             )
-            .await?;
+            .await
+        {
+            Ok(answer) => answer,
+            Err(CallError::Unanswered(message)) => return Ok(EnqueueAnswer::Unanswered(message)),
+            Err(CallError::Slskd(e)) => return Err(e),
+        };
         match answer.status.as_u16() {
             200..=299 => Ok(model::parse_enqueue_answer(&answer.body, filename)),
             401 | 403 | 429 => Err(status_error(&answer)),
@@ -297,21 +341,56 @@ impl SlskdClient {
         retry: Retry,
         metrics: &Metrics,
     ) -> Result<Answer, SlskdError> {
+        self.call_via(
+            endpoint,
+            method,
+            path,
+            body,
+            timeout,
+            retry,
+            Via::Pool,
+            metrics,
+        )
+        .await
+        .map_err(SlskdError::from)
+    }
+
+    /// One logical call. An idempotent request whose pooled connection the
+    /// server had closed is sent again at once on a fresh connection (by
+    /// [`HttpClient::send`]): not an attempt, and not an outage.
+    #[allow(clippy::too_many_arguments)]
+    async fn call_via(
+        &self,
+        endpoint: &Endpoint,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        timeout: Duration,
+        retry: Retry,
+        via: Via,
+        metrics: &Metrics,
+    ) -> Result<Answer, CallError> {
         if endpoint.base_url.is_empty() {
-            return Err(SlskdError::Unconfigured);
+            return Err(CallError::Slskd(SlskdError::Unconfigured));
         }
         let url = format!("{}/api/v0/{path}", endpoint.base_url.trim_end_matches('/'));
+        let send = |http: &awc::Client| {
+            let mut request = http.request(method.clone(), &url).timeout(timeout);
+            if !endpoint.api_key.is_empty() {
+                request = request.insert_header(("X-API-Key", endpoint.api_key.expose()));
+            }
+            match &body {
+                Some(json) => request.send_json(json),
+                None => request.send(),
+            }
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let last = attempt >= ATTEMPTS;
-            let mut request = self.http.request(method.clone(), &url).timeout(timeout);
-            if !endpoint.api_key.is_empty() {
-                request = request.insert_header(("X-API-Key", endpoint.api_key.expose()));
-            }
-            let sent = match &body {
-                Some(json) => request.send_json(json).await,
-                None => request.send().await,
+            let sent = match via {
+                Via::Pool => self.http.send(&method, &send).await,
+                Via::FreshConnection => self.http.send_fresh(&send).await,
             };
             let mut response = match sent {
                 Ok(r) => r,
@@ -321,7 +400,10 @@ impl SlskdClient {
                         actix_rt::time::sleep(backoff(attempt)).await;
                         continue;
                     }
-                    return Err(SlskdError::Network(e.to_string()));
+                    if retry == Retry::OnlyRateLimit && is_stale_connection(&e) {
+                        return Err(CallError::Unanswered(e.to_string()));
+                    }
+                    return Err(CallError::Slskd(network_error(&e)));
                 }
             };
             let status = response.status();
@@ -329,7 +411,7 @@ impl SlskdClient {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = retry_after(&response).unwrap_or(backoff(attempt));
                 if last || wait > MAX_INLINE_WAIT {
-                    return Err(SlskdError::RateLimited(wait));
+                    return Err(CallError::Slskd(SlskdError::RateLimited(wait)));
                 }
                 actix_rt::time::sleep(wait).await;
                 continue;
@@ -340,10 +422,25 @@ impl SlskdClient {
             }
             let body = match response.body().limit(MAX_BODY).await {
                 Ok(bytes) => bytes.to_vec(),
-                Err(e) => return Err(SlskdError::Network(format!("reading the answer: {e}"))),
+                Err(e) => {
+                    return Err(CallError::Slskd(SlskdError::Network(format!(
+                        "reading the answer: {e}"
+                    ))))
+                }
             };
             return Ok(Answer { status, body });
         }
+    }
+}
+
+/// A failure to connect happens before any byte of the request is sent. A
+/// pooled connection that ends before the answer (awc reports it as a
+/// `Connect` error, "connector has been disconnected") is not one: the
+/// request was written and may have arrived.
+fn network_error(e: &awc::error::SendRequestError) -> SlskdError {
+    match classify(e) {
+        SendFailure::ConnectFailed => SlskdError::NotConnected(e.to_string()),
+        _ => SlskdError::Network(e.to_string()),
     }
 }
 
@@ -425,6 +522,7 @@ mod tests {
     #[test]
     fn only_service_failures_are_transient() {
         assert!(SlskdError::Network("x".into()).is_transient());
+        assert!(SlskdError::NotConnected("x".into()).is_transient());
         assert!(SlskdError::Status {
             status: 503,
             message: String::new()
@@ -446,6 +544,10 @@ mod tests {
         );
         assert_eq!(
             SlskdError::Network("x".into()).connection_state(),
+            ConnectionState::Unreachable
+        );
+        assert_eq!(
+            SlskdError::NotConnected("x".into()).connection_state(),
             ConnectionState::Unreachable
         );
     }

@@ -98,6 +98,10 @@ pub enum EnqueueAnswer {
     Accepted { transfer_id: Option<String> },
     /// 0.24+: listed under `failed` (offline peer, rejection…).
     Refused(String),
+    /// The connection closed before any answer (a pooled connection the
+    /// server had closed): the request may or may not have arrived, so the
+    /// caller asks slskd's list before sending it again.
+    Unanswered(String),
 }
 
 pub fn parse_enqueue_answer(body: &[u8], filename: &str) -> EnqueueAnswer {

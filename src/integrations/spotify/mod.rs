@@ -49,7 +49,7 @@ pub struct SpotifyEndpoints {
 /// [`RateGate`] make all of them respect one 429.
 #[derive(Clone)]
 pub struct SpotifyClient {
-    http: awc::Client,
+    http: super::http::HttpClient,
     endpoints: SpotifyEndpoints,
     gate: RateGate,
 }
@@ -57,7 +57,7 @@ pub struct SpotifyClient {
 impl SpotifyClient {
     pub fn new(endpoints: SpotifyEndpoints, gate: RateGate) -> Self {
         SpotifyClient {
-            http: super::http::client(TIMEOUT),
+            http: super::http::HttpClient::new(TIMEOUT),
             endpoints,
             gate,
         }

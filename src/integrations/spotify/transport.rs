@@ -81,16 +81,21 @@ impl SpotifyClient {
             let last = attempt >= ATTEMPTS;
             self.pass_gate().await?;
             tracing::debug!(method = %request.method, path, attempt, "spotify request");
-            let mut builder = self.http.request(request.method.clone(), &request.url);
-            builder = match request.auth {
-                Auth::Bearer(token) => builder.bearer_auth(token),
-                Auth::Basic(id, secret) => builder.basic_auth(id, secret),
-                Auth::None => builder,
+            // A pooled connection Spotify closed while idle is sent again at
+            // once on a fresh one (idempotent requests only): not an attempt.
+            let send = |http: &awc::Client| {
+                let builder = http.request(request.method.clone(), &request.url);
+                let builder = match request.auth {
+                    Auth::Bearer(token) => builder.bearer_auth(token),
+                    Auth::Basic(id, secret) => builder.basic_auth(id, secret),
+                    Auth::None => builder,
+                };
+                match &request.form {
+                    Some(form) => builder.send_form(form),
+                    None => builder.send(),
+                }
             };
-            let sent = match &request.form {
-                Some(form) => builder.send_form(form).await,
-                None => builder.send().await,
-            };
+            let sent = self.http.send(&request.method, send).await;
             let retry_transient = request.retry == Retry::Idempotent && !last;
             let mut response = match sent {
                 Ok(r) => r,

@@ -1,6 +1,6 @@
 //! Handing one download to slskd — exactly once, even across crashes: a
-//! transfer of the same file that slskd already has is adopted instead of
-//! enqueued again.
+//! transfer of the same file that slskd already has (and no download attempt
+//! took before) is adopted instead of enqueued again.
 
 use super::{db_error, Ctx};
 use crate::actors::logic::JobError;
@@ -8,7 +8,7 @@ use crate::db::downloads;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{adoptable, Report};
 use crate::domain::time::now_millis;
-use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer};
+use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer, Via};
 
 pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
     let env = &ctx.env;
@@ -22,46 +22,67 @@ pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
     };
     let endpoint = ctx.endpoint();
     let since = row.submitted_at.unwrap_or_else(now_millis);
-
-    let existing = ctx
-        .slskd
-        .user_downloads(&endpoint, &row.username, &env.metrics)
+    let (username, filename) = (row.username.clone(), row.filename.clone());
+    let taken = env
+        .db
+        .read(move |c| downloads::taken_transfers(c, &username, &filename))
         .await
-        .map_err(|e| unavailable(ctx, e))?;
-    ctx.observe(ConnectionState::Ok);
-    let reports: Vec<Report<'_>> = existing.iter().map(Transfer::report).collect();
-    if let Some(found) = adoptable(&reports, &row.filename, since) {
-        let slskd_id = found.id.to_string();
-        tracing::info!(download = id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
-        return accepted(ctx, id, Some(slskd_id), true).await;
-    }
+        .map_err(db_error)?;
 
-    match ctx
-        .slskd
-        .enqueue(
-            &endpoint,
-            &row.username,
-            &row.filename,
-            row.size,
-            &env.metrics,
-        )
-        .await
-    {
-        Ok(EnqueueAnswer::Accepted { transfer_id }) => {
-            ctx.observe(ConnectionState::Ok);
-            accepted(ctx, id, transfer_id, false).await
+    // An enqueue whose connection closed before any answer may have arrived:
+    // slskd's list says whether it did, and only then is it sent again, on a
+    // fresh connection.
+    let mut unanswered = None;
+    for via in [Via::Pool, Via::FreshConnection] {
+        let existing = ctx
+            .slskd
+            .user_downloads(&endpoint, &row.username, &env.metrics)
+            .await
+            .map_err(|e| unavailable(ctx, e))?;
+        ctx.observe(ConnectionState::Ok);
+        let reports: Vec<Report<'_>> = existing.iter().map(Transfer::report).collect();
+        if let Some(found) = adoptable(&reports, &row.filename, since, &taken) {
+            let slskd_id = found.id.to_string();
+            tracing::info!(download = id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
+            return accepted(ctx, id, Some(slskd_id), true).await;
         }
-        Ok(EnqueueAnswer::Refused(reason)) => {
-            ctx.observe(ConnectionState::Ok);
-            failed(ctx, id, reason).await
-        }
-        // The request itself was wrong (4xx): trying again cannot help.
-        Err(e @ SlskdError::Status { .. }) if !e.is_transient() => {
-            ctx.observe(ConnectionState::Ok);
-            failed(ctx, id, e.to_string()).await
-        }
-        Err(e) => Err(unavailable(ctx, e)),
+
+        let answer = ctx
+            .slskd
+            .enqueue(
+                &endpoint,
+                &row.username,
+                &row.filename,
+                row.size,
+                via,
+                &env.metrics,
+            )
+            .await;
+        return match answer {
+            Ok(EnqueueAnswer::Accepted { transfer_id }) => {
+                ctx.observe(ConnectionState::Ok);
+                accepted(ctx, id, transfer_id, false).await
+            }
+            Ok(EnqueueAnswer::Refused(reason)) => {
+                ctx.observe(ConnectionState::Ok);
+                failed(ctx, id, reason).await
+            }
+            Ok(EnqueueAnswer::Unanswered(message)) => {
+                tracing::info!(download = id, error = %message, "the enqueue got no answer; asking slskd whether it arrived");
+                unanswered = Some(message);
+                continue;
+            }
+            // The request itself was wrong (4xx): trying again cannot help.
+            Err(e @ SlskdError::Status { .. }) if !e.is_transient() => {
+                ctx.observe(ConnectionState::Ok);
+                failed(ctx, id, e.to_string()).await
+            }
+            Err(e) => Err(unavailable(ctx, e)),
+        };
     }
+    // Fresh connections closed unanswered too: slskd is not well after all.
+    let message = unanswered.unwrap_or_default();
+    Err(unavailable(ctx, SlskdError::Network(message)))
 }
 
 /// slskd is down, busy or refuses our key: not the download's fault, so the

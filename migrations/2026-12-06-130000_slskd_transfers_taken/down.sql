@@ -1,0 +1,1 @@
+DROP TABLE slskd_transfers_taken;
