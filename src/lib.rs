@@ -8,6 +8,7 @@ pub mod config;
 pub mod data_dir_lock;
 pub mod db;
 pub mod domain;
+pub mod heap;
 pub mod integrations;
 pub mod media;
 pub mod metrics;

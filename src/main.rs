@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             Ok(running) => running,
             Err(e) => return fail(&e.to_string(), e.exit_code()),
         };
+        harmony::heap::release_periodically();
         stop.await;
         running.shutdown().await;
         ExitCode::SUCCESS
