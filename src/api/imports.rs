@@ -111,7 +111,7 @@ async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedIm
         // As every JSON route: syntax (400), then shape and NUL (422, by field).
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
-        let body: JsonRequest = from_value(&value)?;
+        let body: JsonRequest = from_value(value)?;
         Ok(parse_json_request(&body))
     })
     .await

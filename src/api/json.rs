@@ -52,7 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = JsonBody::<Value>::new(req, payload, None, true).limit(limit);
         Box::pin(async move {
             let value = body.await.map_err(|e| payload_error(e, limit))?;
-            from_value(&value).map(Json)
+            from_value(value).map(Json)
         })
     }
 }
@@ -105,7 +105,11 @@ fn field_name(steps: &[Step]) -> String {
 /// naming the field (a missing field is named itself, not its parent), or
 /// a 422 naming every field read whose text holds a NUL. Fields the type
 /// ignores (unknown keys) are not looked at.
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
+/// A number with nothing after the point (`2378.0`) is the integer it
+/// names, as JSON Schema counts it, so integer fields accept it.
+pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, ApiError> {
+    integral_floats_as_integers(&mut value);
+    let value = &value;
     // A set: one look-up per node of the document, however many keys the
     // type ignores.
     let mut ignored: HashSet<Vec<Step>> = HashSet::new();
@@ -145,6 +149,30 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
             })
             .collect(),
     })
+}
+
+/// Rewrites, in place, every float without a fractional part that fits an
+/// `i64` as that integer; other numbers stay as they are.
+fn integral_floats_as_integers(value: &mut Value) {
+    // i64's bounds as f64: the upper one is 2^63, itself out of range.
+    const LOW: f64 = i64::MIN as f64;
+    const HIGH: f64 = -(i64::MIN as f64);
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Number(n) if n.is_f64() => {
+                if let Some(f) = n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= LOW && *f < HIGH)
+                {
+                    *node = Value::from(f as i64);
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(fields) => stack.extend(fields.values_mut()),
+            _ => {}
+        }
+    }
 }
 
 /// serde quotes the offending value whole: a long string is cut in the answer.
@@ -259,7 +287,7 @@ mod tests {
     }
 
     fn fields(value: Value) -> Vec<String> {
-        match from_value::<Body>(&value) {
+        match from_value::<Body>(value) {
             Err(ApiError::Validation { details, .. }) => {
                 details.into_iter().map(|d| d.field).collect()
             }
@@ -279,7 +307,7 @@ mod tests {
     #[test]
     fn quotes_a_long_value_shortened() {
         let body = json!({"items": "x".repeat(10_000)});
-        let Err(ApiError::Validation { details, .. }) = from_value::<Body>(&body) else {
+        let Err(ApiError::Validation { details, .. }) = from_value::<Body>(body.clone()) else {
             panic!("expected a validation error")
         };
         assert!(
@@ -306,6 +334,21 @@ mod tests {
         // Unknown fields are ignored, NUL or not.
         let body =
             json!({"items": [{"username": "u", "size": 1, "extra": "\u{0}"}], "other": "\u{0}"});
-        assert!(from_value::<Body>(&body).is_ok());
+        assert!(from_value::<Body>(body.clone()).is_ok());
+    }
+
+    #[test]
+    fn integral_floats_are_integers_and_fractions_are_not() {
+        let body = json!({"items": [{"username": "u", "size": 1313.0}]});
+        let parsed = from_value::<Body>(body).unwrap();
+        assert_eq!(parsed.items[0].size, 1313);
+        assert_eq!(
+            fields(json!({"items": [{"username": "u", "size": 13.5}]})),
+            ["items[0].size"]
+        );
+        assert_eq!(
+            fields(json!({"items": [{"username": "u", "size": 1e19}]})),
+            ["items[0].size"]
+        );
     }
 }
