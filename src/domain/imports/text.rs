@@ -185,14 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn ten_thousand_lines_parse_quickly() {
+    fn ten_thousand_lines_all_parse() {
+        // Speed is the sources benchmark's business (examples/sources_bench.rs), not a test's.
         let text: String = (0..MAX_TRACKS)
             .map(|i| format!("Jay-Z {i} - Song (feat. B) | Album {i} | 3:45\n"))
             .collect();
-        let started = std::time::Instant::now();
         let parsed = parse_text(&text);
         assert_eq!(parsed.tracks.len(), MAX_TRACKS);
-        // Generous for unoptimised test builds on a busy machine.
-        assert!(started.elapsed() < std::time::Duration::from_secs(3));
     }
 }
