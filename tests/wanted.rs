@@ -33,8 +33,12 @@ async fn setup(options: FakeOptions, extra: &[(&str, &str)]) -> Setup {
 
 const WANTED_LENGTH: u32 = 320;
 
+/// A size its length can hold: the matcher computes the average bitrate
+/// `size × 8 / length` and refuses lossy files a size shows to be poor.
 fn file(path: &str, length: u32, bit_rate: Option<u32>) -> SharedFile {
-    let mut f = SharedFile::new(path, 40_000);
+    let lossless = path.ends_with(".flac");
+    let kbps = bit_rate.unwrap_or(if lossless { 500 } else { 320 });
+    let mut f = SharedFile::new(path, u64::from(length) * u64::from(kbps) * 125);
     f.length = Some(length);
     f.bit_rate = bit_rate;
     f

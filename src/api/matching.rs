@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
 use super::extract::Json;
@@ -269,14 +269,7 @@ fn view(s: Scored) -> ScoredView {
         score: s.score,
         accepted: s.accepted,
         rejected_by: s.rejected_by.iter().map(|r| r.as_str()).collect(),
-        components: json!({
-            "title": s.components.title,
-            "artist": s.components.artist,
-            "album": s.components.album,
-            "duration": s.components.duration,
-            "quality": s.components.quality,
-            "peer": s.components.peer,
-        }),
+        components: s.components.to_json(),
     }
 }
 

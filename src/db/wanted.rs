@@ -682,14 +682,7 @@ pub fn store_search(
         .enumerate()
         .map(|(rank, c)| {
             let names: Vec<&str> = c.rejected_by.iter().map(|r| r.as_str()).collect();
-            let components = json!({
-                "title": c.components.title,
-                "artist": c.components.artist,
-                "album": c.components.album,
-                "duration": c.components.duration,
-                "quality": c.components.quality,
-                "peer": c.components.peer,
-            });
+            let components = c.components.to_json();
             (
                 wanted_candidates::wanted_id.eq(id),
                 wanted_candidates::rank.eq(i32::try_from(rank).unwrap_or(i32::MAX)),

@@ -14,7 +14,8 @@
 use super::conditions::{duration_check, judge_text};
 use super::path_reading::PathView;
 use super::quality::{
-    below_min_bitrate, fidelity_key, format_of, format_rank, peer_score, quality_score,
+    below_min_bitrate, effective_bitrate, fidelity_key, format_of, format_rank, peer_score,
+    quality_score,
 };
 use super::types::{Candidate, Components, Preferences, Refusal, Scored, TrackQuery};
 use super::wanted::Wanted;
@@ -104,6 +105,7 @@ impl Matcher {
         let identity = clamp01(identity);
         let quality = quality_score(&format, candidate, prefs);
         let peer = peer_score(candidate);
+        let computed = effective_bitrate(candidate, format.lossless).filter(|_| format.audio);
         let score = round4(clamp01(
             W_IDENTITY * identity + W_QUALITY * quality + W_PEER * peer,
         ));
@@ -126,6 +128,8 @@ impl Matcher {
                     duration: round4(duration),
                     quality: round4(quality),
                     peer: round4(peer),
+                    effective_bitrate: computed.map(|(kbps, _)| kbps),
+                    bitrate_reason: computed.map(|(_, why)| why.as_str()),
                 },
             },
             identity,
@@ -200,6 +204,34 @@ mod tests {
         assert_eq!(s.components.artist, 1.0);
         assert_eq!(s.components.album, 1.0);
         assert_eq!(s.components.duration, 1.0);
+    }
+
+    #[test]
+    fn computed_bitrate_refuses_and_is_shown() {
+        let m = Matcher::new(
+            &track("Night Owls", "Paper Moon", None, Some(200_000)),
+            &Preferences::default(),
+        );
+        let mut c = cand(
+            r"@@x\Music\Night Owls\03 - Paper Moon [320 kbps].mp3",
+            "mp3",
+            Some(320),
+            Some(200),
+        );
+        c.size = Some(131_000 / 8 * 200);
+        let s = m.score(0, &c);
+        assert_eq!(s.rejected_by, vec![Refusal::Bitrate]);
+        assert_eq!(s.components.effective_bitrate, Some(131));
+        assert_eq!(s.components.bitrate_reason, Some("claim_exceeds_size"));
+        let json = s.components.to_json();
+        assert_eq!(json["effective_bitrate"], 131);
+        assert_eq!(json["bitrate_reason"], "claim_exceeds_size");
+        // An honest size: accepted, nothing computed, no added keys.
+        c.size = Some(320_000 / 8 * 200 + 300_000);
+        let s = m.score(0, &c);
+        assert!(s.accepted, "{s:?}");
+        assert_eq!(s.components.effective_bitrate, None);
+        assert!(s.components.to_json().get("bitrate_reason").is_none());
     }
 
     #[test]

@@ -115,6 +115,31 @@ pub struct Components {
     pub duration: f64,
     pub quality: f64,
     pub peer: f64,
+    /// kbps `size × 8 / length`, when it replaces the peer's claim (not 0…1).
+    pub effective_bitrate: Option<u32>,
+    /// Why it does: `not_reported`, `claim_exceeds_size`, `lossless_too_small`.
+    pub bitrate_reason: Option<&'static str>,
+}
+
+impl Components {
+    /// The parts as the API shows and stores them; the computed bitrate and
+    /// its reason only when the matcher used one (added keys, old readers
+    /// ignore them).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "duration": self.duration,
+            "quality": self.quality,
+            "peer": self.peer,
+        });
+        if let (Some(kbps), Some(why)) = (self.effective_bitrate, self.bitrate_reason) {
+            v["effective_bitrate"] = serde_json::json!(kbps);
+            v["bitrate_reason"] = serde_json::json!(why);
+        }
+        v
+    }
 }
 
 /// The verdict on one candidate.
