@@ -704,15 +704,27 @@ fn judge_versions(
     };
     let stem_kinds = kinds_in(f, stem, skip_stem, false, &w.title.base);
 
+    // Every folder of the path, not only the album's: `Karaoke Hits\Band\
+    // Album\Song.mp3` is karaoke. The same care for names in each: the
+    // wanted artist (the band Live) and title are not version words, the
+    // vague folder words are ignored, and the wanted album's own words
+    // ("Live Through This") are excused below.
     let mut folder_kinds = 0;
-    if let Some(part) = view.album_part {
+    for part in 0..view.stem_part {
         let range = view.part(part);
         let title_in_folder = f.find_all(&w.title.base, range.clone());
-        let skip = |i: usize| {
-            folder_artist.iter().any(|r| r.contains(&i))
-                || title_in_folder.iter().any(|r| r.contains(&i))
+        let artists: Vec<Range<usize>> = if Some(part) == view.album_part {
+            folder_artist.to_vec()
+        } else {
+            w.artists
+                .iter()
+                .flat_map(|a| f.find_all(&a.folded, range.clone()))
+                .collect()
         };
-        folder_kinds = kinds_in(f, range, skip, true, &w.title.base);
+        let skip = |i: usize| {
+            artists.iter().any(|r| r.contains(&i)) || title_in_folder.iter().any(|r| r.contains(&i))
+        };
+        folder_kinds |= kinds_in(f, range, skip, true, &w.title.base);
     }
 
     // Clean/censored cuts are ranked, not refused (a clean edit is still the
@@ -1002,6 +1014,44 @@ mod tests {
         assert!(!judge(&w, r"Band\Studio Album\Song.flac").version_ok);
         let w = wanted("Band", "Song", Some("Unplugged in Oslo"));
         assert!(judge(&w, r"Band\Unplugged in Oslo\Song.flac").version_ok);
+    }
+
+    #[test]
+    fn version_words_in_any_folder() {
+        let w = wanted("Band", "Song", Some("Great Record"));
+        for path in [
+            r"Karaoke Hits\Band\Great Record\Song.mp3",
+            r"Instrumentals\Band\Great Record\Song.flac",
+            r"Demos\Band\Great Record\Song.flac",
+            r"Band\Live at Wembley 1986\CD1\Song.flac",
+            r"Live Recordings\Band\Great Record\Song.flac",
+        ] {
+            assert!(!judge(&w, path).version_ok, "{path}");
+        }
+        // Plain folders, and vague folder words, are no version.
+        for path in [
+            r"Music\Band\Great Record\Song.flac",
+            r"Mixes\Band\Great Record\Song.flac",
+            r"Soulseek Downloads\Band\Great Record\Song.flac",
+        ] {
+            assert!(judge(&w, path).version_ok, "{path}");
+        }
+    }
+
+    #[test]
+    fn names_in_folders_are_not_versions() {
+        // The band Live, in a folder above the album.
+        let w = wanted("Live", "Lightning Crashes", Some("Throwing Copper"));
+        assert!(judge(&w, r"Music\Live\Throwing Copper\Lightning Crashes.flac").version_ok);
+        assert!(judge(&w, r"Live\1994 - Throwing Copper\03 Lightning Crashes.mp3").version_ok);
+        // An album called "Live Through This".
+        let w = wanted("Hole", "Violet", Some("Live Through This"));
+        assert!(judge(&w, r"Rock\Hole\Live Through This\01 Violet.flac").version_ok);
+        let w = wanted("Hole", "Violet", None);
+        assert!(judge(&w, r"Hole\Live Through This\01 Violet.flac").version_ok);
+        // The wanted version in a folder: a live song wanted, a live folder given.
+        let w = wanted("Band", "Song - Live", None);
+        assert!(judge(&w, r"Live Recordings\Band\Tour\Song.flac").version_ok);
     }
 
     #[test]
