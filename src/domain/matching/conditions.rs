@@ -769,8 +769,15 @@ fn judge_versions(
             }
         }
     }
+    // The explicit track is the default version: a clean/edited cut is
+    // another version unless the wanted title asks for one. The reverse
+    // stays a ranking matter (an unmarked file may well be the clean one).
     let wants_clean = w.title.kinds & kind::CLEAN != 0;
-    (ok, clean_mismatch != wants_clean)
+    let file_clean = clean_mismatch;
+    (
+        ok && (wants_clean || !file_clean),
+        file_clean != wants_clean,
+    )
 }
 
 /// Version kinds of the tokens of `range` that `skip` does not exclude.
@@ -1061,14 +1068,42 @@ mod tests {
         assert!(!judge(&w, r"Music\Rapper\Song.flac").clean_mismatch);
         let w = wanted("Clean Machine", "Song", None);
         assert!(!judge(&w, r"Clean Machine\Album\Song.flac").clean_mismatch);
-        // A clean cut is not refused, only marked; wanted, it is the match.
+        // A clean cut is another version unless asked for; wanted, it is the match.
         let w = wanted("", "Song", None);
         let v = judge(&w, "Song (Clean).flac");
-        assert!(v.version_ok && v.clean_mismatch);
+        assert!(!v.version_ok && v.clean_mismatch);
+        assert!(judge(&w, "Mr. Clean - Song.flac").version_ok);
         assert!(!judge(&w, "Mr. Clean - Song.flac").clean_mismatch);
         let w = wanted("", "Song (Clean)", None);
+        assert!(judge(&w, "Song (Clean).flac").version_ok);
         assert!(!judge(&w, "Song (Clean).flac").clean_mismatch);
-        assert!(judge(&w, "Song.flac").clean_mismatch);
+        // Asked for clean, an unmarked file is only ranked lower.
+        let v = judge(&w, "Song.flac");
+        assert!(v.version_ok && v.clean_mismatch);
+    }
+
+    #[test]
+    fn clean_is_not_explicit() {
+        let w = wanted("Rapper", "Song", Some("2001"));
+        for path in [
+            r"Rapper\2001 (Clean Version)\05 Song.flac",
+            r"Rapper\2001 (Edited)\05 Song.mp3",
+            r"Clean Versions\Rapper\2001\05 Song.flac",
+            r"Rapper\2001\05 Song (Clean).flac",
+        ] {
+            assert!(!judge(&w, path).version_ok, "{path}");
+        }
+        assert!(judge(&w, r"Rapper\2001 (Explicit)\05 Song.flac").version_ok);
+        assert!(judge(&w, r"Rapper\2001\05 Song.flac").version_ok);
+        // Asked for explicitly: the clean folder is the match.
+        let w = wanted("Rapper", "Song (Clean)", Some("2001"));
+        assert!(judge(&w, r"Rapper\2001 (Clean Version)\05 Song.flac").version_ok);
+        let w = wanted("Rapper", "Song - Clean Version", Some("2001"));
+        let v = judge(&w, r"Rapper\2001 (Edited)\05 Song.mp3");
+        assert!(v.version_ok && !v.clean_mismatch);
+        // A band named after the word: not a clean cut.
+        let w = wanted("Clean Machine", "Song", None);
+        assert!(judge(&w, r"Clean Machine\Album\Song.flac").version_ok);
     }
 
     #[test]

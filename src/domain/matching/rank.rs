@@ -384,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn clean_cuts_rank_below_but_are_chosen_when_alone() {
+    fn clean_cuts_are_refused_unless_asked_for() {
         let cands = vec![
             cand(
                 "a",
@@ -402,8 +402,15 @@ mod tests {
         let prefs = Preferences::default();
         let r = rank(&track(), &cands, &prefs, &RankContext::default());
         assert_eq!(r.best, Some(1));
-        assert!(r.candidates.iter().all(|s| s.accepted));
+        // The explicit track is the default: alone, a clean cut is no match.
         let r = rank(&track(), &cands[..1], &prefs, &RankContext::default());
+        assert_eq!(r.best, None);
+        assert_eq!(r.candidates[0].rejected_by, vec![Refusal::Version]);
+        let clean = TrackQuery {
+            title: "Paper Moon (Clean)".into(),
+            ..track()
+        };
+        let r = rank(&clean, &cands, &prefs, &RankContext::default());
         assert_eq!(r.best, Some(0));
     }
 
