@@ -113,7 +113,10 @@ pub(crate) fn judge_text(w: &Wanted, view: &PathView) -> TextVerdict {
         } else if file_names_someone_else(w, f, stem.clone(), title_range.as_ref()) {
             (false, 0.1)
         } else if folder_names_someone_else(w, view) {
-            let strong = hit.as_ref().is_some_and(|h| h.exact)
+            // Another performer of the same classical work shares its title
+            // and album: no excuse then.
+            let strong = !w.classical_performer
+                && hit.as_ref().is_some_and(|h| h.exact)
                 && w.title.base_chars > SHORT_TITLE_CHARS
                 && album >= 0.9;
             if strong {
@@ -1080,6 +1083,25 @@ mod tests {
         // Asked for clean, an unmarked file is only ranked lower.
         let v = judge(&w, "Song.flac");
         assert!(v.version_ok && v.clean_mismatch);
+    }
+
+    #[test]
+    fn another_performer_of_a_classical_work_is_refused() {
+        let title = "Symphony No. 5 in C Minor, Op. 67: I. Allegro con brio";
+        let album = "Beethoven: Symphonies Nos. 5 & 7";
+        let w = wanted("Berliner Philharmoniker", title, Some(album));
+        let other = r"Classical\Beethoven\Beethoven - Symphonies Nos. 5 & 7 (Wiener Philharmoniker, Kleiber)\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
+        assert!(!judge(&w, other).artist_ok);
+        let right = r"Classical\Berliner Philharmoniker\Beethoven - Symphonies Nos. 5 & 7\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
+        assert!(judge(&w, right).artist_ok);
+        assert!(w.performs_classical_work());
+        // A band with "Orchestra" in its name, singing a song: not a work.
+        let w = wanted(
+            "Electric Light Orchestra",
+            "Mr. Blue Sky",
+            Some("Out of the Blue"),
+        );
+        assert!(!w.performs_classical_work());
     }
 
     #[test]

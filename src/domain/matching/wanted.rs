@@ -79,6 +79,8 @@ pub(crate) struct Wanted {
     /// Qualifier and optional words of the title.
     pub title_words: HashSet<String>,
     pub duration_sec: Option<f64>,
+    /// See [`Wanted::performs_classical_work`]; computed once per track.
+    pub classical_performer: bool,
 }
 
 impl Wanted {
@@ -112,7 +114,7 @@ impl Wanted {
         for w in &title.optional_words {
             push_unique(&mut title_words, w);
         }
-        Wanted {
+        let mut w = Wanted {
             title,
             artists,
             artist_words,
@@ -120,11 +122,55 @@ impl Wanted {
             album_words,
             title_words,
             duration_sec: track.duration_ms.map(|ms| ms as f64 / 1000.0),
-        }
+            classical_performer: false,
+        };
+        w.classical_performer = w.performs_classical_work();
+        w
     }
 
     pub fn has_artist(&self) -> bool {
         !self.artists.is_empty()
+    }
+
+    /// The wanted artist performs a classical work: an ensemble is credited
+    /// and the title names a work (opus, catalogue number, form). Every
+    /// recording of the work shares its title and album, so they prove
+    /// nothing about the performer.
+    pub fn performs_classical_work(&self) -> bool {
+        const ENSEMBLE: &[&str] = &[
+            "orchestra",
+            "orchestre",
+            "orchester",
+            "orchestra's",
+            "philharmonic",
+            "philharmoniker",
+            "philharmonia",
+            "symphony",
+            "symphoniker",
+            "sinfonia",
+            "ensemble",
+            "quartet",
+            "quartett",
+            "quatuor",
+            "choir",
+            "chor",
+            "chamber",
+            "staatskapelle",
+            "consort",
+            "kammerorchester",
+            "sinfonieorchester",
+        ];
+        const WORK: &[&str] = &[
+            "op", "opus", "bwv", "kv", "k", "hob", "rv", "d", "symphony", "concerto", "sonata",
+            "suite", "quartet", "requiem", "mass", "overture", "nocturne", "etude", "prelude",
+            "fugue", "allegro", "adagio", "andante", "presto", "largo", "scherzo", "rondo",
+            "sinfonie", "konzert",
+        ];
+        let ensemble = self
+            .artists
+            .iter()
+            .any(|a| a.folded.split(' ').any(|w| ENSEMBLE.contains(&w)));
+        ensemble && self.title.base.split(' ').any(|w| WORK.contains(&w))
     }
 }
 
