@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use fake_slskd::{fmt_span, fmt_time, FakeOptions, FakeSlskd};
 use harmony::app::WorkerOverrides;
-use harmony::db::downloads::{self, NewDownload, PollApplied};
+use harmony::db::downloads::{self, NewDownload};
 use harmony::db::schema::{activity_events, download_events};
 use harmony::db::Db;
 use harmony::domain::download_state::RetryPolicy;
@@ -32,6 +32,8 @@ use harmony::domain::reconcile::reconcile;
 use harmony::domain::time::{now_millis, UnixMillis};
 use harmony::domain::track::Track;
 use harmony::integrations::slskd::{parse_user_groups, Transfer};
+use harmony::lifecycle::download_outcomes::{self, PollApplied};
+use harmony::lifecycle::{downloads as download_changes, Change, Lifecycle};
 use serde_json::{json, Value};
 
 // Figure 1: 100 users × 10 directories × 10 files.
@@ -232,11 +234,14 @@ async fn cycle(db: &Db, body: &[u8], policy: RetryPolicy) -> Cycle {
     let applied = if changes.is_empty() {
         PollApplied::default()
     } else {
-        db.write(move |c| {
-            downloads::apply_poll(c, &changes, &policy, &mut fastrand::f64, now_millis())
-        })
-        .await
-        .unwrap()
+        // The whole change, as the sync worker commits it: rows, timeline,
+        // activity, then the events on the broadcast.
+        Lifecycle::without_workers(db.clone())
+            .change(move |c| {
+                download_outcomes::apply_poll(c, &changes, &policy, &mut fastrand::f64)
+            })
+            .await
+            .unwrap()
     };
     Cycle {
         read,
@@ -302,11 +307,12 @@ async fn poll_cycles() -> PollFigures {
                     artwork_status: "disabled",
                     lyrics_status: "disabled",
                 };
-                let (row, created) = downloads::create_or_get_active(c, &new, submitted_at)?;
+                let change = &mut Change::new(c, submitted_at);
+                let (row, created) = download_changes::create_or_get_active(change, &new)?;
                 assert!(created);
-                downloads::begin_submission(c, row.id, submitted_at)?;
+                download_changes::begin_submission(change, row.id)?;
                 if i % 2 == 0 {
-                    downloads::record_enqueued(c, row.id, Some(&r.guid), false, submitted_at)?;
+                    download_changes::record_enqueued(change, row.id, Some(&r.guid), false)?;
                 }
             }
             Ok(())

@@ -10,20 +10,20 @@ use actix::prelude::*;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
-use crate::actors::activity::ActivityLog;
 use crate::actors::directory::WorkerDirectory;
-use crate::actors::jobs::JobQueue;
 use crate::actors::registry::{ConnectionState, WorkerRegistry};
 use crate::actors::search_scheduler::SearchHandle;
 use crate::actors::spotify::SpotifyAccess;
-use crate::actors::supervisor::{SharedDeps, ShutdownWorkers, SpawnWorker, WorkerSupervisor};
+use crate::actors::supervisor::{ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
 use crate::data_dir_lock::LockError;
 use crate::db::{self, Db, DbError};
 use crate::domain::worker_name::WorkerName;
+use crate::lifecycle::{EventBus, Lifecycle};
 use crate::metrics::Metrics;
+use crate::services::Services;
 use crate::settings::{with_overrides, Settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +108,8 @@ pub struct RunningApp {
     pub addr: SocketAddr,
     pub registry: Addr<WorkerRegistry>,
     pub supervisor: Option<Addr<WorkerSupervisor>>,
-    pub jobs: JobQueue,
+    /// Tests and tools subscribe to its events.
+    pub lifecycle: Lifecycle,
     pub db: Db,
     pub config: SharedConfig,
     searches: SearchHandle,
@@ -141,8 +142,9 @@ pub async fn start_on(
     let startup = Arc::new(config.clone());
     let shared = SharedConfig::new(config.clone());
     let metrics = Arc::new(Metrics::default());
-    let activity = ActivityLog::new(db.clone());
     let directory = WorkerDirectory::default();
+    let lifecycle = Lifecycle::new(db.clone(), Arc::new(directory.clone()), EventBus::default());
+    spawn_event_counter(&lifecycle, Arc::clone(&metrics));
     let active = active_workers(&config);
 
     let slskd = if config.slskd_url.is_empty() {
@@ -168,7 +170,7 @@ pub async fn start_on(
         !config.disable_workers,
         config.worker_stale_after,
         (slskd, spotify),
-        activity.clone(),
+        lifecycle.clone(),
     )
     .start();
 
@@ -176,6 +178,16 @@ pub async fn start_on(
         SearchHandle::start(shared.clone(), Arc::clone(&metrics), Some(registry.clone()));
     let spotify_access = SpotifyAccess::new(db.clone(), shared.clone(), Some(registry.clone()));
 
+    let services = Services {
+        db: db.clone(),
+        config: shared.clone(),
+        lifecycle: lifecycle.clone(),
+        registry: registry.clone(),
+        directory: directory.clone(),
+        metrics: Arc::clone(&metrics),
+        searches: searches.clone(),
+        spotify: spotify_access,
+    };
     let supervisor = (!active.is_empty()).then(|| {
         let workers = active
             .iter()
@@ -189,35 +201,20 @@ pub async fn start_on(
                 )
             })
             .collect();
-        let deps = SharedDeps {
-            db: db.clone(),
-            config: shared.clone(),
-            registry: registry.clone(),
-            directory: directory.clone(),
-            activity: activity.clone(),
-            metrics: Arc::clone(&metrics),
-            searches: searches.clone(),
-            spotify: spotify_access.clone(),
-        };
-        WorkerSupervisor::new(workers, deps).start()
+        WorkerSupervisor::new(workers, services.clone()).start()
     });
 
     let state = web::Data::new(AppState {
-        registry: registry.clone(),
+        services: services.clone(),
         supervisor: supervisor.clone(),
-        db: db.clone(),
         settings: Settings::new(raw.clone(), startup, shared.clone(), db.clone()),
-        metrics,
         api_keys: config.api_keys.clone(),
         workers_disabled: config.disable_workers,
         openapi: api::openapi::document(),
-        directory: directory.clone(),
         features: api::Features {
             artwork: config.enable_artwork,
             lyrics: config.enable_lyrics,
         },
-        searches: searches.clone(),
-        spotify: spotify_access,
     });
     let server = HttpServer::new(move || {
         App::new()
@@ -257,7 +254,7 @@ pub async fn start_on(
         addr,
         registry,
         supervisor,
-        jobs: JobQueue::new(db.clone(), directory),
+        lifecycle,
         db,
         config: shared,
         searches,
@@ -289,4 +286,20 @@ impl RunningApp {
         tracing::info!("stopped");
         late
     }
+}
+
+/// The metrics count every announced event by name.
+fn spawn_event_counter(lifecycle: &Lifecycle, metrics: Arc<Metrics>) {
+    let mut events = lifecycle.events().subscribe();
+    actix_rt::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => metrics.event(event.name()),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "event counter fell behind");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }

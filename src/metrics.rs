@@ -44,6 +44,8 @@ pub struct Metrics {
     http_requests: Mutex<BTreeMap<u16, u64>>,
     slskd_requests: [AtomicU64; 4],
     searches: AtomicU64,
+    /// Announced events by name (a subscriber of the event broadcast).
+    events: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -74,5 +76,15 @@ impl Metrics {
 
     pub fn searches(&self) -> u64 {
         self.searches.load(Ordering::Relaxed)
+    }
+
+    pub fn event(&self, name: &'static str) {
+        if let Ok(mut map) = self.events.lock() {
+            *map.entry(name).or_default() += 1;
+        }
+    }
+
+    pub fn events(&self) -> BTreeMap<&'static str, u64> {
+        self.events.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }

@@ -2,12 +2,12 @@
 //! in-flight work finished on a graceful shutdown.
 
 mod common;
+use common::JobRequest;
 
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use common::{eventually, scripted, Journal, TestApp};
-use harmony::actors::jobs::JobRequest;
 use harmony::app::WorkerOverrides;
 use harmony::db::{jobs, Db};
 use harmony::domain::worker_name::WorkerName;
@@ -34,7 +34,7 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
         let system = actix_rt::System::new();
         system.block_on(async move {
             let app = TestApp::start_in(d1, &[], overrides(&j1, 1)).await;
-            let q = app.app.jobs.clone();
+            let q = app.app.lifecycle.clone();
             let done = q
                 .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
                 .await
@@ -100,7 +100,7 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
 async fn graceful_shutdown_lets_running_jobs_finish() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "5")], overrides(&journal, 2)).await;
-    let q = app.app.jobs.clone();
+    let q = app.app.lifecycle.clone();
     let a = q
         .enqueue(JobRequest::new(
             WorkerName::Metadata,
@@ -139,7 +139,7 @@ async fn shutdown_does_not_wait_past_the_grace_period() {
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "0.3")], overrides(&journal, 1)).await;
     let hang = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({})))
         .await
         .unwrap();
@@ -160,7 +160,7 @@ async fn transient_failures_are_retried_then_given_up() {
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;
     let job = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "retry", json!({})).max_attempts(3))
         .await
         .unwrap();
@@ -192,7 +192,7 @@ async fn transient_failures_are_retried_then_given_up() {
 async fn queue_size_follows_the_jobs() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;
-    let q = app.app.jobs.clone();
+    let q = app.app.lifecycle.clone();
     let hang = q
         .enqueue(JobRequest::new(WorkerName::Metadata, "hang", json!({})))
         .await

@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 use actix::Actor;
 use fake_slskd::{FakeOptions, FakeSlskd, SharedFile, Version};
-use harmony::actors::activity::ActivityLog;
 use harmony::actors::registry::{ConnectionState, GetStatus, WorkerRegistry};
 use harmony::actors::search_scheduler::{SearchError, SearchHandle, SearchResults};
 use harmony::config::{Config, SharedConfig};
 use harmony::integrations::slskd::SlskdError;
+use harmony::lifecycle::Lifecycle;
 use harmony::metrics::Metrics;
 
 const FLAC: &str = r"@@abcde\Music\Daft Punk\Discovery\01 - One More Time.flac";
@@ -449,7 +449,7 @@ async fn an_unconfigured_slskd_fails_at_once_and_config_is_live() {
         false,
         Duration::from_secs(60),
         (ConnectionState::Ok, ConnectionState::Ok),
-        ActivityLog::new(db),
+        Lifecycle::without_workers(db),
     )
     .start();
     let config = SharedConfig::new(config(&dir, "", &[]));

@@ -577,6 +577,8 @@ async fn the_search_has_a_spotify_source() {
 struct SlowSync(Arc<AtomicUsize>);
 
 impl WorkerLogic for SlowSync {
+    type Job = harmony::jobs::NoJob;
+
     fn tick_interval(&self, _: &harmony::config::Config) -> Option<Duration> {
         Some(Duration::from_secs(3600))
     }

@@ -1,11 +1,11 @@
 //! A failing worker is restarted with growing delays; the others carry on.
 
 mod common;
+use common::JobRequest;
 
 use std::time::Duration;
 
 use common::{eventually, scripted, Journal, TestApp};
-use harmony::actors::jobs::JobRequest;
 use harmony::app::WorkerOverrides;
 use harmony::domain::worker_name::WorkerName;
 use serde_json::json;
@@ -38,7 +38,7 @@ async fn a_panicking_worker_is_restarted_and_the_others_keep_working() {
 
     let job = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "panic", json!({})).max_attempts(1))
         .await
         .unwrap();
@@ -53,7 +53,7 @@ async fn a_panicking_worker_is_restarted_and_the_others_keep_working() {
     // The restarted worker works: a new job runs to completion.
     let ok = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "ok", json!({})))
         .await
         .unwrap();
@@ -110,7 +110,7 @@ async fn a_panic_after_an_await_and_a_fatal_error_also_restart() {
     .await;
 
     app.app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "async_panic", json!({})).max_attempts(1))
         .await
         .unwrap();
@@ -127,7 +127,7 @@ async fn a_panic_after_an_await_and_a_fatal_error_also_restart() {
 
     let fatal = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(WorkerName::Metadata, "fatal", json!({})).max_attempts(1))
         .await
         .unwrap();
@@ -159,7 +159,7 @@ async fn a_worker_that_keeps_failing_is_restarted_with_growing_delays() {
     // Each job kills the worker once; three in a row.
     for _ in 0..3 {
         app.app
-            .jobs
+            .lifecycle
             .enqueue(JobRequest::new(WorkerName::Metadata, "panic", json!({})).max_attempts(1))
             .await
             .unwrap();
@@ -190,7 +190,7 @@ async fn a_blocked_worker_shows_stale_then_recovers() {
     // Blocks the worker's thread for 4× WORKER_STALE_AFTER_SEC.
     let job = app
         .app
-        .jobs
+        .lifecycle
         .enqueue(JobRequest::new(
             WorkerName::Metadata,
             "block",

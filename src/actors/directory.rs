@@ -53,3 +53,13 @@ impl WorkerDirectory {
         }
     }
 }
+
+impl crate::lifecycle::WorkerWaker for WorkerDirectory {
+    fn wake(&self, worker: WorkerName) {
+        self.send(worker, WorkerControl::Wake);
+    }
+
+    fn run_now(&self, worker: WorkerName) {
+        self.send(worker, WorkerControl::RunNow);
+    }
+}

@@ -1,49 +1,42 @@
 //! What a worker does, separated from how it is run (mailbox, heartbeats,
 //! job claiming, supervision: see `worker.rs`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use actix::Addr;
 use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
 
-use super::activity::ActivityLog;
-use super::directory::WorkerDirectory;
-use super::registry::WorkerRegistry;
-use super::search_scheduler::SearchHandle;
-use super::spotify::SpotifyAccess;
-use crate::config::{Config, SharedConfig};
-use crate::db::{jobs, Db, DbError};
+use crate::config::Config;
+use crate::db::{jobs, DbError};
 use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
-use crate::metrics::Metrics;
+use crate::services::Services;
 
 /// Futures run on the worker's own arbiter, so they need not be `Send`
 /// (HTTP clients are not).
 pub type WorkFuture<T> = LocalBoxFuture<'static, T>;
 
-/// Everything a worker may use; cheap to clone into futures.
+/// Everything a worker may use (the shared services, and its own name);
+/// cheap to clone into futures.
 #[derive(Clone)]
 pub struct WorkerEnv {
     pub name: WorkerName,
-    pub db: Db,
-    pub config: SharedConfig,
-    pub registry: Addr<WorkerRegistry>,
-    pub directory: WorkerDirectory,
-    pub activity: ActivityLog,
-    pub metrics: Arc<Metrics>,
-    /// The only way to Soulseek searches.
-    pub searches: SearchHandle,
-    /// The user's Spotify account (tokens, refresh, rate limits).
-    pub spotify: SpotifyAccess,
+    pub services: Services,
 }
 
-/// One claimed row of `worker_jobs`.
-#[derive(Debug, Clone)]
-pub struct Job {
+impl std::ops::Deref for WorkerEnv {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+/// What the runtime knows of a claimed job besides its typed content.
+#[derive(Debug, Clone, Copy)]
+pub struct JobMeta {
     pub id: i64,
-    pub kind: String,
-    pub payload: serde_json::Value,
     /// This attempt's number, from 1.
     pub attempt: u32,
     pub max_attempts: u32,
@@ -64,6 +57,11 @@ pub enum JobError {
 }
 
 pub trait WorkerLogic: Unpin + 'static {
+    /// This worker's jobs (`jobs::NoJob` for purely periodic workers). The
+    /// runtime decodes each claimed row once; a row that does not decode
+    /// fails its job with the reason.
+    type Job: DeserializeOwned + Clone + Debug + 'static;
+
     /// Jobs run at once; read before every claim, so a settings change
     /// applies to the next job.
     fn concurrency(&self, _config: &Config) -> usize {
@@ -81,18 +79,23 @@ pub trait WorkerLogic: Unpin + 'static {
 
     /// Runs one job. It may run again after a crash, so its effect must be
     /// idempotent (or committed together with `jobs::complete`).
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: Self::Job,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let name = env.name;
         Box::pin(async move {
             Err(JobError::Permanent(format!(
-                "{name} has no job of kind '{}'",
-                job.kind
+                "{name} takes no jobs (job {}: {job:?})",
+                meta.id
             )))
         })
     }
 
-    /// When a failed job of this kind (its `attempt`-th attempt) is tried again.
-    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+    /// When a failed job (its `attempt`-th attempt) is tried again.
+    fn retry_delay(&self, _job: &Self::Job, attempt: u32) -> Duration {
         doubling_delay(attempt, Duration::from_secs(5), Duration::from_secs(600))
     }
 

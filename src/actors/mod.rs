@@ -1,8 +1,6 @@
 //! The background workers, their supervisor and the registry `/status` reads.
 
-pub mod activity;
 pub mod directory;
-pub mod jobs;
 pub mod logic;
 pub mod panic_capture;
 pub mod registry;

@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use serde_json::json;
 
-use super::activity::ActivityLog;
 use crate::domain::time::{now_millis, UnixMillis};
 use crate::domain::worker_name::WorkerName;
 use crate::domain::worker_state::{derive_state, WorkerState};
+use crate::lifecycle::{Event, Lifecycle};
 
 pub use crate::domain::connection::ConnectionState;
 
@@ -70,7 +69,7 @@ pub struct WorkerRegistry {
     slskd: ConnectionState,
     spotify: ConnectionState,
     workers_enabled: bool,
-    activity: ActivityLog,
+    lifecycle: Lifecycle,
 }
 
 impl WorkerRegistry {
@@ -79,7 +78,7 @@ impl WorkerRegistry {
         workers_enabled: bool,
         stale_after: Duration,
         initial: (ConnectionState, ConnectionState),
-        activity: ActivityLog,
+        lifecycle: Lifecycle,
     ) -> Self {
         let entries = WorkerName::ALL
             .into_iter()
@@ -100,7 +99,7 @@ impl WorkerRegistry {
             slskd: initial.0,
             spotify: initial.1,
             workers_enabled,
-            activity,
+            lifecycle,
         }
     }
 
@@ -155,12 +154,11 @@ impl WorkerRegistry {
             }
             let seconds = age.map(|a| a.as_secs_f64());
             tracing::warn!(worker = %name, heartbeat_age_sec = ?seconds, "worker is stale");
-            self.activity.spawn_record(
-                "worker",
-                "stale",
-                json!({"worker": name.as_str(), "heartbeat_age_seconds": seconds,
-                       "threshold_seconds": self.stale_after.as_secs_f64()}),
-            );
+            self.lifecycle.spawn_announce(Event::WorkerStale {
+                worker: name.as_str(),
+                heartbeat_age_seconds: seconds,
+                threshold_seconds: self.stale_after.as_secs_f64(),
+            });
         }
     }
 
@@ -315,7 +313,7 @@ mod tests {
             true,
             Duration::from_millis(200),
             (ConnectionState::Unreachable, ConnectionState::Unconfigured),
-            ActivityLog::new(db),
+            Lifecycle::without_workers(db),
         )
         .start();
         let status = registry.send(GetStatus).await.unwrap();

@@ -17,21 +17,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use serde_json::json;
 
-use super::activity::ActivityLog;
-use super::directory::{WorkerControl, WorkerDirectory};
+use super::directory::WorkerControl;
 use super::logic::{WorkerEnv, WorkerLogic};
 use super::panic_capture::{bind_current_thread, PanicSlot};
-use super::registry::{WorkerRegistry, WorkerRestarted, WorkerStopped};
-use super::search_scheduler::SearchHandle;
-use super::spotify::SpotifyAccess;
+use super::registry::{WorkerRestarted, WorkerStopped};
 use super::worker::{WorkerActor, WorkerExited};
-use crate::config::SharedConfig;
-use crate::db::Db;
 use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
-use crate::metrics::Metrics;
+use crate::lifecycle::Event;
+use crate::services::Services;
 
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
@@ -58,19 +53,6 @@ where
     })
 }
 
-/// What every worker shares.
-#[derive(Clone)]
-pub struct SharedDeps {
-    pub db: Db,
-    pub config: SharedConfig,
-    pub registry: Addr<WorkerRegistry>,
-    pub directory: WorkerDirectory,
-    pub activity: ActivityLog,
-    pub metrics: Arc<Metrics>,
-    pub searches: SearchHandle,
-    pub spotify: SpotifyAccess,
-}
-
 struct Slot {
     spawn: SpawnWorker,
     generation: u64,
@@ -82,7 +64,7 @@ struct Slot {
 
 pub struct WorkerSupervisor {
     slots: BTreeMap<WorkerName, Slot>,
-    deps: SharedDeps,
+    deps: Services,
     /// The workers' thread.
     arbiter: Arbiter,
     /// The last panic message on that thread: one thread runs one actor at a
@@ -92,7 +74,7 @@ pub struct WorkerSupervisor {
 }
 
 impl WorkerSupervisor {
-    pub fn new(workers: Vec<(WorkerName, SpawnWorker)>, deps: SharedDeps) -> Self {
+    pub fn new(workers: Vec<(WorkerName, SpawnWorker)>, deps: Services) -> Self {
         let arbiter = Arbiter::new();
         let panic_slot = PanicSlot::default();
         let bound = panic_slot.clone();
@@ -129,14 +111,7 @@ impl WorkerSupervisor {
         slot.generation += 1;
         let env = WorkerEnv {
             name,
-            db: deps.db,
-            config: deps.config,
-            registry: deps.registry,
-            directory: deps.directory.clone(),
-            activity: deps.activity,
-            metrics: deps.metrics,
-            searches: deps.searches,
-            spotify: deps.spotify,
+            services: deps.clone(),
         };
         let recipient = (slot.spawn)(&self.arbiter.handle(), env, slot.generation, exits);
         deps.directory.set(name, recipient.clone());
@@ -191,11 +166,11 @@ impl WorkerSupervisor {
         self.spawn(name, ctx);
         self.deps.registry.do_send(WorkerRestarted { name });
         tracing::warn!(worker = %name, "worker restarted");
-        self.deps.activity.spawn_record(
-            "worker",
-            "restarted",
-            json!({"worker": name.as_str(), "error": error, "delay_ms": delay.as_millis() as u64}),
-        );
+        self.deps.lifecycle.spawn_announce(Event::WorkerRestarted {
+            worker: name.as_str(),
+            error: error.to_string(),
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        });
     }
 
     /// Catches deaths whose exit notice never came.
@@ -226,10 +201,10 @@ impl Actor for WorkerSupervisor {
         for &name in &names {
             self.spawn(name, ctx);
         }
-        let listed: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        let workers = names.iter().map(|n| n.as_str()).collect();
         self.deps
-            .activity
-            .spawn_record("worker", "started", json!({"workers": listed}));
+            .lifecycle
+            .spawn_announce(Event::WorkersStarted { workers });
         ctx.run_interval(WATCH_EVERY, |act, ctx| act.watch(ctx));
     }
 }
@@ -274,7 +249,7 @@ impl Handler<ShutdownWorkers> for WorkerSupervisor {
         for (_, r) in &running {
             r.do_send(WorkerControl::Drain);
         }
-        let activity = self.deps.activity.clone();
+        let lifecycle = self.deps.lifecycle.clone();
         let deadline = Instant::now() + msg.grace;
         let wait = async move {
             while Instant::now() < deadline && running.iter().any(|(_, r)| r.connected()) {
@@ -285,9 +260,11 @@ impl Handler<ShutdownWorkers> for WorkerSupervisor {
                 .filter(|(_, r)| r.connected())
                 .map(|(name, _)| *name)
                 .collect();
-            let stopped: Vec<&str> = running.iter().map(|(n, _)| n.as_str()).collect();
-            let details = json!({"workers": stopped, "unfinished": late.iter().map(|n| n.as_str()).collect::<Vec<_>>()});
-            if let Err(e) = activity.record("worker", "stopped", details).await {
+            let stopped = Event::WorkersStopped {
+                workers: running.iter().map(|(n, _)| n.as_str()).collect(),
+                unfinished: late.iter().map(|n| n.as_str()).collect(),
+            };
+            if let Err(e) = lifecycle.announce(stopped).await {
                 tracing::warn!(error = %e, "could not record the shutdown");
             }
             late

@@ -9,13 +9,14 @@ use actix::prelude::*;
 use futures_util::FutureExt;
 
 use super::directory::WorkerControl;
-use super::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use super::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use super::panic_capture::payload_message;
 use super::registry::{Heartbeat, QueueSize, WorkerStarted, WorkerStopped};
 use crate::db::jobs::{self, Claim, JobRow};
 use crate::db::DbError;
 use crate::domain::time::now_millis;
 use crate::domain::worker_name::WorkerName;
+use crate::jobs::decode;
 
 /// Sent to the supervisor when a worker's actor stops.
 #[derive(Message, Debug, Clone)]
@@ -179,48 +180,47 @@ impl<L: WorkerLogic> WorkerActor<L> {
 
     fn start_job(&mut self, row: JobRow, ctx: &mut Context<Self>) {
         self.in_flight += 1;
-        let (id, kind, attempt, max_attempts) = (
-            row.id,
-            row.kind.clone(),
-            row.attempts.max(1) as u32,
-            row.max_attempts.max(1) as u32,
-        );
-        let work: WorkFuture<Result<(), JobError>> = match serde_json::from_str(&row.payload) {
-            Ok(payload) => {
-                let job = Job {
-                    id,
-                    kind: row.kind,
-                    payload,
-                    attempt,
-                    max_attempts,
-                };
-                tracing::debug!(worker = %self.name(), job = id, kind = %job.kind, attempt, "job started");
-                guarded(self.logic.run_job(&self.env, job))
+        let meta = JobMeta {
+            id: row.id,
+            attempt: u32::try_from(row.attempts.max(1)).unwrap_or(1),
+            max_attempts: u32::try_from(row.max_attempts.max(1)).unwrap_or(1),
+        };
+        let (work, job): (WorkFuture<Result<(), JobError>>, _) = match decode::<L::Job>(
+            &row.kind,
+            &row.payload,
+        ) {
+            Ok(job) => {
+                tracing::debug!(worker = %self.name(), job = meta.id, kind = %row.kind, attempt = meta.attempt, "job started");
+                let work = guarded(self.logic.run_job(&self.env, job.clone(), meta));
+                (work, Some(job))
             }
             Err(e) => {
-                Box::pin(
-                    async move { Err(JobError::Permanent(format!("unreadable payload: {e}"))) },
-                )
+                let work: WorkFuture<_> =
+                    Box::pin(async move { Err(JobError::Permanent(e.to_string())) });
+                (work, None)
             }
         };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
-            act.finish_job(id, &kind, attempt, max_attempts, result, ctx);
+            act.finish_job(meta, job.as_ref(), result, ctx);
         }));
     }
 
     fn finish_job(
         &mut self,
-        id: i64,
-        kind: &str,
-        attempt: u32,
-        max_attempts: u32,
+        meta: JobMeta,
+        job: Option<&L::Job>,
         result: Result<(), JobError>,
         ctx: &mut Context<Self>,
     ) {
         let name = self.name();
-        let retry_at = match &result {
-            Err(JobError::Retry(_) | JobError::Fatal(_)) if attempt < max_attempts => {
-                let delay = self.logic.retry_delay(kind, attempt);
+        let JobMeta {
+            id,
+            attempt,
+            max_attempts,
+        } = meta;
+        let retry_at = match (&result, job) {
+            (Err(JobError::Retry(_) | JobError::Fatal(_)), Some(job)) if attempt < max_attempts => {
+                let delay = self.logic.retry_delay(job, attempt);
                 Some(
                     now_millis()
                         .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),

@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::Json;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
 use crate::db::backfill::{self as store, BackfillRow};
-use crate::domain::time::{now_millis, to_rfc3339};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::time::to_rfc3339;
+use crate::lifecycle::sources;
 
 /// The contract's ceiling for `max_items`.
 pub const MAX_ITEMS: i64 = 10_000;
@@ -91,12 +90,9 @@ pub async fn create(
     let expand = body.expand_playlists.unwrap_or(false);
     let max_items = i32::try_from(max_items).unwrap_or(i32::MAX);
     let row = state
-        .db
-        .write(move |c| store::create(c, max_items, expand, now_millis()))
+        .lifecycle
+        .change(move |c| sources::create_backfill(c, max_items, expand))
         .await?;
-    state
-        .directory
-        .send(WorkerName::Backfill, WorkerControl::Wake);
     Ok(HttpResponse::Accepted().json(BackfillCreated { id: row.id }))
 }
 

@@ -50,6 +50,16 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// A person's action that does not fit the row's state.
+impl From<crate::lifecycle::Refused> for ApiError {
+    fn from(r: crate::lifecycle::Refused) -> Self {
+        ApiError::Conflict {
+            message: r.reason,
+            state: r.state.to_string(),
+        }
+    }
+}
+
 impl ApiError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();

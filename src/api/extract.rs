@@ -40,15 +40,15 @@ pub fn state_filter<S: Copy>(
     raw: Option<&str>,
     all: &[S],
     name: fn(S) -> &'static str,
-) -> Result<Vec<&'static str>, ApiError> {
+) -> Result<Vec<S>, ApiError> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(Vec::new());
     };
     raw.split(',')
         .map(|s| {
             all.iter()
-                .map(|state| name(*state))
-                .find(|n| *n == s.trim())
+                .copied()
+                .find(|state| name(*state) == s.trim())
                 .ok_or_else(|| {
                     let names: Vec<&str> = all.iter().map(|state| name(*state)).collect();
                     ApiError::validation("state", format!("must be among {}", names.join(", ")))

@@ -14,12 +14,11 @@ use super::error::{ApiError, FieldError};
 use super::extract::UPLOAD_LIMIT;
 use super::json::from_value;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
 use crate::db::imports::{self as store, ImportView};
 use crate::domain::import_progress::ImportCounts;
 use crate::domain::imports::{parse_file, parse_json_request, JsonRequest, ParsedImport, Skipped};
-use crate::domain::time::{now_millis, to_rfc3339};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::time::to_rfc3339;
+use crate::lifecycle::sources;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AcceptedCounts {
@@ -226,14 +225,14 @@ pub async fn create(
     } = parsed;
     let answer_skipped = skipped.clone();
     let view = state
-        .db
-        .write(move |c| {
-            let now = now_millis();
-            if store::count_unfinished(c, now)? >= max_pending {
+        .lifecycle
+        .change(move |c| {
+            let now = c.now();
+            if store::count_unfinished(c.conn(), now)? >= max_pending {
                 return Ok(None);
             }
-            let row = store::create(c, &tracks, &links, &skipped, skipped_total, now)?;
-            store::get(c, row.id).map(Some)
+            let row = sources::create_import(c, &tracks, &links, &skipped, skipped_total)?;
+            store::get(c.conn(), row.id).map(Some)
         })
         .await?
         .ok_or_else(|| {
@@ -241,9 +240,6 @@ pub async fn create(
                 "{max_pending} imports are still in progress (INGEST_MAX_PENDING_JOBS); try again later"
             ))
         })?;
-    state
-        .directory
-        .send(WorkerName::Matching, WorkerControl::Wake);
     Ok(HttpResponse::Accepted().json(ImportCreated {
         id: view.row.id,
         state: view.counts.state(view.links_pending),

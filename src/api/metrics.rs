@@ -24,7 +24,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         "# HELP harmony_downloads Downloads per state.\n# TYPE harmony_downloads gauge\n",
     );
     for (name, n) in by_state {
-        let _ = writeln!(text, "harmony_downloads{{state=\"{name}\"}} {n}");
+        let _ = writeln!(text, "harmony_downloads{{state=\"{}\"}} {n}", name.as_str());
     }
     text.push_str(&format!(
         "# HELP harmony_db_operations_total Database operations run.\n# TYPE harmony_db_operations_total counter\nharmony_db_operations_total {}\n",
@@ -96,6 +96,16 @@ fn render(report: &StatusReport, metrics: &Metrics) -> String {
             .http_requests()
             .into_iter()
             .map(|(s, n)| (format!("{{status=\"{s}\"}}"), n.to_string()))
+            .collect(),
+    );
+    family(
+        "harmony_events_total",
+        "counter",
+        "State changes announced since start, by event.",
+        metrics
+            .events()
+            .into_iter()
+            .map(|(e, n)| (format!("{{event=\"{e}\"}}"), n.to_string()))
             .collect(),
     );
     family(

@@ -21,39 +21,32 @@ pub mod status;
 pub mod wanted;
 pub mod watchlist;
 
-use std::sync::Arc;
-
 use actix::Addr;
 use actix_web::{web, HttpResponse};
 
-use crate::actors::directory::WorkerDirectory;
-use crate::actors::registry::WorkerRegistry;
-use crate::actors::search_scheduler::SearchHandle;
-use crate::actors::spotify::SpotifyAccess;
 use crate::actors::supervisor::WorkerSupervisor;
-use crate::db::Db;
 use crate::domain::secret::Secret;
-use crate::metrics::Metrics;
+use crate::services::Services;
 use endpoint::resource;
 use error::ApiError;
 
 /// What handlers share.
 pub struct AppState {
-    pub registry: Addr<WorkerRegistry>,
+    pub services: Services,
     pub supervisor: Option<Addr<WorkerSupervisor>>,
-    pub db: Db,
     pub settings: crate::settings::Settings,
-    pub metrics: Arc<Metrics>,
     pub api_keys: Vec<Secret>,
     pub workers_disabled: bool,
     pub openapi: String,
-    /// Wakes workers after their job rows are committed.
-    pub directory: WorkerDirectory,
     pub features: Features,
-    /// The only way to Soulseek searches (shared with the matching worker).
-    pub searches: SearchHandle,
-    /// The user's Spotify account (shared with the workers).
-    pub spotify: SpotifyAccess,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 /// Feature flags as the service started with them (restart keys).

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::Json;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
 use crate::db::spotify::{self as store, PlaylistRow};
 use crate::domain::spotify_connected_page;
 use crate::domain::time::{now_millis, to_rfc3339};
@@ -143,9 +142,7 @@ pub async fn callback(
         .spotify
         .complete_authorization(&code, &auth_state)
         .await?;
-    state
-        .directory
-        .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
+    state.lifecycle.request_run(WorkerName::PlaylistSync);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         // The page needs nothing from anywhere: no scripts, no remote assets.
@@ -181,14 +178,16 @@ pub async fn patch_playlist(
 ) -> Result<HttpResponse, ApiError> {
     let (id, sync) = (id.into_inner(), body.sync);
     let row = state
-        .db
-        .write(move |c| store::set_sync(c, &id, sync, now_millis()))
+        .lifecycle
+        .change(move |c| {
+            let now = c.now();
+            let row = store::set_sync(c.conn(), &id, sync, now)?;
+            if sync {
+                c.run_now(WorkerName::PlaylistSync);
+            }
+            Ok(row)
+        })
         .await?;
-    if sync {
-        state
-            .directory
-            .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
-    }
     Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
 }
 
@@ -197,8 +196,6 @@ pub async fn patch_playlist(
               (status = 503, body = super::error::ErrorBody, description = "unavailable: Spotify is not configured or not authorized")))]
 pub async fn sync_now(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.spotify.require_authorized().await?;
-    state
-        .directory
-        .send(WorkerName::PlaylistSync, WorkerControl::RunNow);
+    state.lifecycle.request_run(WorkerName::PlaylistSync);
     Ok(HttpResponse::Accepted().json(Accepted { status: "accepted" }))
 }

@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
 use crate::db::watchlist::{self as store, Added, WatchRow};
 use crate::domain::time::{now_millis, to_rfc3339};
-use crate::domain::worker_name::WorkerName;
+use crate::lifecycle::sources;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WatchView {
@@ -160,15 +159,12 @@ pub async fn check(
     // A check that cannot run is refused now, not queued to fail later.
     state.spotify.require_authorized().await?;
     let row = state
-        .db
-        .write(move |c| {
-            let row = store::get(c, id)?;
-            store::request_check_now(c, id, now_millis())?;
+        .lifecycle
+        .change(move |c| {
+            let row = store::get(c.conn(), id)?;
+            sources::request_check_now(c, id)?;
             Ok(row)
         })
         .await?;
-    state
-        .directory
-        .send(WorkerName::Watchlist, WorkerControl::Wake);
     Ok(HttpResponse::Accepted().json(WatchView::from(row)))
 }

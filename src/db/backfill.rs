@@ -5,20 +5,13 @@
 
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
-use serde_json::json;
 
-use super::schema::{backfills, import_items, spotify_lookups, wanted_tracks};
-use super::wanted::{self, WantedRow};
-use super::{jobs, DbError};
+use super::schema::{backfills, spotify_lookups, wanted_tracks};
+use super::wanted::WantedRow;
+use super::DbError;
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::WantedState;
-
-pub mod job {
-    pub const WORKER: &str = "backfill";
-    pub const RUN: &str = "backfill";
-    pub const ATTEMPTS: i32 = 10;
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = backfills)]
@@ -39,7 +32,7 @@ pub struct BackfillRow {
     pub updated_at: i64,
 }
 
-/// Creates a run and its job.
+/// Creates a run (its job is queued by `lifecycle::sources`).
 pub fn create(
     conn: &mut SqliteConnection,
     max_items: i32,
@@ -55,19 +48,6 @@ pub fn create(
         ))
         .returning(BackfillRow::as_returning())
         .get_result(conn)?;
-    jobs::enqueue(
-        conn,
-        &jobs::NewJob {
-            worker: job::WORKER,
-            kind: job::RUN,
-            payload: &json!({"backfill_id": row.id}).to_string(),
-            dedupe_key: None,
-            priority: 0,
-            max_attempts: job::ATTEMPTS,
-            run_at: now,
-        },
-        now,
-    )?;
     Ok(row)
 }
 
@@ -125,7 +105,7 @@ pub fn next_tracks(
         .filter(wanted_tracks::id.gt(after_id))
         .filter(wanted_tracks::source.like("import:%"))
         .filter(wanted_tracks::spotify_track_id.is_null())
-        .filter(wanted_tracks::state.ne("cancelled"))
+        .filter(wanted_tracks::state.ne(WantedState::Cancelled))
         .order(wanted_tracks::id)
         .limit(limit)
         .select(WantedRow::as_select())
@@ -142,40 +122,15 @@ pub enum Outcome {
     Error(String),
 }
 
-/// Records one processed track: the wanted track gets the Spotify data
-/// (what the import already knew wins over nothing, Spotify's ids and ISRC
-/// are added), the counters and the cursor move, all in one transaction.
-pub fn record(
+/// Counts one processed track and moves the run's cursor past it.
+pub fn count_processed(
     conn: &mut SqliteConnection,
     run: i64,
-    wanted: &WantedRow,
+    wanted_id: i64,
     outcome: &Outcome,
     cache_hit: bool,
     now: UnixMillis,
 ) -> Result<(), DbError> {
-    let merged = match outcome {
-        Outcome::Matched(found) => merge_into_existing(conn, wanted, found, now)?,
-        _ => false,
-    };
-    if let (Outcome::Matched(found), false) = (outcome, merged) {
-        let mut track = wanted.track();
-        merge(&mut track, found);
-        diesel::update(wanted_tracks::table.find(wanted.id))
-            .set((
-                wanted_tracks::spotify_track_id.eq(&track.spotify_track_id),
-                wanted_tracks::isrc.eq(&track.isrc),
-                wanted_tracks::album.eq(&track.album),
-                wanted_tracks::duration_ms
-                    .eq(track.duration_ms.and_then(|d| i64::try_from(d).ok())),
-                wanted_tracks::track_number
-                    .eq(track.track_number.and_then(|n| i32::try_from(n).ok())),
-                wanted_tracks::disc_number
-                    .eq(track.disc_number.and_then(|n| i32::try_from(n).ok())),
-                wanted_tracks::track.eq(track.to_json()),
-                wanted_tracks::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
     let matched = i32::from(matches!(outcome, Outcome::Matched(_)));
     let errors = i32::from(matches!(outcome, Outcome::Error(_)));
     let error = match outcome {
@@ -184,7 +139,7 @@ pub fn record(
     };
     diesel::update(backfills::table.find(run))
         .set((
-            backfills::cursor.eq(wanted.id),
+            backfills::cursor.eq(wanted_id),
             backfills::processed.eq(backfills::processed + 1),
             backfills::matched.eq(backfills::matched + matched),
             backfills::cache_hits.eq(backfills::cache_hits + i32::from(cache_hit)),
@@ -193,61 +148,6 @@ pub fn record(
         ))
         .execute(conn)?;
     remember_error(conn, run, error)
-}
-
-/// The imported track turns out to be one already wanted under its Spotify
-/// id (e.g. from a playlist, with its album): instead of two entries and two
-/// downloads, the import now follows the existing one and the imported
-/// entry is cancelled with the reason. Only while the imported entry has
-/// not started downloading, and only onto an entry still wanted or done.
-fn merge_into_existing(
-    conn: &mut SqliteConnection,
-    wanted: &WantedRow,
-    found: &Track,
-    now: UnixMillis,
-) -> Result<bool, DbError> {
-    let Some(spotify_id) = found.spotify_track_id.as_deref() else {
-        return Ok(false);
-    };
-    if !matches!(
-        wanted.state(),
-        WantedState::Pending | WantedState::Searching | WantedState::NotFound
-    ) {
-        return Ok(false);
-    }
-    let other: Option<i64> = wanted_tracks::table
-        .filter(wanted_tracks::spotify_track_id.eq(spotify_id))
-        .filter(wanted_tracks::id.ne(wanted.id))
-        .filter(wanted_tracks::state.ne_all(["failed", "cancelled"]))
-        .order(wanted_tracks::id)
-        .select(wanted_tracks::id)
-        .first(conn)
-        .optional()?;
-    let Some(other) = other else {
-        return Ok(false);
-    };
-    let imports: Vec<i64> = import_items::table
-        .filter(import_items::wanted_id.eq(wanted.id))
-        .select(import_items::import_id)
-        .load(conn)?;
-    for import_id in imports {
-        diesel::insert_or_ignore_into(import_items::table)
-            .values((
-                import_items::import_id.eq(import_id),
-                import_items::wanted_id.eq(other),
-            ))
-            .execute(conn)?;
-    }
-    diesel::delete(import_items::table.filter(import_items::wanted_id.eq(wanted.id)))
-        .execute(conn)?;
-    if wanted::cancel(conn, wanted.id, now)?.is_ok() {
-        diesel::update(wanted_tracks::table.find(wanted.id))
-            .set(
-                wanted_tracks::last_error.eq(format!("same Spotify track as wanted track {other}")),
-            )
-            .execute(conn)?;
-    }
-    Ok(true)
 }
 
 /// Keeps the latest error of a run (counted in `errors`) for its answer.
@@ -265,7 +165,7 @@ fn remember_error(
 }
 
 /// Spotify fills what the import did not know; ids and ISRC always come from Spotify.
-fn merge(track: &mut Track, found: &Track) {
+pub fn merge(track: &mut Track, found: &Track) {
     track.spotify_track_id = found.spotify_track_id.clone();
     track.spotify_album_id = found.spotify_album_id.clone();
     track.isrc = found.isrc.clone().or(track.isrc.take());

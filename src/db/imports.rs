@@ -6,8 +6,6 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use super::schema::{import_items, import_links, imports, wanted_tracks};
-use super::wanted::{self, NewWanted};
-use super::wanted_bulk;
 use super::DbError;
 use crate::domain::import_progress::ImportCounts;
 use crate::domain::imports::{ImportTrack, PlaylistLink, Skipped};
@@ -16,7 +14,12 @@ use crate::domain::track::Track;
 use crate::domain::wanted::WantedState;
 
 /// Wanted states in which an import is not finished.
-const UNFINISHED: [&str; 4] = ["pending", "searching", "downloading", "not_found"];
+const UNFINISHED: [WantedState; 4] = [
+    WantedState::Pending,
+    WantedState::Searching,
+    WantedState::Downloading,
+    WantedState::NotFound,
+];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = imports)]
@@ -39,7 +42,7 @@ pub struct ImportView {
 }
 
 /// What Harmony knows of an imported track.
-fn track_of(t: &ImportTrack) -> Track {
+pub fn track_of(t: &ImportTrack) -> Track {
     Track {
         artist: Some(t.artist.clone()),
         title: Some(t.title.clone()),
@@ -91,7 +94,6 @@ pub fn create(
         ))
         .returning(ImportRow::as_returning())
         .get_result(conn)?;
-    add_tracks(conn, row.id, tracks, now)?;
     for link in links {
         diesel::insert_into(import_links::table)
             .values((
@@ -105,34 +107,12 @@ pub fn create(
     Ok(row)
 }
 
-/// Makes tracks wanted on behalf of import `import_id` and links them to it
-/// (in batches: a 10 000-track import is one short transaction).
-pub fn add_tracks(
+/// Links wanted tracks to the import (in batches); the number of new links.
+pub fn link_items(
     conn: &mut SqliteConnection,
     import_id: i64,
-    tracks: &[ImportTrack],
-    now: UnixMillis,
+    ids: &[i64],
 ) -> Result<usize, DbError> {
-    let source = format!("import:{import_id}");
-    let known: Vec<Track> = tracks.iter().map(track_of).collect();
-    let news: Vec<NewWanted<'_>> = tracks
-        .iter()
-        .zip(&known)
-        .map(|(t, track)| NewWanted {
-            artist: &t.artist,
-            title: &t.title,
-            album: t.album.as_deref(),
-            duration_ms: t.duration_ms,
-            isrc: None,
-            spotify_track_id: None,
-            track_number: None,
-            disc_number: None,
-            priority: 0,
-            source: &source,
-            track,
-        })
-        .collect();
-    let ids = wanted_bulk::create_many(conn, &news, now)?;
     let mut added = 0;
     for chunk in ids.chunks(500) {
         let rows: Vec<_> = chunk
@@ -154,21 +134,22 @@ pub fn add_tracks(
     Ok(added)
 }
 
-/// Creates (or finds) one wanted track and links it to the import; 1 when
-/// the link is new.
-pub fn link_wanted(
-    conn: &mut SqliteConnection,
-    import_id: i64,
-    new: &NewWanted<'_>,
-    now: UnixMillis,
-) -> Result<usize, DbError> {
-    let (wanted, _) = wanted::create_or_get(conn, new, now)?;
-    Ok(diesel::insert_or_ignore_into(import_items::table)
-        .values((
-            import_items::import_id.eq(import_id),
-            import_items::wanted_id.eq(wanted.id),
-        ))
-        .execute(conn)?)
+/// Moves the import links of one wanted track to another.
+pub fn relink_items(conn: &mut SqliteConnection, from: i64, to: i64) -> Result<(), DbError> {
+    let imports: Vec<i64> = import_items::table
+        .filter(import_items::wanted_id.eq(from))
+        .select(import_items::import_id)
+        .load(conn)?;
+    for import_id in imports {
+        diesel::insert_or_ignore_into(import_items::table)
+            .values((
+                import_items::import_id.eq(import_id),
+                import_items::wanted_id.eq(to),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(import_items::table.filter(import_items::wanted_id.eq(from))).execute(conn)?;
+    Ok(())
 }
 
 /// The import has new tracks: not finished any more.

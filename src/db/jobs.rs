@@ -233,6 +233,142 @@ pub fn prune_finished(conn: &mut SqliteConnection, before: i64) -> Result<usize,
     .execute(conn)?)
 }
 
+/// The unfinished (queued or running) job of `worker` with this dedupe key.
+pub fn unfinished(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    dedupe_key: &str,
+) -> Result<Option<JobRow>, DbError> {
+    Ok(worker_jobs::table
+        .filter(worker_jobs::worker.eq(worker))
+        .filter(worker_jobs::dedupe_key.eq(dedupe_key))
+        .filter(worker_jobs::state.eq_any([QUEUED, RUNNING]))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Dedupe keys of `worker`'s unfinished jobs.
+pub fn unfinished_keys(
+    conn: &mut SqliteConnection,
+    worker: &str,
+) -> Result<std::collections::HashSet<String>, DbError> {
+    Ok(worker_jobs::table
+        .filter(worker_jobs::worker.eq(worker))
+        .filter(worker_jobs::state.eq_any([QUEUED, RUNNING]))
+        .select(worker_jobs::dedupe_key)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// A waiting job with this key is served with the new priority.
+pub fn set_waiting_priority(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    dedupe_key: &str,
+    priority: i32,
+) -> Result<(), DbError> {
+    diesel::update(
+        worker_jobs::table
+            .filter(worker_jobs::worker.eq(worker))
+            .filter(worker_jobs::dedupe_key.eq(dedupe_key))
+            .filter(worker_jobs::state.eq(QUEUED)),
+    )
+    .set(worker_jobs::priority.eq(priority))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A waiting job with this key due after `run_at` is due at `run_at`
+/// instead, with this priority.
+pub fn bring_forward(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    dedupe_key: &str,
+    run_at: i64,
+    priority: Option<i32>,
+    now: i64,
+) -> Result<(), DbError> {
+    let waiting = worker_jobs::table
+        .filter(worker_jobs::worker.eq(worker))
+        .filter(worker_jobs::dedupe_key.eq(dedupe_key))
+        .filter(worker_jobs::state.eq(QUEUED))
+        .filter(worker_jobs::run_at.gt(run_at));
+    match priority {
+        Some(priority) => diesel::update(waiting)
+            .set((
+                worker_jobs::run_at.eq(run_at),
+                worker_jobs::priority.eq(priority),
+                worker_jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(waiting)
+            .set((
+                worker_jobs::run_at.eq(run_at),
+                worker_jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// A waiting job takes a newer request's payload and the earlier due time.
+pub fn update_waiting(
+    conn: &mut SqliteConnection,
+    id: i64,
+    payload: &str,
+    run_at: i64,
+    now: i64,
+) -> Result<(), DbError> {
+    diesel::update(
+        worker_jobs::table
+            .find(id)
+            .filter(worker_jobs::state.eq(QUEUED)),
+    )
+    .set((
+        worker_jobs::payload.eq(payload),
+        worker_jobs::run_at.eq(run_at),
+        worker_jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts many new jobs at once (no dedupe lookup: the caller knows they
+/// are new).
+pub fn insert_many(
+    conn: &mut SqliteConnection,
+    new: &[NewJob<'_>],
+    now: i64,
+) -> Result<(), DbError> {
+    let rows: Vec<_> = new
+        .iter()
+        .map(|job| {
+            (
+                worker_jobs::worker.eq(job.worker),
+                worker_jobs::kind.eq(job.kind),
+                worker_jobs::payload.eq(job.payload),
+                worker_jobs::dedupe_key.eq(job.dedupe_key),
+                worker_jobs::priority.eq(job.priority),
+                worker_jobs::state.eq(QUEUED),
+                worker_jobs::max_attempts.eq(job.max_attempts),
+                worker_jobs::run_at.eq(job.run_at),
+                worker_jobs::created_at.eq(now),
+                worker_jobs::updated_at.eq(now),
+            )
+        })
+        .collect();
+    // 10 columns × 250 rows stays below SQLite's bound-parameter limit.
+    for chunk in rows.chunks(250) {
+        diesel::insert_into(worker_jobs::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

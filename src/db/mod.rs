@@ -11,6 +11,7 @@ mod pool;
 pub mod schema;
 pub mod settings;
 pub mod spotify;
+pub mod sql_types;
 pub mod wanted;
 pub mod wanted_bulk;
 pub mod watchlist;

@@ -6,7 +6,6 @@ use diesel::sqlite::SqliteConnection;
 
 use super::schema::{spotify_account, spotify_auth_requests};
 use super::schema::{spotify_playlist_tracks, spotify_playlists};
-use super::wanted::{self, NewWanted};
 use super::DbError;
 use crate::domain::time::UnixMillis;
 
@@ -283,51 +282,54 @@ pub fn set_sync(
         .get_result(conn)?)
 }
 
-/// Makes the tracks of one page wanted (`source` `playlist:<id>`), skipping
-/// those this playlist already gave: a track the user cancelled is not
-/// brought back by the next sync. Returns how many were new to the playlist.
-pub fn take_tracks(
+/// Which of these tracks the playlist already has.
+pub fn known_tracks(
     conn: &mut SqliteConnection,
     playlist_id: &str,
-    tracks: &[(String, NewWanted<'_>)],
-    now: UnixMillis,
-) -> Result<usize, DbError> {
-    let ids: Vec<&str> = tracks.iter().map(|(id, _)| id.as_str()).collect();
-    let known: std::collections::HashSet<String> = spotify_playlist_tracks::table
+    ids: &[&str],
+) -> Result<std::collections::HashSet<String>, DbError> {
+    Ok(spotify_playlist_tracks::table
         .filter(spotify_playlist_tracks::playlist_id.eq(playlist_id))
-        .filter(spotify_playlist_tracks::spotify_track_id.eq_any(&ids))
+        .filter(spotify_playlist_tracks::spotify_track_id.eq_any(ids))
         .select(spotify_playlist_tracks::spotify_track_id)
         .load(conn)?
         .into_iter()
-        .collect();
-    let mut added = 0;
-    for (spotify_id, new) in tracks {
-        if known.contains(spotify_id) {
-            continue;
-        }
-        let inserted = diesel::insert_into(spotify_playlist_tracks::table)
-            .values((
-                spotify_playlist_tracks::playlist_id.eq(playlist_id),
-                spotify_playlist_tracks::spotify_track_id.eq(spotify_id),
-                spotify_playlist_tracks::added_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if inserted == 0 {
-            // The same track twice in one playlist.
-            continue;
-        }
-        let (row, _) = wanted::create_or_get(conn, new, now)?;
-        diesel::update(
-            spotify_playlist_tracks::table
-                .find((playlist_id, spotify_id))
-                .filter(spotify_playlist_tracks::wanted_id.is_null()),
-        )
-        .set(spotify_playlist_tracks::wanted_id.eq(row.id))
-        .execute(conn)?;
-        added += 1;
-    }
-    Ok(added)
+        .collect())
+}
+
+/// Adds a track to the playlist; false when it already was there.
+pub fn insert_track(
+    conn: &mut SqliteConnection,
+    playlist_id: &str,
+    spotify_id: &str,
+    now: UnixMillis,
+) -> Result<bool, DbError> {
+    Ok(diesel::insert_into(spotify_playlist_tracks::table)
+        .values((
+            spotify_playlist_tracks::playlist_id.eq(playlist_id),
+            spotify_playlist_tracks::spotify_track_id.eq(spotify_id),
+            spotify_playlist_tracks::added_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?
+        == 1)
+}
+
+/// The wanted track a playlist's track became (the first one it got).
+pub fn set_track_wanted(
+    conn: &mut SqliteConnection,
+    playlist_id: &str,
+    spotify_id: &str,
+    wanted_id: i64,
+) -> Result<(), DbError> {
+    diesel::update(
+        spotify_playlist_tracks::table
+            .find((playlist_id, spotify_id))
+            .filter(spotify_playlist_tracks::wanted_id.is_null()),
+    )
+    .set(spotify_playlist_tracks::wanted_id.eq(wanted_id))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Every track of `snapshot` is wanted.

@@ -4,18 +4,10 @@
 
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
-use serde_json::json;
 
-use super::schema::{watchlist_artists, watchlist_releases, worker_jobs};
-use super::wanted::{self, NewWanted};
-use super::{jobs, DbError};
+use super::schema::{watchlist_artists, watchlist_releases};
+use super::DbError;
 use crate::domain::time::UnixMillis;
-
-pub mod job {
-    pub const WORKER: &str = "watchlist";
-    pub const CHECK: &str = "check";
-    pub const ATTEMPTS: i32 = 5;
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = watchlist_artists)]
@@ -92,64 +84,12 @@ pub fn remove(conn: &mut SqliteConnection, id: i64) -> Result<bool, DbError> {
     Ok(diesel::delete(watchlist_artists::table.find(id)).execute(conn)? > 0)
 }
 
-/// Queues a check of this artist (at most one waiting per artist).
-pub fn request_check(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
-    enqueue_check(conn, id, now)?;
-    Ok(())
-}
-
-/// A check asked for by the user runs now: a check already waiting (a retry
-/// after a failure, due later) is brought forward instead of being kept.
-pub fn request_check_now(
-    conn: &mut SqliteConnection,
-    id: i64,
-    now: UnixMillis,
-) -> Result<(), DbError> {
-    let waiting = enqueue_check(conn, id, now)?;
-    if waiting.state == jobs::QUEUED && waiting.run_at > now {
-        diesel::update(worker_jobs::table.find(waiting.id))
-            .filter(worker_jobs::state.eq(jobs::QUEUED))
-            .set((worker_jobs::run_at.eq(now), worker_jobs::updated_at.eq(now)))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-fn enqueue_check(
-    conn: &mut SqliteConnection,
-    id: i64,
-    now: UnixMillis,
-) -> Result<jobs::JobRow, DbError> {
-    let dedupe = format!("{}:{id}", job::CHECK);
-    jobs::enqueue(
-        conn,
-        &jobs::NewJob {
-            worker: job::WORKER,
-            kind: job::CHECK,
-            payload: &json!({"watch_id": id}).to_string(),
-            dedupe_key: Some(&dedupe),
-            priority: 0,
-            max_attempts: job::ATTEMPTS,
-            run_at: now,
-        },
-        now,
-    )
-}
-
-/// Queues a check of every artist not checked successfully since `before`.
-pub fn request_due_checks(
-    conn: &mut SqliteConnection,
-    before: UnixMillis,
-    now: UnixMillis,
-) -> Result<usize, DbError> {
-    let due: Vec<i64> = watchlist_artists::table
+/// Artists not checked successfully since `before`.
+pub fn due_for_check(conn: &mut SqliteConnection, before: UnixMillis) -> Result<Vec<i64>, DbError> {
+    Ok(watchlist_artists::table
         .filter(watchlist_artists::last_checked.le(before))
         .select(watchlist_artists::id)
-        .load(conn)?;
-    for id in &due {
-        request_check(conn, *id, now)?;
-    }
-    Ok(due.len())
+        .load(conn)?)
 }
 
 /// Releases of this watch already taken.
@@ -165,40 +105,28 @@ pub fn known_releases(
         .collect())
 }
 
-/// A new release: its tracks become wanted (unless already wanted or in the
-/// library; a failed or cancelled one is wanted again) and the release is
-/// remembered, in one transaction. Returns the tracks newly wanted.
-pub fn take_release(
+/// Remembers a release; false when it was already known.
+pub fn insert_release(
     conn: &mut SqliteConnection,
     watch_id: i64,
     album_id: &str,
     name: &str,
     release_date: &str,
-    tracks: &[NewWanted<'_>],
+    tracks: usize,
     now: UnixMillis,
-) -> Result<usize, DbError> {
+) -> Result<bool, DbError> {
     let inserted = diesel::insert_into(watchlist_releases::table)
         .values((
             watchlist_releases::watch_id.eq(watch_id),
             watchlist_releases::spotify_album_id.eq(album_id),
             watchlist_releases::name.eq(name),
             watchlist_releases::release_date.eq(release_date),
-            watchlist_releases::tracks.eq(i32::try_from(tracks.len()).unwrap_or(i32::MAX)),
+            watchlist_releases::tracks.eq(i32::try_from(tracks).unwrap_or(i32::MAX)),
             watchlist_releases::created_at.eq(now),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    if inserted == 0 {
-        return Ok(0);
-    }
-    let mut wanted_now = 0;
-    for track in tracks {
-        let (_, created) = wanted::create_or_get(conn, track, now)?;
-        if matches!(created, wanted::Created::New | wanted::Created::Rearmed) {
-            wanted_now += 1;
-        }
-    }
-    Ok(wanted_now)
+    Ok(inserted == 1)
 }
 
 /// A successful check that started at `started_at`: later releases count next time.

@@ -3,7 +3,18 @@
 
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored as its name (`as_str`) through `db::sql_types`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum DownloadState {
     Queued,
     Downloading,
@@ -112,9 +123,29 @@ pub fn after_failure(previous_retries: u32, policy: &RetryPolicy, draw: f64) -> 
     }
 }
 
+/// An error as the download keeps it: trimmed, at most `max_chars`
+/// characters (an ellipsis marks the cut).
+pub fn error_summary(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_errors_are_cut_with_an_ellipsis() {
+        assert_eq!(error_summary("  short \n", 10), "short");
+        let cut = error_summary(&"é".repeat(600), 512);
+        assert_eq!(cut.chars().count(), 512);
+        assert!(cut.ends_with('…'));
+    }
 
     fn policy(max: u32, jitter: f64) -> RetryPolicy {
         RetryPolicy {

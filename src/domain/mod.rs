@@ -5,6 +5,7 @@ pub mod artwork_rules;
 pub mod backoff;
 pub mod connection;
 pub mod download_state;
+pub mod ids;
 pub mod image_hosts;
 pub mod image_size;
 pub mod import_progress;

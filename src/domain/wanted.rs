@@ -2,11 +2,23 @@
 //! states exist, which user actions fit which state, what a search that
 //! finds nothing leads to, and the normalised text used for dedupe.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use unicode_normalization::UnicodeNormalization;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored as its name (`as_str`) through `db::sql_types`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum WantedState {
     Pending,
     Searching,
@@ -120,9 +132,71 @@ pub fn album_key(album: Option<&str>) -> Option<String> {
     album.map(dedupe_text).filter(|a| !a.is_empty())
 }
 
+/// What choosing needs to know of a stored candidate.
+pub trait Choosable {
+    fn username(&self) -> &str;
+    fn filename(&self) -> &str;
+    /// The engine accepted it.
+    fn accepted(&self) -> bool;
+    /// Its size is known (a download needs it).
+    fn has_size(&self) -> bool;
+}
+
+/// The candidate to download: the best accepted one (in the engine's
+/// order) not on the track's blocklist, users seen failing lately last.
+pub fn choose_candidate<'a, C: Choosable>(
+    ranked: &'a [C],
+    blocked: &HashSet<(&str, &str)>,
+    penalized: &HashSet<String>,
+) -> Option<&'a C> {
+    let mut acceptable: Vec<&C> = ranked
+        .iter()
+        .filter(|c| c.accepted() && c.has_size())
+        .filter(|c| !blocked.contains(&(c.username(), c.filename())))
+        .collect();
+    // Stable: the engine's order within each group.
+    acceptable.sort_by_key(|c| penalized.contains(c.username()));
+    acceptable.first().copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct C(&'static str, &'static str, bool, bool);
+
+    impl Choosable for C {
+        fn username(&self) -> &str {
+            self.0
+        }
+        fn filename(&self) -> &str {
+            self.1
+        }
+        fn accepted(&self) -> bool {
+            self.2
+        }
+        fn has_size(&self) -> bool {
+            self.3
+        }
+    }
+
+    #[test]
+    fn the_choice_skips_refused_blocked_and_sizeless_files_and_puts_failing_users_last() {
+        let ranked = [
+            C("refused", "a", false, true),
+            C("blocked", "b", true, true),
+            C("nosize", "c", true, false),
+            C("failing", "d", true, true),
+            C("fine", "e", true, true),
+        ];
+        let blocked: HashSet<(&str, &str)> = [("blocked", "b")].into_iter().collect();
+        let penalized: HashSet<String> = ["failing".to_string()].into_iter().collect();
+        let best = choose_candidate(&ranked, &blocked, &penalized).unwrap();
+        assert_eq!(best.0, "fine");
+        let best = choose_candidate(&ranked, &blocked, &HashSet::new()).unwrap();
+        assert_eq!(best.0, "failing");
+        assert!(choose_candidate(&ranked[..3], &blocked, &penalized).is_none());
+    }
 
     #[test]
     fn states_round_trip_and_gate_user_actions() {

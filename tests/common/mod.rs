@@ -11,10 +11,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use harmony::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use harmony::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use harmony::actors::supervisor::{spawner, SpawnWorker};
 use harmony::app::{self, RunningApp, WorkerOverrides};
 use harmony::config;
+use harmony::domain::worker_name::WorkerName;
+use harmony::jobs::WorkerJob;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub struct TestApp {
@@ -226,30 +229,88 @@ impl Journal {
     }
 }
 
-/// Job kinds: `ok`, `sleep` (payload `ms`, async), `block` (payload `ms`,
+/// A scripted job for `ScriptedLogic` (run in the metadata worker's slot).
+/// Kinds: `ok`, `sleep` (payload `ms`, async), `block` (payload `ms`,
 /// blocks the worker's thread), `hang` (never finishes), `panic`, `fatal`,
-/// `retry` (transient failure).
+/// `retry` (transient failure). Stored like every typed job: `kind` and
+/// `payload` columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobRequest {
+    pub kind: String,
+    pub payload: Value,
+    #[serde(skip)]
+    dedupe_key: Option<String>,
+    #[serde(skip)]
+    max_attempts: Option<i32>,
+}
+
+impl JobRequest {
+    pub fn new(worker: WorkerName, kind: &str, payload: Value) -> Self {
+        assert_eq!(
+            worker,
+            WorkerName::Metadata,
+            "scripted jobs run in the metadata slot"
+        );
+        JobRequest {
+            kind: kind.to_string(),
+            payload,
+            dedupe_key: None,
+            max_attempts: None,
+        }
+    }
+
+    pub fn dedupe_key(mut self, key: &str) -> Self {
+        self.dedupe_key = Some(key.to_string());
+        self
+    }
+
+    pub fn max_attempts(mut self, n: i32) -> Self {
+        self.max_attempts = Some(n);
+        self
+    }
+}
+
+impl WorkerJob for JobRequest {
+    const WORKER: WorkerName = WorkerName::Metadata;
+
+    fn dedupe_key(&self) -> Option<String> {
+        self.dedupe_key.clone()
+    }
+
+    fn max_attempts(&self) -> i32 {
+        self.max_attempts.unwrap_or(5)
+    }
+}
+
 pub struct ScriptedLogic {
     journal: Journal,
     concurrency: usize,
 }
 
 impl WorkerLogic for ScriptedLogic {
+    type Job = JobRequest;
+
     fn concurrency(&self, _: &harmony::config::Config) -> usize {
         self.concurrency
     }
 
-    fn retry_delay(&self, _kind: &str, _attempt: u32) -> Duration {
+    fn retry_delay(&self, _job: &JobRequest, _attempt: u32) -> Duration {
         Duration::from_millis(50)
     }
 
-    fn run_job(&mut self, _env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        _env: &WorkerEnv,
+        job: JobRequest,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let journal = self.journal.clone();
-        journal.started.lock().unwrap().push((job.id, job.attempt));
+        let id = meta.id;
+        journal.started.lock().unwrap().push((id, meta.attempt));
         let ms = job.payload["ms"].as_u64().unwrap_or(0);
         match job.kind.as_str() {
             "block" => std::thread::sleep(Duration::from_millis(ms)),
-            "panic" => panic!("scripted panic in job {}", job.id),
+            "panic" => panic!("scripted panic in job {}", id),
             _ => {}
         }
         Box::pin(async move {
@@ -259,17 +320,17 @@ impl WorkerLogic for ScriptedLogic {
                 "fatal" => {
                     return Err(JobError::Fatal(format!(
                         "scripted fatal error in job {}",
-                        job.id
+                        id
                     )))
                 }
                 "retry" => return Err(JobError::Retry("scripted transient failure".into())),
                 "async_panic" => {
                     actix_rt::time::sleep(Duration::from_millis(1)).await;
-                    panic!("scripted async panic in job {}", job.id)
+                    panic!("scripted async panic in job {}", id)
                 }
                 _ => {}
             }
-            *journal.completed.lock().unwrap().entry(job.id).or_default() += 1;
+            *journal.completed.lock().unwrap().entry(id).or_default() += 1;
             Ok(())
         })
     }

@@ -13,15 +13,17 @@ mod sources;
 use std::path::Path;
 
 use super::metadata::completed_file::{
-    db_error, download_id, is_final, is_refresh, load, off_thread,
+    db_error, download_id, is_final, is_refresh, load, off_thread, Job,
 };
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
-use crate::db::artifacts::{self, job, ArtworkOutcome, CachedCover};
+use crate::db::artifacts::{self as artifact_rows, ArtworkOutcome, CachedCover};
 use crate::domain::artwork_cache_key::{cache_key, file_name};
 use crate::domain::artwork_rules::needs_cover;
 use crate::domain::time::now_millis;
 use crate::integrations::covers::Pace;
+use crate::jobs::ArtworkJob;
+use crate::lifecycle::artifacts;
 use crate::media::tags::{self, CoverInfo, FileChanges, TagError};
 use album_locks::AlbumLocks;
 
@@ -35,20 +37,21 @@ pub struct ArtworkWorker {
 }
 
 impl WorkerLogic for ArtworkWorker {
+    type Job = ArtworkJob;
+
     fn concurrency(&self, _config: &Config) -> usize {
         CONCURRENCY
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: ArtworkJob,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
+        let job = Job::new(job.artifact(), meta);
         let (env, albums, pace) = (env.clone(), self.albums.clone(), self.musicbrainz.clone());
-        Box::pin(async move {
-            match job.kind.as_str() {
-                job::EMBED => embed(&env, &job, &albums, pace).await,
-                other => Err(JobError::Permanent(format!(
-                    "artwork has no job of kind '{other}'"
-                ))),
-            }
-        })
+        Box::pin(async move { embed(&env, &job, &albums, pace).await })
     }
 }
 
@@ -75,13 +78,13 @@ async fn record_no_cover(
     kind: NoCover,
     reason: String,
 ) -> Result<(), JobError> {
-    env.db
-        .write(move |c| {
+    env.lifecycle
+        .change(move |c| {
             let outcome = match kind {
                 NoCover::Skipped => ArtworkOutcome::Skipped { reason: &reason },
                 NoCover::Failed => ArtworkOutcome::Failed { reason: &reason },
             };
-            artifacts::record_artwork(c, id, &outcome, now_millis())
+            artifacts::record_artwork(c, id, &outcome)
         })
         .await
         .map_err(db_error)
@@ -125,14 +128,14 @@ async fn embed(
     if let (false, Some(kept)) = (wanted, &existing) {
         let (mime, width, height) = (kept.mime.clone(), kept.width, kept.height);
         return env
-            .db
-            .write(move |c| {
+            .lifecycle
+            .change(move |c| {
                 let outcome = ArtworkOutcome::Kept {
                     mime: mime.as_deref(),
                     width,
                     height,
                 };
-                artifacts::record_artwork(c, id, &outcome, now_millis())
+                artifacts::record_artwork(c, id, &outcome)
             })
             .await
             .map_err(db_error);
@@ -185,8 +188,8 @@ async fn embed(
                 mime: Some(cover.mime.clone()),
             });
             let replaced = existing.is_some();
-            env.db
-                .write(move |c| {
+            env.lifecycle
+                .change(move |c| {
                     let outcome = ArtworkOutcome::Embedded {
                         source: &cover.source,
                         cache_key: &key,
@@ -195,7 +198,7 @@ async fn embed(
                         height: embedded.height,
                         replaced,
                     };
-                    artifacts::record_artwork(c, id, &outcome, now_millis())
+                    artifacts::record_artwork(c, id, &outcome)
                 })
                 .await
                 .map_err(db_error)
@@ -218,7 +221,7 @@ async fn cached(
     let lookup = key.to_string();
     let Some(row) = env
         .db
-        .read(move |c| artifacts::cached_cover(c, &lookup))
+        .read(move |c| artifact_rows::cached_cover(c, &lookup))
         .await
         .map_err(db_error)?
     else {
@@ -263,7 +266,7 @@ async fn store(
         fetched_at: now_millis(),
     };
     env.db
-        .write(move |c| artifacts::store_cover(c, &row))
+        .write(move |c| artifact_rows::store_cover(c, &row))
         .await
         .map_err(db_error)
 }

@@ -7,12 +7,9 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::actors::directory::WorkerControl;
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::spotify::{AccessError, Session};
-use crate::db::backfill::{self as store, job, BackfillRow, Outcome};
+use crate::db::backfill::{self as store, BackfillRow, Outcome};
 use crate::db::imports;
 use crate::db::wanted::{NewWanted, WantedRow};
 use crate::db::DbError;
@@ -21,8 +18,9 @@ use crate::domain::spotify_match::{best_match, lookup_key, search_query};
 use crate::domain::spotify_match::{LookupCandidate, LookupQuery};
 use crate::domain::time::now_millis;
 use crate::domain::track::Track;
-use crate::domain::worker_name::WorkerName;
 use crate::integrations::spotify::{full_track, FullTrack, SpotifyError};
+use crate::jobs::BackfillJob;
+use crate::lifecycle::sources;
 
 /// Tracks read from the database at a time.
 const BATCH: i64 = 50;
@@ -33,19 +31,18 @@ const SEARCH_LIMIT: u32 = 10;
 pub struct BackfillWorker;
 
 impl WorkerLogic for BackfillWorker {
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    type Job = BackfillJob;
+
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: BackfillJob,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            if job.kind != job::RUN {
-                return Err(JobError::Permanent(format!(
-                    "backfill has no job of kind '{}'",
-                    job.kind
-                )));
-            }
-            let id = job.payload["backfill_id"]
-                .as_i64()
-                .ok_or_else(|| JobError::Permanent("job without a backfill_id".into()))?;
-            let last_attempt = job.attempt >= job.max_attempts;
+            let id = job.backfill_id().get();
+            let last_attempt = meta.attempt >= meta.max_attempts;
             match run(&env, id).await {
                 Ok(()) => Ok(()),
                 Err(e) => {
@@ -67,7 +64,7 @@ impl WorkerLogic for BackfillWorker {
         })
     }
 
-    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+    fn retry_delay(&self, _job: &BackfillJob, attempt: u32) -> Duration {
         doubling_delay(attempt, Duration::from_secs(30), Duration::from_secs(1800))
     }
 }
@@ -89,19 +86,9 @@ async fn run(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
     if row.expand_playlists {
         expand_links(env, &mut session, id).await?;
     }
-    env.db
-        .write(move |c| store::complete(c, id, now_millis()))
+    env.lifecycle
+        .change(move |c| sources::complete_backfill(c, id))
         .await?;
-    let done = env.db.read(move |c| store::get(c, id)).await?;
-    env.activity.spawn_record(
-        "backfill",
-        "completed",
-        json!({"backfill_id": id, "processed": done.processed, "matched": done.matched,
-               "cache_hits": done.cache_hits, "expanded_tracks": done.expanded_tracks,
-               "errors": done.errors}),
-    );
-    env.directory
-        .send(WorkerName::Matching, WorkerControl::Wake);
     Ok(())
 }
 
@@ -154,8 +141,8 @@ async fn enrich(
                     Err(e) => (Outcome::Error(e.to_string()), false),
                 },
             };
-            env.db
-                .write(move |c| store::record(c, id, &wanted, &outcome, cache_hit, now_millis()))
+            env.lifecycle
+                .change(move |c| sources::record_backfill(c, id, &wanted, &outcome, cache_hit))
                 .await?;
         }
     }
@@ -203,18 +190,18 @@ async fn expand_links(env: &WorkerEnv, session: &mut Session, id: i64) -> Result
         match playlist_tracks(session, &link.playlist_id).await {
             Ok(tracks) => {
                 let count = tracks.len();
-                env.db
-                    .write(move |c| {
-                        let now = now_millis();
+                env.lifecycle
+                    .change(move |c| {
                         let source = format!("import:{}", link.import_id);
                         for (_, t) in &tracks {
                             if let Some(new) = NewWanted::from_track(t, &source) {
-                                imports::link_wanted(c, link.import_id, &new, now)?;
+                                sources::link_to_import(c, link.import_id, &new)?;
                             }
                         }
-                        imports::reopen(c, link.import_id)?;
-                        imports::link_done(c, &link, None, now)?;
-                        store::count_expansion(c, id, count, None, now)
+                        let now = c.now();
+                        imports::reopen(c.conn(), link.import_id)?;
+                        imports::link_done(c.conn(), &link, None, now)?;
+                        store::count_expansion(c.conn(), id, count, None, now)
                     })
                     .await?;
             }

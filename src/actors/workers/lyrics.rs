@@ -12,15 +12,19 @@ mod sidecar;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::metadata::completed_file::{db_error, download_id, load, off_thread, CompletedFile};
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use super::metadata::completed_file::{
+    db_error, download_id, load, off_thread, CompletedFile, Job,
+};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
-use crate::db::artifacts::{self, job, LyricsOutcome};
+use crate::db::artifacts::{self as artifact_rows, LyricsOutcome};
 use crate::db::DbError;
 use crate::domain::lyrics::{format_lrc, plain_text, Found, LrcHeader};
 use crate::domain::time::now_millis;
 use crate::domain::worker_name::WorkerName;
 use crate::integrations::lrclib::LrclibClient;
+use crate::jobs::LyricsJob;
+use crate::lifecycle::artifacts;
 use crate::media::tags::{self, FileChanges};
 
 /// Look-ups at once (LRCLIB answers slowly when it searches elsewhere).
@@ -34,20 +38,21 @@ pub const MAX_RECHECKS: i32 = 4;
 pub struct LyricsWorker;
 
 impl WorkerLogic for LyricsWorker {
+    type Job = LyricsJob;
+
     fn concurrency(&self, _config: &Config) -> usize {
         CONCURRENCY
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: LyricsJob,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
+        let job = Job::new(job.artifact(), meta);
         let env = env.clone();
-        Box::pin(async move {
-            match job.kind.as_str() {
-                job::FETCH => fetch(&env, &job).await,
-                other => Err(JobError::Permanent(format!(
-                    "lyrics has no job of kind '{other}'"
-                ))),
-            }
-        })
+        Box::pin(async move { fetch(&env, &job).await })
     }
 
     /// Look-ups due now: next week's re-checks are not waiting work.
@@ -55,7 +60,7 @@ impl WorkerLogic for LyricsWorker {
         let db = env.db.clone();
         Box::pin(async move {
             let n = db
-                .read(|c| artifacts::count_due(c, WorkerName::Lyrics.as_str(), now_millis()))
+                .read(|c| artifact_rows::count_due(c, WorkerName::Lyrics.as_str(), now_millis()))
                 .await?;
             Ok(Some(u64::try_from(n).unwrap_or(0)))
         })
@@ -72,8 +77,8 @@ async fn record(
     job_id: i64,
     outcome: LyricsOutcome<'static>,
 ) -> Result<(), JobError> {
-    env.db
-        .write(move |c| artifacts::record_lyrics(c, id, job_id, &outcome, now_millis()))
+    env.lifecycle
+        .change(move |c| artifacts::record_lyrics(c, id, job_id, &outcome))
         .await
         .map_err(db_error)
 }
@@ -84,10 +89,10 @@ async fn record_failed(
     job_id: i64,
     reason: String,
 ) -> Result<(), JobError> {
-    env.db
-        .write(move |c| {
+    env.lifecycle
+        .change(move |c| {
             let outcome = LyricsOutcome::Failed { reason: &reason };
-            artifacts::record_lyrics(c, id, job_id, &outcome, now_millis())
+            artifacts::record_lyrics(c, id, job_id, &outcome)
         })
         .await
         .map_err(db_error)
@@ -212,15 +217,15 @@ async fn write(
     }
     let path = target.display().to_string();
     let job_id = job.id;
-    env.db
-        .write(move |c| {
+    env.lifecycle
+        .change(move |c| {
             let outcome = LyricsOutcome::Written {
                 kind,
                 path: &path,
                 embedded: embed_error.is_none(),
                 embed_error: embed_error.as_deref(),
             };
-            artifacts::record_lyrics(c, id, job_id, &outcome, now_millis())
+            artifacts::record_lyrics(c, id, job_id, &outcome)
         })
         .await
         .map_err(db_error)

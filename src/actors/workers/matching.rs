@@ -10,18 +10,18 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::actors::directory::WorkerControl;
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::search_scheduler::SearchError;
-use crate::db::wanted::{self, job, Choice, StoredCandidate, WantedRow};
+use crate::db::wanted::{self as wanted_rows, StoredCandidate, WantedRow};
 use crate::db::DbError;
 use crate::domain::backoff::doubling_delay;
 use crate::domain::matching::{
     rank, search_queries, Candidate, Preferences, RankContext, Ranking, Refusal, TrackQuery,
 };
 use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
 use crate::integrations::slskd::to_candidates;
+use crate::jobs::MatchingJob;
+use crate::lifecycle::wanted::{self, Choice};
 
 /// Searches asked for at once: the scheduler serialises their creation,
 /// runs `SEARCH_MAX_CONCURRENT` of them and keeps the network's budget; the
@@ -35,32 +35,30 @@ fn db_error(e: DbError) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-fn wanted_id(job: &Job) -> Result<i64, JobError> {
-    job.payload["wanted_id"]
-        .as_i64()
-        .ok_or_else(|| JobError::Permanent("job without a wanted_id".into()))
-}
-
 impl WorkerLogic for MatchingWorker {
+    type Job = MatchingJob;
+
     fn concurrency(&self, _config: &crate::config::Config) -> usize {
         CONCURRENCY
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: MatchingJob,
+        _meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            let id = wanted_id(&job)?;
-            match job.kind.as_str() {
-                job::SEARCH => search(&env, id).await,
-                job::CHOOSE => choose(&env, id).await,
-                other => Err(JobError::Permanent(format!(
-                    "matching has no job of kind '{other}'"
-                ))),
+            let id = job.wanted_id().get();
+            match job {
+                MatchingJob::Search { .. } => search(&env, id).await,
+                MatchingJob::Choose { .. } => choose(&env, id).await,
             }
         })
     }
 
-    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+    fn retry_delay(&self, _job: &MatchingJob, attempt: u32) -> Duration {
         doubling_delay(attempt, Duration::from_secs(10), Duration::from_secs(600))
     }
 
@@ -68,7 +66,7 @@ impl WorkerLogic for MatchingWorker {
     fn queue_size(&self, env: &WorkerEnv) -> WorkFuture<Result<Option<u64>, DbError>> {
         let db = env.db.clone();
         Box::pin(async move {
-            let n = db.read(wanted::count_to_search).await?;
+            let n = db.read(wanted_rows::count_to_search).await?;
             Ok(Some(u64::try_from(n).unwrap_or(0)))
         })
     }
@@ -89,13 +87,13 @@ async fn rank_context(env: &WorkerEnv, id: i64) -> Result<RankContext, JobError>
     env.db
         .read(move |c| {
             let now = now_millis();
-            let excluded = wanted::rejections(c, id)?
+            let excluded = wanted_rows::rejections(c, id)?
                 .into_iter()
                 .filter_map(|r| Refusal::parse(&r.reason).map(|why| (r.username, r.filename, why)))
                 .collect();
             Ok(RankContext {
                 excluded,
-                penalized_users: wanted::penalized_users(c, now)?,
+                penalized_users: wanted_rows::penalized_users(c, now)?,
             })
         })
         .await
@@ -121,8 +119,8 @@ async fn rank_off_thread(
 
 async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     let Some(row) = env
-        .db
-        .write(move |c| wanted::begin_search(c, id, now_millis()))
+        .lifecycle
+        .change(move |c| wanted::begin_search(c, id))
         .await
         .map_err(db_error)?
     else {
@@ -165,8 +163,8 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
                 let error = e.to_string();
                 tracing::warn!(wanted = id, error = %error, "search failed; will try again");
                 let message = error.clone();
-                env.db
-                    .write(move |c| wanted::search_failed(c, id, &message, now_millis()))
+                env.lifecycle
+                    .change(move |c| wanted::search_failed(c, id, &message))
                     .await
                     .map_err(db_error)?;
                 return Err(JobError::Retry(error));
@@ -189,9 +187,8 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     let schedule = config.search_retry_schedule.clone();
     let defaults = config.download_defaults();
     let choice = env
-        .db
-        .write(move |c| {
-            let now = now_millis();
+        .lifecycle
+        .change(move |c| {
             let stored: Vec<StoredCandidate<'_>> = ranking
                 .candidates
                 .iter()
@@ -205,14 +202,14 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
                     })
                 })
                 .collect();
-            if !wanted::store_search(c, id, &stored, &used, now)? {
+            if !wanted::store_search(c, id, &stored, &used)? {
                 return Ok(Choice::Nothing);
             }
-            wanted::choose(c, id, &schedule, defaults, now)
+            wanted::choose(c, id, &schedule, defaults)
         })
         .await
         .map_err(db_error)?;
-    after_choice(env, id, &choice);
+    log_choice(id, &choice);
     Ok(())
 }
 
@@ -221,24 +218,21 @@ async fn choose(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     let schedule = config.search_retry_schedule.clone();
     let defaults = config.download_defaults();
     let choice = env
-        .db
-        .write(move |c| wanted::choose(c, id, &schedule, defaults, now_millis()))
+        .lifecycle
+        .change(move |c| wanted::choose(c, id, &schedule, defaults))
         .await
         .map_err(db_error)?;
-    after_choice(env, id, &choice);
+    log_choice(id, &choice);
     Ok(())
 }
 
-fn after_choice(env: &WorkerEnv, id: i64, choice: &Choice) {
+fn log_choice(id: i64, choice: &Choice) {
     match choice {
         Choice::Downloading { download_id } => {
             tracing::info!(wanted = id, download = download_id, "candidate chosen");
-            env.directory.send(WorkerName::Sync, WorkerControl::Wake);
         }
         Choice::NotFound { next_search_at } => {
             tracing::info!(wanted = id, next_search_at, "nothing acceptable found");
-            // Its next search is a job row due later: plan the wake-up.
-            env.directory.send(env.name, WorkerControl::Wake);
         }
         Choice::Failed => tracing::info!(wanted = id, "nothing found; given up"),
         Choice::Nothing => {}

@@ -9,14 +9,13 @@ pub(super) mod completed_file;
 pub(super) mod spotify_album;
 mod tag_plan;
 
-use crate::actors::directory::WorkerControl;
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
-use crate::db::artifacts::{self, job, FollowUps, MetadataOutcome};
-use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::db::artifacts::{FollowUps, MetadataOutcome};
+use crate::jobs::MetadataJob;
+use crate::lifecycle::artifacts;
 use crate::media::tags::{self, FileChanges, Id3Version, TagError};
-use completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread};
+use completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
 
 /// Files tagged at once: each is a copy, a write, a re-read and a rename.
 const CONCURRENCY: usize = 2;
@@ -25,20 +24,20 @@ const CONCURRENCY: usize = 2;
 pub struct MetadataWorker;
 
 impl WorkerLogic for MetadataWorker {
+    type Job = MetadataJob;
+
     fn concurrency(&self, _config: &Config) -> usize {
         CONCURRENCY
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: MetadataJob,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
-        Box::pin(async move {
-            match job.kind.as_str() {
-                job::TAG => tag(&env, &job).await,
-                other => Err(JobError::Permanent(format!(
-                    "metadata has no job of kind '{other}'"
-                ))),
-            }
-        })
+        Box::pin(async move { tag(&env, &Job::new(job.artifact(), meta)).await })
     }
 }
 
@@ -85,8 +84,8 @@ async fn tag(env: &WorkerEnv, job: &Job) -> Result<(), JobError> {
     };
     let unsupported = matches!(written, Err(TagError::Unsupported(_)));
     let ok = written.is_ok();
-    env.db
-        .write(move |c| {
+    env.lifecycle
+        .change(move |c| {
             let outcome = if ok {
                 MetadataOutcome::Written {
                     path: &path_text,
@@ -98,18 +97,12 @@ async fn tag(env: &WorkerEnv, job: &Job) -> Result<(), JobError> {
             } else {
                 MetadataOutcome::Failed { reason: &reason }
             };
-            artifacts::record_metadata(c, id, &outcome, follow, now_millis())
+            artifacts::record_metadata(c, id, &outcome, follow)
         })
         .await
         .map_err(db_error)?;
     if let Err(e) = &written {
         tracing::warn!(download = id, error = %e, "file not tagged; left as it was");
-    }
-    if follow.artwork {
-        env.directory.send(WorkerName::Artwork, WorkerControl::Wake);
-    }
-    if follow.lyrics {
-        env.directory.send(WorkerName::Lyrics, WorkerControl::Wake);
     }
     Ok(())
 }

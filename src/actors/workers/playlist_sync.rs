@@ -7,9 +7,6 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::actors::directory::WorkerControl;
 use crate::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::spotify::{AccessError, Session};
 use crate::config::Config;
@@ -17,8 +14,9 @@ use crate::db::spotify::{self as store, PlaylistRow, SeenPlaylist, LIKED};
 use crate::db::wanted::NewWanted;
 use crate::domain::time::now_millis;
 use crate::domain::track::Track;
-use crate::domain::worker_name::WorkerName;
 use crate::integrations::spotify::{full_track, Page, SavedTrack, SpotifyError};
+use crate::jobs::NoJob;
+use crate::lifecycle::{sources, Event};
 
 /// Saved tracks per page (Spotify's maximum).
 const SAVED_PAGE: u32 = 50;
@@ -27,6 +25,8 @@ const SAVED_PAGE: u32 = 50;
 pub struct PlaylistSyncWorker;
 
 impl WorkerLogic for PlaylistSyncWorker {
+    type Job = NoJob;
+
     fn tick_interval(&self, config: &Config) -> Option<Duration> {
         Some(config.playlist_sync_interval)
     }
@@ -88,8 +88,7 @@ async fn sync_all(env: &WorkerEnv) -> Result<(), AccessError> {
         }
     }
     if added_total > 0 {
-        env.directory
-            .send(WorkerName::Matching, WorkerControl::Wake);
+        tracing::info!(added_total, "playlists brought new tracks");
     }
     Ok(())
 }
@@ -182,15 +181,15 @@ async fn sync_playlist(
         };
         let (id, source_now) = (playlist.id.clone(), source.clone());
         added += env
-            .db
-            .write(move |c| {
+            .lifecycle
+            .change(move |c| {
                 let news: Vec<(String, NewWanted<'_>)> = tracks
                     .iter()
                     .filter_map(|(spotify_id, t)| {
                         NewWanted::from_track(t, &source_now).map(|n| (spotify_id.clone(), n))
                     })
                     .collect();
-                store::take_tracks(c, &id, &news, now_millis())
+                sources::take_playlist_tracks(c, &id, &news)
             })
             .await?;
         match after {
@@ -199,14 +198,19 @@ async fn sync_playlist(
         }
     }
     let (id, snapshot) = (playlist.id.clone(), playlist.snapshot_id.clone());
-    env.db
-        .write(move |c| store::mark_synced(c, &id, snapshot.as_deref(), now_millis()))
+    let synced = Event::PlaylistSynced {
+        playlist_id: playlist.id.clone(),
+        name: playlist.name.clone(),
+        added,
+    };
+    env.lifecycle
+        .change(move |c| {
+            let now = c.now();
+            store::mark_synced(c.conn(), &id, snapshot.as_deref(), now)?;
+            c.emit(synced);
+            Ok(())
+        })
         .await?;
-    env.activity.spawn_record(
-        "spotify",
-        "playlist_synced",
-        json!({"playlist_id": playlist.id, "name": playlist.name, "added": added}),
-    );
     tracing::info!(playlist = %playlist.id, added, "playlist synced");
     Ok(added)
 }

@@ -6,12 +6,10 @@
 
 use std::time::Duration;
 
-use crate::actors::directory::WorkerControl;
 use crate::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
-use crate::db::{downloads, wanted};
-use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::jobs::NoJob;
+use crate::lifecycle::{downloads, wanted};
 
 /// A submission silent this long without a job is taken up again.
 const ORPHAN_AFTER_MS: i64 = 10 * 60 * 1000;
@@ -20,6 +18,8 @@ const ORPHAN_AFTER_MS: i64 = 10 * 60 * 1000;
 pub struct RetryScheduler;
 
 impl WorkerLogic for RetryScheduler {
+    type Job = NoJob;
+
     fn tick_interval(&self, config: &Config) -> Option<Duration> {
         Some(config.retry_scan_interval)
     }
@@ -29,13 +29,12 @@ impl WorkerLogic for RetryScheduler {
         Box::pin(async move {
             let limit = i64::from(env.config.current().retry_scan_batch_limit);
             let (requeued, resubmitted, searches) = env
-                .db
-                .write(move |c| {
-                    let now = now_millis();
+                .lifecycle
+                .change(move |c| {
                     Ok((
-                        downloads::requeue_due(c, now, limit)?,
-                        downloads::resubmit_orphans(c, now, ORPHAN_AFTER_MS)?,
-                        wanted::resubmit_orphans(c, now)?,
+                        downloads::requeue_due(c, limit)?,
+                        downloads::resubmit_orphans(c, ORPHAN_AFTER_MS)?,
+                        wanted::resubmit_orphans(c)?,
                     ))
                 })
                 .await
@@ -46,12 +45,9 @@ impl WorkerLogic for RetryScheduler {
                     resubmitted,
                     "downloads handed back to the sync worker"
                 );
-                env.directory.send(WorkerName::Sync, WorkerControl::Wake);
             }
             if searches > 0 {
                 tracing::info!(searches, "wanted tracks handed back to the matching worker");
-                env.directory
-                    .send(WorkerName::Matching, WorkerControl::Wake);
             }
             Ok(())
         })

@@ -9,26 +9,28 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 
-use crate::actors::directory::WorkerControl;
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::spotify::{AccessError, Session};
 use crate::config::Config;
 use crate::db::wanted::NewWanted;
-use crate::db::watchlist::{self as store, job};
+use crate::db::watchlist as store;
 use crate::db::DbError;
 use crate::domain::backoff::doubling_delay;
+use crate::domain::ids::WatchId;
 use crate::domain::release_date::ReleaseDate;
 use crate::domain::time::{now_millis, UnixMillis};
 use crate::domain::track::Track;
-use crate::domain::worker_name::WorkerName;
 use crate::integrations::spotify::{album_track, SimplifiedAlbum};
+use crate::jobs::WatchlistJob;
+use crate::lifecycle::{sources, Event};
 
 #[derive(Default)]
 pub struct WatchlistWorker;
 
 impl WorkerLogic for WatchlistWorker {
+    type Job = WatchlistJob;
+
     fn tick_interval(&self, config: &Config) -> Option<Duration> {
         Some(config.watchlist_interval)
     }
@@ -40,32 +42,26 @@ impl WorkerLogic for WatchlistWorker {
             let interval = env.config.current().watchlist_interval;
             // A tenth of slack, so an artist checked just after the last tick is not skipped a round.
             let due_ms = i64::try_from(interval.as_millis() * 9 / 10).unwrap_or(i64::MAX);
-            let now = now_millis();
-            let queued = env
-                .db
-                .write(move |c| store::request_due_checks(c, now.saturating_sub(due_ms), now))
+            env.lifecycle
+                .change(move |c| {
+                    let before = c.now().saturating_sub(due_ms);
+                    sources::request_due_checks(c, before)
+                })
                 .await
                 .map_err(db_error)?;
-            if queued > 0 {
-                env.directory
-                    .send(WorkerName::Watchlist, WorkerControl::Wake);
-            }
             Ok(())
         })
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: WatchlistJob,
+        _meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            if job.kind != job::CHECK {
-                return Err(JobError::Permanent(format!(
-                    "watchlist has no job of kind '{}'",
-                    job.kind
-                )));
-            }
-            let id = job.payload["watch_id"]
-                .as_i64()
-                .ok_or_else(|| JobError::Permanent("job without a watch_id".into()))?;
+            let id = job.watch_id().get();
             match check(&env, id).await {
                 Ok(()) => Ok(()),
                 Err(e) => {
@@ -86,7 +82,7 @@ impl WorkerLogic for WatchlistWorker {
         })
     }
 
-    fn retry_delay(&self, _kind: &str, attempt: u32) -> Duration {
+    fn retry_delay(&self, _job: &WatchlistJob, attempt: u32) -> Duration {
         doubling_delay(attempt, Duration::from_secs(30), Duration::from_secs(3600))
     }
 }
@@ -143,39 +139,33 @@ async fn check(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
         let tracks = album_tracks(&mut session, &album).await?;
         let source = source.clone();
         let wanted = env
-            .db
-            .write(move |c| {
+            .lifecycle
+            .change(move |c| {
                 let news: Vec<NewWanted<'_>> = tracks
                     .iter()
                     .filter_map(|(_, t)| NewWanted::from_track(t, &source))
                     .collect();
-                store::take_release(
-                    c,
-                    id,
-                    &album.id,
-                    &album.name,
-                    &album.release_date,
-                    &news,
-                    now_millis(),
-                )
+                sources::take_release(c, id, &album.id, &album.name, &album.release_date, &news)
             })
             .await?;
         releases += 1;
         tracks_wanted += wanted;
     }
-    env.db
-        .write(move |c| store::checked(c, id, started_at, name.as_deref()))
+    let spotify_artist_id = watch.spotify_artist_id.clone();
+    env.lifecycle
+        .change(move |c| {
+            store::checked(c.conn(), id, started_at, name.as_deref())?;
+            if releases > 0 {
+                c.emit(Event::NewReleasesFound {
+                    watch_id: WatchId(id),
+                    spotify_artist_id,
+                    releases,
+                    tracks: tracks_wanted,
+                });
+            }
+            Ok(())
+        })
         .await?;
-    if releases > 0 {
-        env.activity.spawn_record(
-            "watchlist",
-            "new_releases",
-            json!({"watch_id": id, "spotify_artist_id": watch.spotify_artist_id,
-                   "releases": releases, "tracks": tracks_wanted}),
-        );
-        env.directory
-            .send(WorkerName::Matching, WorkerControl::Wake);
-    }
     tracing::info!(
         watch_id = id,
         releases,

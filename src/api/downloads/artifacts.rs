@@ -6,15 +6,12 @@ use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 
 use super::artifacts_dto::{MetadataView, PendingView};
-use super::conflict;
-use crate::actors::directory::WorkerControl;
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::db::artifacts::{self, Artifact, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
 use crate::domain::image_size::mime_of;
-use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::lifecycle;
 use crate::media::tags::{self, TagSet};
 
 fn artwork_enabled(state: &AppState) -> Result<(), ApiError> {
@@ -54,18 +51,11 @@ async fn off_thread<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("file read failed: {e}")))
 }
 
-async fn refresh(
-    state: &AppState,
-    id: i64,
-    artifact: Artifact,
-    worker: WorkerName,
-) -> Result<HttpResponse, ApiError> {
+async fn refresh(state: &AppState, id: i64, artifact: Artifact) -> Result<HttpResponse, ApiError> {
     state
-        .db
-        .write(move |c| artifacts::request_refresh(c, id, artifact, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    state.directory.send(worker, WorkerControl::Wake);
+        .lifecycle
+        .change(move |c| lifecycle::artifacts::request_refresh(c, id, artifact))
+        .await??;
     Ok(HttpResponse::Accepted().json(PendingView::new(id)))
 }
 
@@ -103,13 +93,7 @@ pub async fn refresh_metadata(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    refresh(
-        &state,
-        id.into_inner(),
-        Artifact::Metadata,
-        WorkerName::Metadata,
-    )
-    .await
+    refresh(&state, id.into_inner(), Artifact::Metadata).await
 }
 
 #[utoipa::path(get, path = "/api/v1/downloads/{id}/artwork", tag = "downloads", operation_id = "get_download_artwork",
@@ -150,13 +134,7 @@ pub async fn refresh_artwork(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     artwork_enabled(&state)?;
-    refresh(
-        &state,
-        id.into_inner(),
-        Artifact::Artwork,
-        WorkerName::Artwork,
-    )
-    .await
+    refresh(&state, id.into_inner(), Artifact::Artwork).await
 }
 
 #[utoipa::path(get, path = "/api/v1/downloads/{id}/lyrics", tag = "downloads", operation_id = "get_download_lyrics",
@@ -201,11 +179,5 @@ pub async fn refresh_lyrics(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     lyrics_enabled(&state)?;
-    refresh(
-        &state,
-        id.into_inner(),
-        Artifact::Lyrics,
-        WorkerName::Lyrics,
-    )
-    .await
+    refresh(&state, id.into_inner(), Artifact::Lyrics).await
 }

@@ -119,7 +119,7 @@ impl From<DownloadRow> for DownloadView {
             next_retry_at: r.next_retry_at.map(to_rfc3339),
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
-            state: r.state,
+            state: r.state.as_str().to_string(),
             username: r.username,
             filename: r.filename,
             size: r.size,

@@ -1,6 +1,7 @@
 //! `/api/v1/downloads`: a known Soulseek file, fetched through slskd
-//! (`api.md` §3). Handlers change rows (the job rows travel in the same
-//! transaction) and wake the sync worker; slskd is only ever called by it.
+//! (`api.md` §3). Handlers call the lifecycle (its jobs travel in the same
+//! transaction and wake the sync worker after it); slskd is only ever
+//! called by that worker.
 
 pub mod artifacts;
 pub mod artifacts_dto;
@@ -11,26 +12,13 @@ use actix_web::{web, HttpResponse};
 use super::error::ApiError;
 use super::extract;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
-use crate::db::downloads::{self, NewDownload, Refused};
+use crate::db::downloads::{self as download_rows, NewDownload};
 use crate::domain::download_state::DownloadState;
-use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::lifecycle::{download_outcomes, downloads};
 use dto::{
     CreateDownloads, DownloadItems, DownloadPage, DownloadView, EventItems, ListQuery,
     PatchDownload,
 };
-
-fn conflict(r: Refused) -> ApiError {
-    ApiError::Conflict {
-        message: r.reason,
-        state: r.state,
-    }
-}
-
-fn wake_sync(state: &AppState) {
-    state.directory.send(WorkerName::Sync, WorkerControl::Wake);
-}
 
 #[utoipa::path(post, path = "/api/v1/downloads", tag = "downloads", operation_id = "create_downloads",
     request_body = CreateDownloads,
@@ -45,9 +33,8 @@ pub async fn create(
         state.features.lyrics_status(),
     );
     let rows = state
-        .db
-        .write(move |c| {
-            let now = now_millis();
+        .lifecycle
+        .change(move |c| {
             items
                 .iter()
                 .map(|item| {
@@ -61,19 +48,18 @@ pub async fn create(
                         artwork_status: artwork,
                         lyrics_status: lyrics,
                     };
-                    downloads::create_or_get_active(c, &new, now).map(|(row, _)| row)
+                    downloads::create_or_get_active(c, &new).map(|(row, _)| row)
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    wake_sync(&state);
     Ok(HttpResponse::Accepted().json(DownloadItems {
         items: rows.into_iter().map(DownloadView::from).collect(),
     }))
 }
 
 /// `?state=…` → the states, each checked.
-fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
+fn parse_states(raw: Option<&str>) -> Result<Vec<DownloadState>, ApiError> {
     extract::state_filter(raw, &DownloadState::ALL, DownloadState::as_str)
 }
 
@@ -90,7 +76,7 @@ pub async fn list(
     let offset = extract::offset(query.offset.as_deref())?;
     let (rows, total) = state
         .db
-        .read(move |c| downloads::list(c, &states, limit, offset))
+        .read(move |c| download_rows::list(c, &states, limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(DownloadPage {
         items: rows.into_iter().map(DownloadView::from).collect(),
@@ -103,7 +89,7 @@ pub async fn list(
     responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let row = state.db.read(move |c| downloads::get(c, id)).await?;
+    let row = state.db.read(move |c| download_rows::get(c, id)).await?;
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
@@ -121,10 +107,9 @@ pub async fn patch(
     let priority = i32::try_from(body.priority)
         .map_err(|_| ApiError::validation("priority", "must be a 32-bit integer"))?;
     let row = state
-        .db
-        .write(move |c| downloads::set_priority(c, id, priority, now_millis()))
-        .await?
-        .map_err(conflict)?;
+        .lifecycle
+        .change(move |c| downloads::set_priority(c, id, priority))
+        .await??;
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
@@ -138,20 +123,11 @@ pub async fn cancel(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    // A wanted track whose choice this was takes its next candidate.
     let done = state
-        .db
-        .write(move |c| downloads::cancel(c, id, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    if done.cancel_transfer {
-        wake_sync(&state);
-    }
-    if done.row.wanted_id.is_some() {
-        // A wanted track whose choice this was takes its next candidate.
-        state
-            .directory
-            .send(WorkerName::Matching, WorkerControl::Wake);
-    }
+        .lifecycle
+        .change(move |c| download_outcomes::cancel(c, id))
+        .await??;
     Ok(HttpResponse::Ok().json(DownloadView::from(done.row)))
 }
 
@@ -166,11 +142,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let row = state
-        .db
-        .write(move |c| downloads::manual_retry(c, id, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    wake_sync(&state);
+        .lifecycle
+        .change(move |c| downloads::manual_retry(c, id))
+        .await??;
     Ok(HttpResponse::Accepted().json(DownloadView::from(row)))
 }
 
@@ -186,8 +160,8 @@ pub async fn events(
     let rows = state
         .db
         .read(move |c| {
-            downloads::get(c, id)?;
-            downloads::events(c, id)
+            download_rows::get(c, id)?;
+            download_rows::events(c, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(EventItems {
@@ -203,7 +177,7 @@ mod tests {
     fn state_filters_are_checked() {
         assert_eq!(
             parse_states(Some("failed,dead_letter")).unwrap_or_default(),
-            vec!["failed", "dead_letter"]
+            vec![DownloadState::Failed, DownloadState::DeadLetter]
         );
         assert!(parse_states(None).unwrap_or_default().is_empty());
         assert!(parse_states(Some("failed,running")).is_err());

@@ -142,7 +142,7 @@ impl From<WantedRow> for WantedView {
         };
         WantedView {
             id: r.id,
-            state: r.state,
+            state: r.state.as_str().to_string(),
             artist: r.artist,
             title: r.title,
             album: r.album,

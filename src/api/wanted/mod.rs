@@ -1,7 +1,7 @@
 //! `/api/v1/wanted`: music the user wants, found and downloaded
-//! automatically (`api.md` §4). Handlers change rows (the matching worker's
-//! job rows travel in the same transaction) and wake the workers; searching
-//! and choosing happen in the matching worker.
+//! automatically (`api.md` §4). Handlers call the lifecycle (the matching
+//! worker's jobs travel in the same transaction and wake it after the
+//! commit); searching and choosing happen in the matching worker.
 
 pub mod dto;
 
@@ -10,29 +10,12 @@ use actix_web::{web, HttpResponse};
 use super::error::ApiError;
 use super::extract;
 use super::AppState;
-use crate::actors::directory::WorkerControl;
-use crate::db::downloads::Refused;
-use crate::db::wanted::{self, NewWanted, PickRefused};
-use crate::domain::time::now_millis;
+use crate::db::wanted::{self as wanted_rows, NewWanted};
 use crate::domain::wanted::WantedState;
-use crate::domain::worker_name::WorkerName;
+use crate::lifecycle::wanted::{self, PickRefused};
 use dto::{
     CandidateItems, CreateWanted, FileChoice, ListQuery, WantedItems, WantedPage, WantedView,
 };
-
-fn conflict(r: Refused) -> ApiError {
-    ApiError::Conflict {
-        message: r.reason,
-        state: r.state,
-    }
-}
-
-/// Jobs were committed for these workers: wake them.
-fn wake(state: &AppState, workers: &[WorkerName]) {
-    for worker in workers {
-        state.directory.send(*worker, WorkerControl::Wake);
-    }
-}
 
 #[utoipa::path(post, path = "/api/v1/wanted", tag = "wanted", operation_id = "create_wanted",
     request_body = CreateWanted,
@@ -43,9 +26,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
     let rows = state
-        .db
-        .write(move |c| {
-            let now = now_millis();
+        .lifecycle
+        .change(move |c| {
             items
                 .iter()
                 .map(|item| {
@@ -63,19 +45,18 @@ pub async fn create(
                         source: "api",
                         track: &track,
                     };
-                    wanted::create_or_get(c, &new, now).map(|(row, _)| row)
+                    wanted::create_or_get(c, &new).map(|(row, _)| row)
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    wake(&state, &[WorkerName::Matching]);
     Ok(HttpResponse::Accepted().json(WantedItems {
         items: rows.into_iter().map(WantedView::from).collect(),
     }))
 }
 
 /// `?state=…` → the states, each checked.
-fn parse_states(raw: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
+fn parse_states(raw: Option<&str>) -> Result<Vec<WantedState>, ApiError> {
     extract::state_filter(raw, &WantedState::ALL, WantedState::as_str)
 }
 
@@ -98,7 +79,7 @@ pub async fn list(
         .map(str::to_string);
     let (rows, total) = state
         .db
-        .read(move |c| wanted::list(c, &states, source.as_deref(), limit, offset))
+        .read(move |c| wanted_rows::list(c, &states, source.as_deref(), limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(WantedPage {
         items: rows.into_iter().map(WantedView::from).collect(),
@@ -111,7 +92,7 @@ pub async fn list(
     responses((status = 200, body = WantedView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let row = state.db.read(move |c| wanted::get(c, id)).await?;
+    let row = state.db.read(move |c| wanted_rows::get(c, id)).await?;
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
 
@@ -126,11 +107,9 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let row = state
-        .db
-        .write(move |c| wanted::cancel(c, id, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    wake(&state, &[WorkerName::Sync]);
+        .lifecycle
+        .change(move |c| wanted::cancel(c, id))
+        .await??;
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
 
@@ -145,11 +124,9 @@ pub async fn search(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let row = state
-        .db
-        .write(move |c| wanted::request_search(c, id, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    wake(&state, &[WorkerName::Matching]);
+        .lifecycle
+        .change(move |c| wanted::request_search(c, id))
+        .await??;
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
@@ -164,7 +141,7 @@ pub async fn candidates(
     let id = id.into_inner();
     let (row, (candidates, rejections)) = state
         .db
-        .read(move |c| Ok((wanted::get(c, id)?, wanted::candidates(c, id)?)))
+        .read(move |c| Ok((wanted_rows::get(c, id)?, wanted_rows::candidates(c, id)?)))
         .await?;
     let chosen = match (&row.match_username, &row.match_filename) {
         (Some(u), Some(f)) => Some((u.as_str(), f.as_str())),
@@ -191,16 +168,15 @@ pub async fn pick(
     let FileChoice { username, filename } = body.into_inner();
     let defaults = state.features.download_defaults();
     let row = state
-        .db
-        .write(move |c| wanted::pick(c, id, &username, &filename, defaults, now_millis()))
+        .lifecycle
+        .change(move |c| wanted::pick(c, id, &username, &filename, defaults))
         .await?
         .map_err(|refused| match refused {
             PickRefused::NotACandidate => {
                 ApiError::NotFound("the file is not among the last search's candidates".into())
             }
-            PickRefused::State(r) => conflict(r),
+            PickRefused::State(r) => r.into(),
         })?;
-    wake(&state, &[WorkerName::Sync]);
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
@@ -218,11 +194,9 @@ pub async fn reject(
     let id = id.into_inner();
     let FileChoice { username, filename } = body.into_inner();
     let row = state
-        .db
-        .write(move |c| wanted::reject(c, id, &username, &filename, now_millis()))
-        .await?
-        .map_err(conflict)?;
-    wake(&state, &[WorkerName::Sync, WorkerName::Matching]);
+        .lifecycle
+        .change(move |c| wanted::reject(c, id, &username, &filename))
+        .await??;
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
@@ -234,7 +208,7 @@ mod tests {
     fn state_filters_are_checked() {
         assert_eq!(
             parse_states(Some("not_found, failed")).unwrap_or_default(),
-            vec!["not_found", "failed"]
+            vec![WantedState::NotFound, WantedState::Failed]
         );
         assert!(parse_states(Some("done")).is_err());
     }

@@ -4,11 +4,13 @@
 
 use std::path::PathBuf;
 
-use crate::actors::logic::{Job, JobError, WorkerEnv};
+use crate::actors::logic::{JobError, JobMeta, WorkerEnv};
 use crate::db::artifacts::{self, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
 use crate::db::DbError;
+use crate::domain::download_state::DownloadState;
 use crate::domain::track::Track;
+use crate::jobs::ArtifactJob;
 use crate::media::tags::TagError;
 
 /// A completed download's file.
@@ -23,15 +25,32 @@ pub fn db_error(e: DbError) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-pub fn download_id(job: &Job) -> Result<i64, JobError> {
-    job.payload["download_id"]
-        .as_i64()
-        .ok_or_else(|| JobError::Permanent("job without a download_id".into()))
+/// A claimed tag, cover or lyrics job.
+pub struct Job {
+    pub id: i64,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub artifact: ArtifactJob,
 }
 
-/// The payload's `refresh` flag (set by the refresh endpoints).
+impl Job {
+    pub fn new(artifact: &ArtifactJob, meta: JobMeta) -> Self {
+        Job {
+            id: meta.id,
+            attempt: meta.attempt,
+            max_attempts: meta.max_attempts,
+            artifact: artifact.clone(),
+        }
+    }
+}
+
+pub fn download_id(job: &Job) -> Result<i64, JobError> {
+    Ok(job.artifact.download_id.get())
+}
+
+/// Asked for by a person (the refresh endpoints).
 pub fn is_refresh(job: &Job) -> bool {
-    job.payload["refresh"].as_bool().unwrap_or(false)
+    job.artifact.refresh
 }
 
 /// The download and its file; `None` when it is gone or no longer
@@ -50,7 +69,7 @@ pub async fn load(env: &WorkerEnv, id: i64) -> Result<Option<CompletedFile>, Job
         let path = row
             .organized_path
             .clone()
-            .filter(|_| row.state == "completed")?;
+            .filter(|_| row.state == DownloadState::Completed)?;
         Some(CompletedFile {
             track: Track::from_json(&row.track),
             path: PathBuf::from(path),

@@ -6,26 +6,35 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{Report, CORRELATION_SLACK_MS};
 use crate::domain::transfer_state::phase;
 use crate::integrations::slskd::Transfer;
+use crate::jobs::SyncJob;
 
-pub async fn cancel_transfer(ctx: &Ctx, payload: &serde_json::Value) -> Result<(), JobError> {
-    let username = payload["username"].as_str().unwrap_or_default().to_string();
-    let filename = payload["filename"].as_str().unwrap_or_default();
-    let since = payload["since"].as_i64().unwrap_or(0);
+pub async fn cancel_transfer(ctx: &Ctx, job: &SyncJob) -> Result<(), JobError> {
+    let SyncJob::CancelTransfer {
+        download_id,
+        username,
+        filename,
+        slskd_id,
+        since,
+    } = job
+    else {
+        return Err(JobError::Permanent(format!("not a cancel: {job:?}")));
+    };
+    let since = since.unwrap_or(0);
     let endpoint = ctx.endpoint();
     let env = &ctx.env;
-    let slskd_id = match payload["slskd_id"].as_str() {
-        Some(id) => id.to_string(),
+    let slskd_id = match slskd_id {
+        Some(id) => id.clone(),
         None => {
             // slskd 0.23 names no transfer when it accepts one: find it.
             let transfers = ctx
                 .slskd
-                .user_downloads(&endpoint, &username, &env.metrics)
+                .user_downloads(&endpoint, username, &env.metrics)
                 .await
                 .map_err(|e| retry(ctx, e))?;
             let reports: Vec<Report<'_>> = transfers.iter().map(Transfer::report).collect();
             let live = reports
                 .iter()
-                .filter(|r| r.filename == filename)
+                .filter(|r| r.filename == filename.as_str())
                 .filter(|r| phase(r.state).is_ok_and(|p| !p.is_terminal()))
                 .filter(|r| {
                     r.requested_at
@@ -39,11 +48,11 @@ pub async fn cancel_transfer(ctx: &Ctx, payload: &serde_json::Value) -> Result<(
         }
     };
     ctx.slskd
-        .cancel(&endpoint, &username, &slskd_id, &env.metrics)
+        .cancel(&endpoint, username, &slskd_id, &env.metrics)
         .await
         .map_err(|e| retry(ctx, e))?;
     ctx.observe(ConnectionState::Ok);
-    tracing::info!(download = payload["download_id"].as_i64(), slskd_id = %slskd_id, "transfer cancelled in slskd");
+    tracing::info!(download = %download_id, slskd_id = %slskd_id, "transfer cancelled in slskd");
     Ok(())
 }
 

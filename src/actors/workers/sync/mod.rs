@@ -16,14 +16,15 @@ use std::time::Duration;
 
 use futures_util::lock::Mutex;
 
-use crate::actors::logic::{Job, JobError, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::registry::{ConnectionObserved, Service};
 use crate::config::Config;
-use crate::db::downloads::{self, job};
+use crate::db::downloads;
 use crate::db::DbError;
 use crate::domain::backoff::doubling_delay;
 use crate::domain::connection::ConnectionState;
 use crate::integrations::slskd::{Endpoint, SlskdClient};
+use crate::jobs::SyncJob;
 
 #[derive(Default)]
 pub struct SyncWorker {
@@ -58,15 +59,6 @@ impl Ctx {
         });
     }
 
-    /// A failed download of a wanted track falls through to its next
-    /// candidate: the matching worker's `choose` job is committed; wake it.
-    fn failures_recorded(&self) {
-        self.env.directory.send(
-            crate::domain::worker_name::WorkerName::Matching,
-            crate::actors::directory::WorkerControl::Wake,
-        );
-    }
-
     /// There is something to watch: poll at the fast interval from now on.
     fn mark_active(&self) {
         if !self.active.replace(true) {
@@ -82,13 +74,9 @@ fn db_error(e: DbError) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-fn download_id(job: &Job) -> Result<i64, JobError> {
-    job.payload["download_id"]
-        .as_i64()
-        .ok_or_else(|| JobError::Permanent("job without a download_id".into()))
-}
-
 impl WorkerLogic for SyncWorker {
+    type Job = SyncJob;
+
     fn concurrency(&self, config: &Config) -> usize {
         config.sync_worker_concurrency
     }
@@ -105,29 +93,35 @@ impl WorkerLogic for SyncWorker {
         Box::pin(poll::poll(self.ctx(env)))
     }
 
-    fn run_job(&mut self, env: &WorkerEnv, job: Job) -> WorkFuture<Result<(), JobError>> {
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: SyncJob,
+        meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
         let ctx = self.ctx(env);
         let organizing = Rc::clone(&self.organizing);
         Box::pin(async move {
-            let id = download_id(&job)?;
-            match job.kind.as_str() {
-                job::SUBMIT => submit::submit(&ctx, id).await,
-                job::ORGANIZE => {
-                    let _one_at_a_time = organizing.lock().await;
-                    organize::organize(&ctx, id, job.attempt, job.max_attempts).await
+            match job {
+                SyncJob::Submit { download_id, .. } => {
+                    submit::submit(&ctx, download_id.get()).await
                 }
-                job::CANCEL_TRANSFER => cancel::cancel_transfer(&ctx, &job.payload).await,
-                other => Err(JobError::Permanent(format!(
-                    "sync has no job of kind '{other}'"
-                ))),
+                SyncJob::Organize { download_id } => {
+                    let _one_at_a_time = organizing.lock().await;
+                    organize::organize(&ctx, download_id.get(), meta.attempt, meta.max_attempts)
+                        .await
+                }
+                cancel @ SyncJob::CancelTransfer { .. } => {
+                    cancel::cancel_transfer(&ctx, &cancel).await
+                }
             }
         })
     }
 
-    fn retry_delay(&self, kind: &str, attempt: u32) -> Duration {
-        match kind {
+    fn retry_delay(&self, job: &SyncJob, attempt: u32) -> Duration {
+        match job {
             // The file usually appears within a second of slskd's "Succeeded".
-            job::ORGANIZE => Duration::from_secs(u64::from(attempt.min(10))),
+            SyncJob::Organize { .. } => Duration::from_secs(u64::from(attempt.min(10))),
             _ => doubling_delay(attempt, Duration::from_secs(2), Duration::from_secs(300)),
         }
     }

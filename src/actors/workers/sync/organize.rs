@@ -5,19 +5,17 @@
 use std::path::PathBuf;
 
 use super::{db_error, Ctx};
-use crate::actors::directory::WorkerControl;
 use crate::actors::logic::JobError;
-use crate::db::downloads;
-use crate::domain::time::now_millis;
+use crate::db::downloads as download_rows;
 use crate::domain::track::Track;
-use crate::domain::worker_name::WorkerName;
+use crate::lifecycle::{download_outcomes, downloads};
 use crate::media::organize::{execute, plan, Finished, Plan};
 
 pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Result<(), JobError> {
     let env = &ctx.env;
     let Some(row) = env
         .db
-        .read(move |c| downloads::awaiting_organize(c, id))
+        .read(move |c| download_rows::awaiting_organize(c, id))
         .await
         .map_err(db_error)?
     else {
@@ -41,8 +39,8 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
         }) => {
             if new_target {
                 let text = target.to_string_lossy().into_owned();
-                env.db
-                    .write(move |c| downloads::set_organize_target(c, id, &text, now_millis()))
+                env.lifecycle
+                    .change(move |c| downloads::set_organize_target(c, id, &text))
                     .await
                     .map_err(db_error)?;
             }
@@ -62,14 +60,12 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
     };
     let text = path.to_string_lossy().into_owned();
     let completed = env
-        .db
-        .write(move |c| downloads::complete(c, id, &text, now_millis()))
+        .lifecycle
+        .change(move |c| download_outcomes::complete(c, id, &text))
         .await
         .map_err(db_error)?;
     if completed {
         tracing::info!(download = id, path = %path.display(), "download completed");
-        env.directory
-            .send(WorkerName::Metadata, WorkerControl::Wake);
     }
     Ok(())
 }
@@ -90,13 +86,10 @@ async fn give_up_or_retry(
     tracing::warn!(download = id, error = %error, "could not organize the download");
     let policy = ctx.env.config.current().retry_policy();
     ctx.env
-        .db
-        .write(move |c| {
-            downloads::record_failure(c, id, &error, &policy, fastrand::f64(), now_millis())
-        })
+        .lifecycle
+        .change(move |c| download_outcomes::fail(c, id, &error, &policy, fastrand::f64()))
         .await
         .map_err(db_error)?;
-    ctx.failures_recorded();
     Ok(())
 }
 

@@ -2,13 +2,12 @@
 //! one transaction.
 
 use super::{db_error, Ctx};
-use crate::actors::directory::WorkerControl;
 use crate::actors::logic::JobError;
 use crate::db::downloads;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{reconcile, Change, Report, Tracked};
-use crate::domain::time::now_millis;
 use crate::integrations::slskd::{parse_user_groups, Transfer};
+use crate::lifecycle::download_outcomes;
 
 /// Unlisted transfers looked up one by one per poll (the rest wait for the next).
 const MISSING_LOOKUPS_PER_POLL: usize = 20;
@@ -60,19 +59,10 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
         return Ok(());
     }
     let policy = env.config.current().retry_policy();
-    let applied = env
-        .db
-        .write(move |c| {
-            downloads::apply_poll(c, &changes, &policy, &mut fastrand::f64, now_millis())
-        })
+    env.lifecycle
+        .change(move |c| download_outcomes::apply_poll(c, &changes, &policy, &mut fastrand::f64))
         .await
         .map_err(db_error)?;
-    if applied.finished_transfers > 0 {
-        env.directory.send(env.name, WorkerControl::Wake);
-    }
-    if applied.failed > 0 {
-        ctx.failures_recorded();
-    }
     Ok(())
 }
 

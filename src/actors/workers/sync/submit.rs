@@ -4,17 +4,18 @@
 
 use super::{db_error, Ctx};
 use crate::actors::logic::JobError;
-use crate::db::downloads;
+use crate::db::downloads as download_rows;
 use crate::domain::connection::ConnectionState;
 use crate::domain::reconcile::{adoptable, Report};
 use crate::domain::time::now_millis;
 use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer, Via};
+use crate::lifecycle::{download_outcomes, downloads};
 
 pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
     let env = &ctx.env;
     let Some(row) = env
-        .db
-        .write(move |c| downloads::begin_submission(c, id, now_millis()))
+        .lifecycle
+        .change(move |c| downloads::begin_submission(c, id))
         .await
         .map_err(db_error)?
     else {
@@ -25,7 +26,7 @@ pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
     let (username, filename) = (row.username.clone(), row.filename.clone());
     let taken = env
         .db
-        .read(move |c| downloads::taken_transfers(c, &username, &filename))
+        .read(move |c| download_rows::taken_transfers(c, &username, &filename))
         .await
         .map_err(db_error)?;
 
@@ -98,28 +99,15 @@ async fn accepted(
     slskd_id: Option<String>,
     adopted: bool,
 ) -> Result<(), JobError> {
+    // Cancelled while slskd was being asked: the change cancels what it created.
     let still_wanted = ctx
         .env
-        .db
-        .write(move |c| {
-            let now = now_millis();
-            let ok = downloads::record_enqueued(c, id, slskd_id.as_deref(), adopted, now)?;
-            if !ok {
-                // Cancelled while slskd was being asked: cancel what it created.
-                let row = downloads::get(c, id)?;
-                let row = downloads::DownloadRow { slskd_id, ..row };
-                downloads::enqueue_cancel_transfer(c, &row, now)?;
-            }
-            Ok(ok)
-        })
+        .lifecycle
+        .change(move |c| downloads::record_enqueued(c, id, slskd_id.as_deref(), adopted))
         .await
         .map_err(db_error)?;
     if still_wanted {
         ctx.mark_active();
-    } else {
-        ctx.env
-            .directory
-            .send(ctx.env.name, crate::actors::directory::WorkerControl::Wake);
     }
     Ok(())
 }
@@ -128,12 +116,9 @@ async fn failed(ctx: &Ctx, id: i64, reason: String) -> Result<(), JobError> {
     let policy = ctx.env.config.current().retry_policy();
     tracing::info!(download = id, reason = %reason, "slskd did not take the download");
     ctx.env
-        .db
-        .write(move |c| {
-            downloads::record_failure(c, id, &reason, &policy, fastrand::f64(), now_millis())
-        })
+        .lifecycle
+        .change(move |c| download_outcomes::fail(c, id, &reason, &policy, fastrand::f64()))
         .await
         .map_err(db_error)?;
-    ctx.failures_recorded();
     Ok(())
 }
