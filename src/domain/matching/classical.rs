@@ -306,10 +306,46 @@ fn outside_title(view: &PathView, title: Option<&Range<usize>>) -> impl Iterator
     all.filter(move |i| !title.as_ref().is_some_and(|t| t.contains(i)))
 }
 
+/// Two words with the same first five letters ("berlin", "berliner").
+fn same_stem(a: &str, b: &str) -> bool {
+    let five = |w: &str| w.chars().count() >= 5;
+    five(a) && five(b) && a.chars().take(5).eq(b.chars().take(5))
+}
+
+/// Path tokens (outside the title) that are the role word of a wanted
+/// ensemble written in another form or language: a role word next to a
+/// word sharing the start of one of its own words ("Berlin Philharmonic"
+/// for "Berliner Philharmoniker").
+pub(crate) fn ensemble_variant(
+    a: &WantedArtist,
+    view: &PathView,
+    title: Option<&Range<usize>>,
+) -> Vec<usize> {
+    if !is_ensemble(&a.folded) {
+        return Vec::new();
+    }
+    let f = &view.folded;
+    let own: Vec<&str> = a
+        .folded
+        .split(' ')
+        .filter(|w| !ENSEMBLE_WORDS.contains(w))
+        .collect();
+    outside_title(view, title)
+        .filter(|&i| ENSEMBLE_WORDS.contains(&f.tok(i)))
+        .filter(|&i| {
+            let part = f.toks[i].part;
+            (i.saturating_sub(2)..i + 3)
+                .filter(|&k| k != i && k < f.toks.len() && f.toks[k].part == part)
+                .any(|k| own.iter().any(|w| same_stem(w, f.tok(k))))
+        })
+        .collect()
+}
+
 /// Some path token outside the title names an ensemble that is none of the
 /// wanted artists (`Wiener Philharmoniker` when the Berliner are wanted).
 pub(crate) fn names_other_ensemble(
     artists: &[WantedArtist],
+    credited_ensembles: &[usize],
     title_base: &str,
     view: &PathView,
     title: Option<&Range<usize>>,
@@ -320,11 +356,17 @@ pub(crate) fn names_other_ensemble(
         .iter()
         .flat_map(|a| f.find_all(&a.folded, all.clone()))
         .collect();
+    let variants: Vec<usize> = credited_ensembles
+        .iter()
+        .filter_map(|&i| artists.get(i))
+        .flat_map(|a| ensemble_variant(a, view, title))
+        .collect();
     outside_title(view, title).any(|i| {
         let t = f.tok(i);
         PATH_ENSEMBLE_WORDS.contains(&t)
             && !title_base.split(' ').any(|w| w == t)
             && !wanted.iter().any(|r| r.contains(&i))
+            && !variants.contains(&i)
     })
 }
 

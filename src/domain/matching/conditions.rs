@@ -31,6 +31,9 @@ pub(crate) const NO_ARTIST_INFO: f64 = 0.5;
 /// Component value when a folder names someone else but the rest is strong.
 pub(crate) const ARTIST_ELSEWHERE: f64 = 0.3;
 
+/// Component value of a wanted ensemble written in another form
+/// ("Berlin Philharmonic" for "Berliner Philharmoniker").
+const ENSEMBLE_VARIANT: f64 = 0.85;
 /// Titles this short (compact characters) need artist evidence.
 const SHORT_TITLE_CHARS: usize = 5;
 /// Near-spellings of a title pass from this similarity on.
@@ -411,7 +414,14 @@ fn judge_performer(w: &Wanted, view: &PathView, title: Option<&Range<usize>>) ->
     let stem = view.part(view.stem_part);
     let evidence_of = |i: usize| {
         w.artists.get(i).map_or(0.0, |a| {
-            artist_evidence_of(a, view, title).max(surname_evidence(a, view, title))
+            let variant = if classical::ensemble_variant(a, view, title).is_empty() {
+                0.0
+            } else {
+                ENSEMBLE_VARIANT
+            };
+            artist_evidence_of(a, view, title)
+                .max(surname_evidence(a, view, title))
+                .max(variant)
         })
     };
     let performer = credits
@@ -419,7 +429,8 @@ fn judge_performer(w: &Wanted, view: &PathView, title: Option<&Range<usize>>) ->
         .iter()
         .map(|&i| evidence_of(i))
         .fold(0.0, f64::max);
-    let other_ensemble = classical::names_other_ensemble(&w.artists, &w.title.base, view, title);
+    let other_ensemble =
+        classical::names_other_ensemble(&w.artists, &credits.ensembles, &w.title.base, view, title);
     if performer > 0.0 {
         // A credited soloist or conductor with another orchestra than the
         // credited one is another recording too.
@@ -1176,6 +1187,8 @@ mod tests {
         assert!(!judge(&w, other).artist_ok);
         let right = r"Classical\Berliner Philharmoniker\Beethoven - Symphonies Nos. 5 & 7\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
         assert!(judge(&w, right).artist_ok);
+        let english = r"Beethoven - Symphonies Nos. 5 & 7 (Berlin Philharmonic)\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
+        assert!(judge(&w, english).artist_ok);
         assert!(w.performs_classical_work());
         // A band with "Orchestra" in its name, singing a song: not a work.
         let w = wanted(
@@ -1240,6 +1253,10 @@ mod tests {
             r"Beethoven\Symphonies Nos. 5 & 7 (Wiener Philharmoniker, Karajan)\{FIFTH_FILE}"
         );
         assert!(!judge(&w, &vienna).artist_ok);
+        // The orchestra in English, with the conductor: the wanted one.
+        let english =
+            format!(r"Beethoven\Symphonies Nos. 5 & 7 (Berlin Philharmonic, Karajan)\{FIFTH_FILE}");
+        assert!(judge(&w, &english).artist_ok);
         // The composer and a wanted performer: the wanted recording.
         for right in [
             format!(
