@@ -2,32 +2,26 @@
 //! labelled corpus, plus throughput on a synthetic 2000-candidate search.
 //!
 //! ```sh
-//! cargo run --release --example matching_bench [-- <corpus dir or file>]
+//! cargo run --release --example matching_bench [-- <corpus dir or file>…]
 //! ```
-//! Reads every `*.json` of `/work/shared/data/matching/` (or the directory
-//! or file given), each an array of cases (`matching.md`): a case is right
+//! Reads every `*.json` of `/work/shared/data/matching/` and the companion
+//! file `tests/fixtures/matching/companion.json` (or the directories or
+//! files given), each an array of cases (`matching.md`): a case is right
 //! when the pick is one of `expected`, or when it abstains and `expected` is
 //! empty. Single thread; timings include all normalisation.
 
 mod baseline;
+mod corpus;
 
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use harmony::domain::matching::{rank, Candidate, Preferences, RankContext, TrackQuery};
-use serde_json::Value;
 
-const DEFAULT_CORPUS: &str = "/work/shared/data/matching";
+use corpus::{companion_corpus, corpus_files, load, Case, PUBLIC_CORPUS};
 const SYNTHETIC_CANDIDATES: usize = 2000;
 const SYNTHETIC_RUNS: usize = 41;
-
-struct Case {
-    id: String,
-    note: String,
-    track: TrackQuery,
-    candidates: Vec<Candidate>,
-    expected: Vec<usize>,
-}
 
 #[derive(Default)]
 struct Tally {
@@ -79,19 +73,26 @@ fn main() {
         eprintln!("baseline port disagrees with the reference values: {e}");
         std::process::exit(2);
     }
-    let source = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CORPUS));
-    let files = corpus_files(&source);
+    // Sources from the command line, else the public corpus and the
+    // companion file of the repository.
+    let mut sources: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    if sources.is_empty() {
+        sources = vec![PathBuf::from(PUBLIC_CORPUS), companion_corpus()];
+    }
+    let files: Vec<PathBuf> = sources.iter().flat_map(|s| corpus_files(s)).collect();
     if files.is_empty() {
-        eprintln!("no corpus files under {}", source.display());
+        eprintln!("no corpus files under {sources:?}");
         std::process::exit(2);
     }
     let mut cases = Vec::new();
+    let mut per_file: Vec<(PathBuf, Range<usize>)> = Vec::new();
     for file in &files {
         match load(file) {
-            Ok(mut c) => cases.append(&mut c),
+            Ok(mut c) => {
+                let start = cases.len();
+                cases.append(&mut c);
+                per_file.push((file.clone(), start..cases.len()));
+            }
             Err(e) => {
                 eprintln!("{}: {e}", file.display());
                 std::process::exit(2);
@@ -104,10 +105,15 @@ fn main() {
 
     let mut engine = Tally::default();
     let mut original = Tally::default();
+    let mut engine_picks = Vec::with_capacity(cases.len());
+    let mut original_picks = Vec::with_capacity(cases.len());
     for case in &cases {
         let ranking = rank(&case.track, &case.candidates, &prefs, &ctx);
         engine.add(case, ranking.best);
-        original.add(case, baseline::pick(&case.track, &case.candidates));
+        engine_picks.push(ranking.best);
+        let pick = baseline::pick(&case.track, &case.candidates);
+        original.add(case, pick);
+        original_picks.push(pick);
     }
 
     let engine_rate = rate(candidates_total, || {
@@ -184,6 +190,28 @@ fn main() {
         format!("{:.0}", original_rate),
     );
 
+    if per_file.len() > 1 {
+        println!();
+        println!("Per file — accuracy / wrong picks (engine | original):");
+        for (file, range) in &per_file {
+            let mut e = Tally::default();
+            let mut o = Tally::default();
+            for i in range.clone() {
+                e.add(&cases[i], engine_picks[i]);
+                o.add(&cases[i], original_picks[i]);
+            }
+            println!(
+                "  {}: {} cases — engine {:.1} % / {} wrong | original {:.1} % / {} wrong",
+                file.display(),
+                e.cases,
+                e.pct(e.correct + e.correct_abstains),
+                e.wrong,
+                o.pct(o.correct + o.correct_abstains),
+                o.wrong
+            );
+        }
+    }
+
     println!();
     if engine.failures.is_empty() {
         println!("engine: every case right");
@@ -206,78 +234,6 @@ fn rate(candidates_per_run: usize, mut run: impl FnMut()) -> f64 {
         runs += 1;
     }
     (candidates_per_run * runs) as f64 / started.elapsed().as_secs_f64()
-}
-
-fn corpus_files(source: &Path) -> Vec<PathBuf> {
-    if source.is_file() {
-        return vec![source.to_path_buf()];
-    }
-    let Ok(entries) = std::fs::read_dir(source) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn load(file: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let items = value.as_array().ok_or("not a JSON array")?;
-    items.iter().map(case).collect()
-}
-
-fn case(v: &Value) -> Result<Case, String> {
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let u = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
-    let t = v.get("track").ok_or("case without track")?;
-    let track = TrackQuery {
-        artist: s(t, "artist").unwrap_or_default(),
-        title: s(t, "title").ok_or("track without title")?,
-        album: s(t, "album"),
-        duration_ms: u(t, "duration_ms"),
-        track_number: u(t, "track_number").and_then(|n| u32::try_from(n).ok()),
-    };
-    let u32_of = |v: &Value, k: &str| u(v, k).and_then(|n| u32::try_from(n).ok());
-    let candidates = v
-        .get("candidates")
-        .and_then(Value::as_array)
-        .ok_or("case without candidates")?
-        .iter()
-        .map(|c| Candidate {
-            username: s(c, "username").unwrap_or_default(),
-            filename: s(c, "filename").unwrap_or_default(),
-            size: u(c, "size"),
-            extension: s(c, "extension"),
-            bitrate: u32_of(c, "bitrate"),
-            length: u32_of(c, "length"),
-            sample_rate: u32_of(c, "sample_rate"),
-            bit_depth: u32_of(c, "bit_depth"),
-            has_free_upload_slot: c.get("has_free_upload_slot").and_then(Value::as_bool),
-            queue_length: u(c, "queue_length"),
-            upload_speed: u(c, "upload_speed"),
-            locked: c.get("locked").and_then(Value::as_bool).unwrap_or(false),
-        })
-        .collect();
-    let expected = v
-        .get("expected")
-        .and_then(Value::as_array)
-        .ok_or("case without expected")?
-        .iter()
-        .filter_map(Value::as_u64)
-        .map(|n| n as usize)
-        .collect();
-    Ok(Case {
-        id: s(v, "id").unwrap_or_default(),
-        note: s(v, "note").unwrap_or_default(),
-        track,
-        candidates,
-        expected,
-    })
 }
 
 /// A deterministic pseudo-random sequence (no dependency, no clock).

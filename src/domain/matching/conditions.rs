@@ -10,12 +10,13 @@ use std::ops::Range;
 use strsim::normalized_levenshtein;
 
 use super::bounds::{fuzzy_allowed, MAX_SEGMENTS};
+use super::classical;
 use super::normalize::{digits, Folded};
 use super::path_reading::PathView;
 use super::versions::{
     self, classify, classify_into, is_credit_word, is_year, kind, kinds_of, Class, Kinds, ScanTok,
 };
-use super::wanted::{starts_dash_segment, unit_key, Wanted, WantedAlbum};
+use super::wanted::{starts_dash_segment, unit_key, Wanted, WantedAlbum, WantedArtist};
 
 /// Component value when the wanted track has no album.
 pub(crate) const NEUTRAL_ALBUM: f64 = 0.7;
@@ -30,6 +31,9 @@ pub(crate) const NO_ARTIST_INFO: f64 = 0.5;
 /// Component value when a folder names someone else but the rest is strong.
 pub(crate) const ARTIST_ELSEWHERE: f64 = 0.3;
 
+/// Component value of a wanted ensemble written in another form
+/// ("Berlin Philharmonic" for "Berliner Philharmoniker").
+const ENSEMBLE_VARIANT: f64 = 0.85;
 /// Titles this short (compact characters) need artist evidence.
 const SHORT_TITLE_CHARS: usize = 5;
 /// Near-spellings of a title pass from this similarity on.
@@ -106,6 +110,8 @@ pub(crate) fn judge_text(w: &Wanted, view: &PathView) -> TextVerdict {
     // Artist.
     let (artist_ok, artist) = if !w.has_artist() {
         (true, NEUTRAL_ARTIST)
+    } else if w.performs_classical_work() {
+        judge_performer(w, view, title_range.as_ref())
     } else {
         let found = artist_evidence(w, view, title_range.as_ref());
         if found > 0.0 {
@@ -113,10 +119,7 @@ pub(crate) fn judge_text(w: &Wanted, view: &PathView) -> TextVerdict {
         } else if file_names_someone_else(w, f, stem.clone(), title_range.as_ref()) {
             (false, 0.1)
         } else if folder_names_someone_else(w, view) {
-            // Another performer of the same classical work shares its title
-            // and album: no excuse then.
-            let strong = !w.classical_performer
-                && hit.as_ref().is_some_and(|h| h.exact)
+            let strong = hit.as_ref().is_some_and(|h| h.exact)
                 && w.title.base_chars > SHORT_TITLE_CHARS
                 && album >= 0.9;
             if strong {
@@ -398,15 +401,89 @@ fn title_overlap(w: &Wanted, f: &Folded, stem: Range<usize>) -> f64 {
     0.8 * present as f64 / words.len() as f64
 }
 
+/// The artist condition when the wanted artists perform a classical work
+/// (`classical`): every recording of the work shares its title and album,
+/// so only a credited performer in the path is evidence, and a path naming
+/// another performer (ensemble, conductor, soloist) is another recording —
+/// even when the composer, credited too, is there.
+fn judge_performer(w: &Wanted, view: &PathView, title: Option<&Range<usize>>) -> (bool, f64) {
+    let Some(credits) = &w.classical else {
+        return (true, NEUTRAL_ARTIST);
+    };
+    let f = &view.folded;
+    let stem = view.part(view.stem_part);
+    let evidence_of = |i: usize| {
+        w.artists.get(i).map_or(0.0, |a| {
+            let variant = if classical::ensemble_variant(a, view, title).is_empty() {
+                0.0
+            } else {
+                ENSEMBLE_VARIANT
+            };
+            artist_evidence_of(a, view, title)
+                .max(surname_evidence(a, view, title))
+                .max(variant)
+        })
+    };
+    let performer = credits
+        .performers
+        .iter()
+        .map(|&i| evidence_of(i))
+        .fold(0.0, f64::max);
+    let other_ensemble =
+        classical::names_other_ensemble(&w.artists, &credits.ensembles, &w.title.base, view, title);
+    if performer > 0.0 {
+        // A credited soloist or conductor with another orchestra than the
+        // credited one is another recording too.
+        let ensemble_missing = !credits.ensembles.is_empty()
+            && credits.ensembles.iter().all(|&i| evidence_of(i) == 0.0);
+        if other_ensemble && ensemble_missing {
+            return (false, 0.1);
+        }
+        return (true, performer);
+    }
+    let other_person =
+        classical::names_other_person(view, title, |t| explained(w, t) || is_year(t));
+    if other_ensemble || other_person {
+        return (false, 0.1);
+    }
+    // No performer written: a path naming someone (the composer, the
+    // uploader's idea of the artist) is not excused by a strong title and
+    // album, which every recording shares.
+    if file_names_someone_else(w, f, stem, title) || folder_names_someone_else(w, view) {
+        (false, 0.2)
+    } else {
+        (true, NO_ARTIST_INFO)
+    }
+}
+
 /// Best evidence (0 when none) that a wanted artist is in the path: the
 /// exact words (1.0), the name written without spaces or punctuation
 /// (0.95), its initials as a word or the words its initials stand for
 /// (0.9); a featured artist alone counts a bit less.
 fn artist_evidence(w: &Wanted, view: &PathView, title: Option<&Range<usize>>) -> f64 {
-    let f = &view.folded;
-    let clear_of_title = |r: &Range<usize>| !title.is_some_and(|t| overlaps(t, r));
     let mut best: f64 = 0.0;
     for a in &w.artists {
+        best = best.max(artist_evidence_of(a, view, title));
+        if best >= 1.0 {
+            break;
+        }
+    }
+    // A classical composer is written by surname ("Beethoven").
+    if best == 0.0 && w.classical.is_some() {
+        best = w
+            .artists
+            .iter()
+            .map(|a| surname_evidence(a, view, title))
+            .fold(0.0, f64::max);
+    }
+    best
+}
+
+/// Evidence for one wanted artist (see [`artist_evidence`]).
+fn artist_evidence_of(a: &WantedArtist, view: &PathView, title: Option<&Range<usize>>) -> f64 {
+    let f = &view.folded;
+    let clear_of_title = |r: &Range<usize>| !title.is_some_and(|t| overlaps(t, r));
+    {
         let mut score: f64 = 0.0;
         for part in (0..=view.stem_part).rev() {
             let range = view.part(part);
@@ -436,12 +513,28 @@ fn artist_evidence(w: &Wanted, view: &PathView, title: Option<&Range<usize>>) ->
                 }
             }
         }
-        best = best.max(if a.main { score } else { score * 0.85 });
-        if best >= 1.0 {
-            break;
+        if a.main {
+            score
+        } else {
+            score * 0.85
         }
     }
-    best
+}
+
+/// A person of a classical work written by surname only ("Karajan" for
+/// "Herbert von Karajan"), outside the title: 0.9, else 0.
+fn surname_evidence(a: &WantedArtist, view: &PathView, title: Option<&Range<usize>>) -> f64 {
+    let Some(surname) = classical::surname(&a.folded) else {
+        return 0.0;
+    };
+    let f = &view.folded;
+    let found = (0..view.part(view.stem_part).end)
+        .any(|i| f.tok(i) == surname && !title.is_some_and(|t| t.contains(&i)));
+    if found {
+        0.9
+    } else {
+        0.0
+    }
 }
 
 /// Consecutive tokens whose concatenation is `compact` ("ac" "dc" = "acdc").
@@ -1094,6 +1187,8 @@ mod tests {
         assert!(!judge(&w, other).artist_ok);
         let right = r"Classical\Berliner Philharmoniker\Beethoven - Symphonies Nos. 5 & 7\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
         assert!(judge(&w, right).artist_ok);
+        let english = r"Beethoven - Symphonies Nos. 5 & 7 (Berlin Philharmonic)\01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
+        assert!(judge(&w, english).artist_ok);
         assert!(w.performs_classical_work());
         // A band with "Orchestra" in its name, singing a song: not a work.
         let w = wanted(
@@ -1102,6 +1197,125 @@ mod tests {
             Some("Out of the Blue"),
         );
         assert!(!w.performs_classical_work());
+    }
+
+    const FIFTH: &str = "Symphony No. 5 in C Minor, Op. 67: I. Allegro con brio";
+    const FIFTH_FILE: &str = "01 Symphony No. 5 in C Minor, Op. 67 I. Allegro con brio.flac";
+
+    #[test]
+    fn a_conductor_alone_is_not_another_conductor() {
+        let w = wanted("Herbert von Karajan", FIFTH, Some("Symphonies Nos. 5 & 7"));
+        assert!(w.performs_classical_work());
+        let kleiber = format!(r"Beethoven\Symphonies Nos. 5 & 7 (Kleiber, 1975)\{FIFTH_FILE}");
+        assert!(!judge(&w, &kleiber).artist_ok);
+        let other_dash =
+            format!(r"Beethoven - Symphonies Nos. 5 & 7 - Carlos Kleiber\{FIFTH_FILE}");
+        assert!(!judge(&w, &other_dash).artist_ok);
+        let vienna =
+            format!(r"Beethoven - Symphonies Nos. 5 & 7 (Wiener Philharmoniker)\{FIFTH_FILE}");
+        assert!(!judge(&w, &vienna).artist_ok);
+        // The same work by him, written by surname or in full.
+        let karajan = format!(r"Beethoven\Symphonies Nos. 5 & 7 (Karajan, 1963)\{FIFTH_FILE}");
+        assert!(judge(&w, &karajan).artist_ok);
+        let full = format!(r"Herbert von Karajan\Beethoven - Symphonies Nos. 5 & 7\{FIFTH_FILE}");
+        assert!(judge(&w, &full).artist_ok);
+    }
+
+    #[test]
+    fn a_soloist_alone_is_not_another_soloist() {
+        let title = "Goldberg Variations, BWV 988: Aria";
+        let w = wanted("Glenn Gould", title, Some("Goldberg Variations"));
+        let file = "01 Goldberg Variations, BWV 988 - Aria.flac";
+        let other = format!(r"Bach\Goldberg Variations (Murray Perahia, piano)\{file}");
+        assert!(!judge(&w, &other).artist_ok);
+        let his = format!(r"Bach\Goldberg Variations (Glenn Gould, 1981)\{file}");
+        assert!(judge(&w, &his).artist_ok);
+    }
+
+    #[test]
+    fn a_credit_list_with_the_composer_needs_its_performers() {
+        let w = wanted(
+            "Ludwig van Beethoven, Berliner Philharmoniker, Herbert von Karajan",
+            FIFTH,
+            Some("Beethoven: Symphonies Nos. 5 & 7"),
+        );
+        assert!(w.performs_classical_work());
+        // The composer is there, in full; the performers are others.
+        let other = format!(
+            r"Classical\Ludwig van Beethoven - Symphonies Nos. 5 & 7 (Wiener Philharmoniker, Carlos Kleiber)\{FIFTH_FILE}"
+        );
+        assert!(!judge(&w, &other).artist_ok);
+        let conductor =
+            format!(r"Ludwig van Beethoven\Symphonies Nos. 5 & 7 (Kleiber)\{FIFTH_FILE}");
+        assert!(!judge(&w, &conductor).artist_ok);
+        // Karajan with the Vienna orchestra is another recording too.
+        let vienna = format!(
+            r"Beethoven\Symphonies Nos. 5 & 7 (Wiener Philharmoniker, Karajan)\{FIFTH_FILE}"
+        );
+        assert!(!judge(&w, &vienna).artist_ok);
+        // The orchestra in English, with the conductor: the wanted one.
+        let english =
+            format!(r"Beethoven\Symphonies Nos. 5 & 7 (Berlin Philharmonic, Karajan)\{FIFTH_FILE}");
+        assert!(judge(&w, &english).artist_ok);
+        // The composer and a wanted performer: the wanted recording.
+        for right in [
+            format!(
+                r"Beethoven\Symphonies Nos. 5 & 7 (Berliner Philharmoniker, Karajan)\{FIFTH_FILE}"
+            ),
+            format!(r"Ludwig van Beethoven - Symphonies Nos. 5 & 7 - Karajan\{FIFTH_FILE}"),
+            format!(r"Berliner Philharmoniker\Beethoven - Symphonies Nos. 5 & 7\{FIFTH_FILE}"),
+        ] {
+            assert!(judge(&w, &right).artist_ok, "{right}");
+        }
+    }
+
+    #[test]
+    fn a_composer_wanted_as_the_artist_is_not_refused_for_being_named() {
+        // No performer credited: the composer is the artist, any recording
+        // of the work is the work, and paths name the composer.
+        let w = wanted(
+            "Ludwig van Beethoven",
+            FIFTH,
+            Some("Beethoven: Symphonies Nos. 5 & 7"),
+        );
+        assert!(!w.performs_classical_work());
+        for path in [
+            format!(r"Beethoven\Symphonies Nos. 5 & 7 (Kleiber, 1975)\{FIFTH_FILE}"),
+            format!(
+                r"Classical\Beethoven - Symphonies Nos. 5 & 7 (Wiener Philharmoniker)\{FIFTH_FILE}"
+            ),
+            format!(r"Ludwig van Beethoven\Symphonies Nos. 5 & 7\{FIFTH_FILE}"),
+        ] {
+            assert!(judge(&w, &path).artist_ok, "{path}");
+        }
+        // Without an album saying so, the lone credit may be a performer:
+        // a path naming it is still right.
+        let w = wanted("Ludwig van Beethoven", FIFTH, None);
+        let path = format!(r"Beethoven\Symphonies Nos. 5 & 7 (Kleiber, 1975)\{FIFTH_FILE}");
+        assert!(judge(&w, &path).artist_ok);
+    }
+
+    #[test]
+    fn pop_songs_with_classical_words_are_not_works() {
+        // A composer's name in a pop path, a band with Orchestra in its
+        // name, a song called Symphony: the usual artist rules.
+        let w = wanted(
+            "Walter Murphy",
+            "A Fifth of Beethoven",
+            Some("A Fifth of Beethoven"),
+        );
+        assert!(w.classical.is_none());
+        let path = r"Walter Murphy\A Fifth of Beethoven (1976)\01 A Fifth of Beethoven.mp3";
+        assert!(judge(&w, path).artist_ok);
+        let w = wanted("The Verve", "Bitter Sweet Symphony", Some("Urban Hymns"));
+        assert!(w.classical.is_none());
+        // A strong title and album still excuse a folder naming someone
+        // else (a compilation filed under the uploader's label).
+        let path = r"Hut Recordings\Urban Hymns\01 Bitter Sweet Symphony.mp3";
+        assert!(judge(&w, path).artist_ok);
+        let w = wanted("Falco", "Rock Me Amadeus", Some("Falco 3"));
+        let path = r"Mozart\Falco 3\02 Rock Me Amadeus.mp3";
+        assert!(judge(&w, path).artist_ok);
     }
 
     #[test]

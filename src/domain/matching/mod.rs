@@ -6,6 +6,7 @@
 //! - `path_reading`: what a remote path says ([`read_path`]).
 //! - `versions`: live, remix, instrumental… and what is not a version.
 //! - `wanted`: the wanted track read once (base title, qualifiers, artists).
+//! - `classical`: composer and performers of a classical work.
 //! - `conditions`: the hard conditions on title, artist, version, duration.
 //! - `quality`: format, bitrate, peer.
 //! - `score`: one candidate's verdict ([`Matcher`]).
@@ -14,6 +15,7 @@
 //! - `free_text`: relevance to a free-text search ([`free_text_score`]).
 
 mod bounds;
+mod classical;
 mod conditions;
 mod free_text;
 mod normalize;

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use super::bounds::MAX_ARTISTS;
+use super::classical::{read_credits, ClassicalCredits};
 use super::normalize::{compact, digits, Folded};
 use super::types::TrackQuery;
 use super::versions::{classify, is_credit_word, is_year, kind, kinds_of, Class, Kinds, ScanTok};
@@ -79,8 +80,9 @@ pub(crate) struct Wanted {
     /// Qualifier and optional words of the title.
     pub title_words: HashSet<String>,
     pub duration_sec: Option<f64>,
-    /// See [`Wanted::performs_classical_work`]; computed once per track.
-    pub classical_performer: bool,
+    /// How the credits divide when the title names a classical work
+    /// (composer, performers); `None` for every other track.
+    pub classical: Option<ClassicalCredits>,
 }
 
 impl Wanted {
@@ -122,9 +124,15 @@ impl Wanted {
             album_words,
             title_words,
             duration_sec: track.duration_ms.map(|ms| ms as f64 / 1000.0),
-            classical_performer: false,
+            classical: None,
         };
-        w.classical_performer = w.performs_classical_work();
+        w.classical = read_credits(
+            &credit_names(&track.artist),
+            &w.artists,
+            &w.title.base,
+            &track.title,
+            track.album.as_deref(),
+        );
         w
     }
 
@@ -132,45 +140,11 @@ impl Wanted {
         !self.artists.is_empty()
     }
 
-    /// The wanted artist performs a classical work: an ensemble is credited
-    /// and the title names a work (opus, catalogue number, form). Every
-    /// recording of the work shares its title and album, so they prove
-    /// nothing about the performer.
+    /// The credited performers of a classical work, when the title names one.
     pub fn performs_classical_work(&self) -> bool {
-        const ENSEMBLE: &[&str] = &[
-            "orchestra",
-            "orchestre",
-            "orchester",
-            "orchestra's",
-            "philharmonic",
-            "philharmoniker",
-            "philharmonia",
-            "symphony",
-            "symphoniker",
-            "sinfonia",
-            "ensemble",
-            "quartet",
-            "quartett",
-            "quatuor",
-            "choir",
-            "chor",
-            "chamber",
-            "staatskapelle",
-            "consort",
-            "kammerorchester",
-            "sinfonieorchester",
-        ];
-        const WORK: &[&str] = &[
-            "op", "opus", "bwv", "kv", "k", "hob", "rv", "d", "symphony", "concerto", "sonata",
-            "suite", "quartet", "requiem", "mass", "overture", "nocturne", "etude", "prelude",
-            "fugue", "allegro", "adagio", "andante", "presto", "largo", "scherzo", "rondo",
-            "sinfonie", "konzert",
-        ];
-        let ensemble = self
-            .artists
-            .iter()
-            .any(|a| a.folded.split(' ').any(|w| ENSEMBLE.contains(&w)));
-        ensemble && self.title.base.split(' ').any(|w| WORK.contains(&w))
+        self.classical
+            .as_ref()
+            .is_some_and(|c| !c.performers.is_empty())
     }
 }
 
@@ -399,6 +373,20 @@ fn unstylize(name: &str) -> String {
         }
     }
     out
+}
+
+/// The folded names of a credit line, one per credited artist, in the
+/// order credited (main artists, then featured ones).
+fn credit_names(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    let lower = raw.to_lowercase();
+    let (main_part, featured_part) = split_featured(raw, &lower);
+    split_credits(main_part)
+        .into_iter()
+        .chain(featured_part.map(split_credits).unwrap_or_default())
+        .filter_map(|name| artist_needle(name, true))
+        .map(|a| a.folded)
+        .collect()
 }
 
 fn split_credits(s: &str) -> Vec<&str> {
