@@ -145,3 +145,104 @@ impl Refused {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::db::jobs::count_pending;
+    use crate::domain::ids::WantedId;
+    use crate::jobs::MatchingJob;
+
+    /// Records each wake with the worker's pending jobs as another
+    /// connection sees them at that moment.
+    struct Witness {
+        db: Db,
+        seen: Mutex<Vec<(WorkerName, i64)>>,
+    }
+
+    impl WorkerWaker for Witness {
+        fn wake(&self, worker: WorkerName) {
+            let pending = self
+                .db
+                .read_blocking(move |c| count_pending(c, worker.as_str()))
+                .unwrap();
+            self.seen.lock().unwrap().push((worker, pending));
+        }
+        fn run_now(&self, _: WorkerName) {}
+    }
+
+    fn search(id: i64) -> MatchingJob {
+        MatchingJob::Search {
+            wanted_id: WantedId(id),
+            priority: 0,
+        }
+    }
+
+    fn event() -> Event {
+        Event::WantedFailed {
+            wanted_id: WantedId(1),
+            searches: 3,
+        }
+    }
+
+    #[actix_rt::test]
+    async fn workers_are_woken_and_events_announced_only_after_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let witness = Arc::new(Witness {
+            db: db.clone(),
+            seen: Mutex::new(Vec::new()),
+        });
+        let lifecycle = Lifecycle::new(db.clone(), witness.clone(), EventBus::default());
+        let mut events = lifecycle.events().subscribe();
+
+        lifecycle
+            .change(|c| {
+                c.enqueue(&search(1))?;
+                c.enqueue(&search(2))?;
+                c.emit(event());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        // One wake for the worker, when both rows were already visible.
+        assert_eq!(
+            *witness.seen.lock().unwrap(),
+            vec![(WorkerName::Matching, 2)]
+        );
+        assert_eq!(events.try_recv().unwrap(), event());
+        // The feed has the event's line, written in the same transaction.
+        let feed = db
+            .read(|c| crate::db::activity::list(c, Some("matching"), None, 10))
+            .await
+            .unwrap();
+        assert_eq!(feed.len(), 1);
+    }
+
+    #[actix_rt::test]
+    async fn a_change_that_rolls_back_wakes_no_one_and_announces_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let witness = Arc::new(Witness {
+            db: db.clone(),
+            seen: Mutex::new(Vec::new()),
+        });
+        let lifecycle = Lifecycle::new(db.clone(), witness.clone(), EventBus::default());
+        let mut events = lifecycle.events().subscribe();
+
+        let failed = lifecycle
+            .change(|c| {
+                c.enqueue(&search(1))?;
+                c.emit(event());
+                Err::<(), _>(DbError::Task("refused halfway".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(witness.seen.lock().unwrap().is_empty());
+        assert!(events.try_recv().is_err());
+        let pending = db.read(|c| count_pending(c, "matching")).await.unwrap();
+        assert_eq!(pending, 0, "the job rolled back with the change");
+    }
+}
