@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::registry::{ConnectionState, WorkerRegistry};
 use crate::actors::search_scheduler::SearchHandle;
+use crate::actors::services::Services;
 use crate::actors::spotify::SpotifyAccess;
 use crate::actors::supervisor::{ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
@@ -23,7 +24,6 @@ use crate::db::{self, Db, DbError};
 use crate::domain::worker_name::WorkerName;
 use crate::lifecycle::{EventBus, Lifecycle};
 use crate::metrics::Metrics;
-use crate::services::Services;
 use crate::settings::{with_overrides, Settings};
 
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,5 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod media;
 pub mod metrics;
-pub mod services;
 pub mod settings;
 pub mod telemetry;

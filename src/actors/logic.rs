@@ -7,11 +7,11 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
+use crate::actors::services::Services;
 use crate::config::Config;
 use crate::db::{jobs, DbError};
 use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
-use crate::services::Services;
 
 /// Futures run on the worker's own arbiter, so they need not be `Send`
 /// (HTTP clients are not).

@@ -5,6 +5,7 @@ pub mod logic;
 pub mod panic_capture;
 pub mod registry;
 pub mod search_scheduler;
+pub mod services;
 pub mod spotify;
 pub mod supervisor;
 pub mod worker;

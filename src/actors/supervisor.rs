@@ -23,10 +23,10 @@ use super::logic::{WorkerEnv, WorkerLogic};
 use super::panic_capture::{bind_current_thread, PanicSlot};
 use super::registry::{WorkerRestarted, WorkerStopped};
 use super::worker::{WorkerActor, WorkerExited};
+use crate::actors::services::Services;
 use crate::domain::backoff::doubling_delay;
 use crate::domain::worker_name::WorkerName;
 use crate::lifecycle::Event;
-use crate::services::Services;
 
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 

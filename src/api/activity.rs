@@ -10,19 +10,7 @@ use super::AppState;
 use crate::db::activity;
 use crate::domain::time::to_rfc3339;
 
-/// The activity types of the contract.
-pub const TYPES: [&str; 10] = [
-    "worker",
-    "download",
-    "matching",
-    "spotify",
-    "watchlist",
-    "import",
-    "backfill",
-    "metadata",
-    "artwork",
-    "lyrics",
-];
+use crate::lifecycle::events::ACTIVITY_TYPES as TYPES;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ActivityQuery {

@@ -54,7 +54,7 @@ pub struct ActivityTypeName;
 
 impl PartialSchema for ActivityTypeName {
     fn schema() -> RefOr<Schema> {
-        names(super::activity::TYPES)
+        names(crate::lifecycle::events::ACTIVITY_TYPES)
     }
 }
 

@@ -6,10 +6,8 @@ use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::web;
 
 use super::error::ApiError;
-pub use super::json::{Json, JsonLimit};
+pub use super::json::{Json, JsonLimit, JSON_LIMIT};
 
-/// JSON bodies: 1 MiB.
-pub const JSON_LIMIT: usize = 1 << 20;
 /// Uploads (multipart): 10 MiB.
 pub const UPLOAD_LIMIT: usize = 10 << 20;
 

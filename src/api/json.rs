@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
-use super::extract::JSON_LIMIT;
+
+/// JSON bodies: 1 MiB.
+pub const JSON_LIMIT: usize = 1 << 20;
 
 /// How many NUL fields one answer names (the rest are counted).
 const MAX_REPORTED: usize = 20;

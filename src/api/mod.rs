@@ -24,9 +24,9 @@ pub mod watchlist;
 use actix::Addr;
 use actix_web::{web, HttpResponse};
 
+use crate::actors::services::Services;
 use crate::actors::supervisor::WorkerSupervisor;
 use crate::domain::secret::Secret;
-use crate::services::Services;
 use endpoint::resource;
 use error::ApiError;
 

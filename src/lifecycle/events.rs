@@ -10,6 +10,20 @@ use tokio::sync::broadcast;
 use crate::domain::ids::{BackfillId, DownloadId, WantedId, WatchId};
 use crate::domain::time::{to_rfc3339, UnixMillis};
 
+/// The activity feed's types (`type` of its entries), as the contract lists them.
+pub const ACTIVITY_TYPES: [&str; 10] = [
+    "worker",
+    "download",
+    "matching",
+    "spotify",
+    "watchlist",
+    "import",
+    "backfill",
+    "metadata",
+    "artwork",
+    "lyrics",
+];
+
 /// How a download came to be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use super::normalize::fold;
 use super::path_reading::PathView;
-use super::wanted::WantedArtist;
+use super::wanted_artist::WantedArtist;
 
 /// Words that make a credit an ensemble (and a band name such as Electric
 /// Light Orchestra one too: the title must still name a work).

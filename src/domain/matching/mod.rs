@@ -27,6 +27,7 @@ mod score;
 pub mod types;
 mod versions;
 mod wanted;
+mod wanted_artist;
 
 pub use free_text::free_text_score;
 pub use normalize::fold;

@@ -16,6 +16,7 @@ use super::classical::{read_credits, ClassicalCredits};
 use super::normalize::{compact, digits, Folded};
 use super::types::TrackQuery;
 use super::versions::{classify, is_credit_word, is_year, kind, kinds_of, Class, Kinds, ScanTok};
+pub(crate) use super::wanted_artist::WantedArtist;
 
 /// One version qualifier of the wanted title.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,20 +42,6 @@ pub(crate) struct WantedTitle {
     pub optional_words: Vec<String>,
     /// Numbers of unknown units (`(Pt. 2)`): must be in the file name.
     pub required_numbers: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct WantedArtist {
-    /// Folded, leading "the" dropped.
-    pub folded: String,
-    pub compact: String,
-    /// Initials of a multi-word name ("electric light orchestra" → "elo").
-    pub acronyms: Vec<String>,
-    /// The name itself looks like an acronym ("elo"): matches the initials
-    /// of consecutive words in the path.
-    pub as_initials: bool,
-    /// A main artist (not only featured).
-    pub main: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -5,8 +5,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::cover::{self, CoverInfo};
+use super::format::AudioSummary;
 use super::format::{AudioDoc, AudioFormat};
-use super::read::{self, AudioSummary};
+use super::read;
 use super::safe_write::safe_write;
 use super::{lyrics, mp4, write, Id3Version, TagError, TagSet};
 
@@ -124,4 +125,19 @@ pub fn apply(path: &Path, changes: &FileChanges) -> Result<Applied, TagError> {
         },
     )?;
     Ok(describe(&reread, true))
+}
+
+/// Replaces every embedded picture with `image` as the single front cover.
+///
+/// `image` must be a JPEG, PNG, WebP or GIF whose dimensions can be read (MP4 accepts only
+/// JPEG and PNG). Goes through the verified safe write.
+pub fn embed_cover(path: &Path, image: &[u8]) -> Result<(), TagError> {
+    apply(
+        path,
+        &FileChanges {
+            cover: Some(image.to_vec()),
+            ..FileChanges::default()
+        },
+    )
+    .map(|_| ())
 }

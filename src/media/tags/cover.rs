@@ -6,7 +6,6 @@ use lofty::ogg::OggPictureStorage;
 use lofty::picture::{MimeType, Picture, PictureInformation, PictureType};
 use serde::{Deserialize, Serialize};
 
-use super::apply::{apply, FileChanges};
 use super::format::{AudioDoc, AudioFormat, TagMut};
 use super::{id3, mp4, TagError};
 use crate::domain::artwork_rules::ExistingCover;
@@ -53,21 +52,6 @@ pub fn read_cover(path: &Path) -> Result<Option<Cover>, TagError> {
         data: pic.data().to_vec(),
         info: describe(pic, flac_info),
     }))
-}
-
-/// Replaces every embedded picture with `image` as the single front cover.
-///
-/// `image` must be a JPEG, PNG, WebP or GIF whose dimensions can be read (MP4 accepts only
-/// JPEG and PNG). Goes through the verified safe write.
-pub fn embed_cover(path: &Path, image: &[u8]) -> Result<(), TagError> {
-    apply(
-        path,
-        &FileChanges {
-            cover: Some(image.to_vec()),
-            ..FileChanges::default()
-        },
-    )
-    .map(|_| ())
 }
 
 /// Every picture of the file, with the FLAC picture-block header when there is one.

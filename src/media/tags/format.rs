@@ -21,8 +21,17 @@ use lofty::probe::Probe;
 use lofty::properties::FileProperties;
 use serde::{Deserialize, Serialize};
 
-use super::read::AudioSummary;
 use super::{Id3Version, TagError};
+
+/// Audio properties used to check that a write left the audio alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudioSummary {
+    pub format: AudioFormat,
+    pub duration_ms: u64,
+    /// For Opus: the input sample rate recorded in the header.
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u8>,
+}
 
 /// The audio formats Harmony tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

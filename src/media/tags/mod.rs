@@ -40,11 +40,11 @@ mod safe_write;
 mod vorbis;
 mod write;
 
-pub use apply::{apply, Applied, FileChanges};
-pub use cover::{embed_cover, existing_cover, read_cover, Cover, CoverInfo};
-pub use format::AudioFormat;
+pub use apply::{apply, embed_cover, Applied, FileChanges};
+pub use cover::{existing_cover, read_cover, Cover, CoverInfo};
+pub use format::{AudioFormat, AudioSummary};
 pub use lyrics::{embed_lyrics, read_lyrics};
-pub use read::{read_tags, AudioSummary};
+pub use read::read_tags;
 pub use safe_write::TEMP_SUFFIX;
 pub use write::write_tags;
 

@@ -2,20 +2,8 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-use super::format::{AudioDoc, AudioFormat, TagRef};
+use super::format::{AudioDoc, TagRef};
 use super::{id3, mp4, vorbis, TagError, TagSet};
-
-/// Audio properties used to check that a write left the audio alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AudioSummary {
-    pub format: AudioFormat,
-    pub duration_ms: u64,
-    /// For Opus: the input sample rate recorded in the header.
-    pub sample_rate: Option<u32>,
-    pub channels: Option<u8>,
-}
 
 /// Reads the Harmony fields of a file. Fields the file does not have are `None`.
 ///

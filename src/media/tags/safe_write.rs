@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use lofty::id3::v2::Id3v2Version;
 
+use super::format::AudioSummary;
 use super::format::{sniff_format, AudioDoc};
-use super::read::AudioSummary;
 use super::{Id3Version, TagError};
 
 /// Temp copies are named `.<file name>` + this suffix, in the file's own directory.

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use actix::Addr;
 
-use crate::actors::directory::WorkerDirectory;
-use crate::actors::registry::WorkerRegistry;
-use crate::actors::search_scheduler::SearchHandle;
-use crate::actors::spotify::SpotifyAccess;
+use super::directory::WorkerDirectory;
+use super::registry::WorkerRegistry;
+use super::search_scheduler::SearchHandle;
+use super::spotify::SpotifyAccess;
 use crate::config::SharedConfig;
 use crate::db::Db;
 use crate::lifecycle::Lifecycle;
