@@ -27,6 +27,7 @@ use harmony::app::WorkerOverrides;
 use harmony::db::downloads::{self, NewDownload};
 use harmony::db::schema::{activity_events, download_events};
 use harmony::db::Db;
+use harmony::domain::artifact_status::ArtifactStatus;
 use harmony::domain::download_state::RetryPolicy;
 use harmony::domain::reconcile::reconcile;
 use harmony::domain::time::{now_millis, UnixMillis};
@@ -304,8 +305,8 @@ async fn poll_cycles() -> PollFigures {
                     priority: 0,
                     track: &r.track,
                     wanted_id: None,
-                    artwork_status: "disabled",
-                    lyrics_status: "disabled",
+                    artwork_status: ArtifactStatus::Disabled,
+                    lyrics_status: ArtifactStatus::Disabled,
                 };
                 let change = &mut Change::new(c, submitted_at);
                 let (row, created) = download_changes::create_or_get_active(change, &new)?;

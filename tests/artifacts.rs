@@ -774,7 +774,12 @@ async fn with_the_flags_off_the_endpoints_answer_feature_disabled() {
         );
         assert_eq!(status["workers"][worker]["enabled"], false);
     }
-    assert_eq!(status["status"], "ok");
+    // Disabled workers do not degrade the service (a busy machine may show
+    // an enabled worker stale for a heartbeat: wait that out).
+    common::eventually(Duration::from_secs(5), "status ok", || async {
+        app.status().await["status"] == "ok"
+    })
+    .await;
     let doc = app.get("/openapi.json").await.1;
     for path in [
         "/api/v1/downloads/{id}/metadata",

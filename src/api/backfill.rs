@@ -51,7 +51,7 @@ impl From<BackfillRow> for BackfillView {
     fn from(r: BackfillRow) -> Self {
         BackfillView {
             id: r.id,
-            state: r.state,
+            state: r.state.as_str().to_string(),
             max_items: r.max_items,
             expand_playlists: r.expand_playlists,
             processed: r.processed,

@@ -26,6 +26,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::actors::services::Services;
 use crate::actors::supervisor::WorkerSupervisor;
+use crate::domain::artifact_status::ArtifactStatus;
 use crate::domain::secret::Secret;
 use endpoint::resource;
 use error::ApiError;
@@ -58,15 +59,11 @@ pub struct Features {
 
 impl Features {
     /// The artifact statuses a new download starts with.
-    pub fn artwork_status(self) -> &'static str {
-        if self.artwork {
-            "pending"
-        } else {
-            "disabled"
-        }
+    pub fn artwork_status(self) -> ArtifactStatus {
+        ArtifactStatus::initial(self.artwork)
     }
 
-    /// The same, as the database layer takes them.
+    /// The same, as the lifecycle takes them.
     pub fn download_defaults(self) -> crate::domain::wanted::DownloadDefaults {
         crate::domain::wanted::DownloadDefaults {
             artwork_status: self.artwork_status(),
@@ -74,12 +71,8 @@ impl Features {
         }
     }
 
-    pub fn lyrics_status(self) -> &'static str {
-        if self.lyrics {
-            "pending"
-        } else {
-            "disabled"
-        }
+    pub fn lyrics_status(self) -> ArtifactStatus {
+        ArtifactStatus::initial(self.lyrics)
     }
 }
 

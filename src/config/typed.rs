@@ -371,10 +371,10 @@ impl Config {
 
     /// The artifact statuses a download starts with, from the feature flags.
     pub fn download_defaults(&self) -> crate::domain::wanted::DownloadDefaults {
-        let status = |on: bool| if on { "pending" } else { "disabled" };
+        use crate::domain::artifact_status::ArtifactStatus;
         crate::domain::wanted::DownloadDefaults {
-            artwork_status: status(self.enable_artwork),
-            lyrics_status: status(self.enable_lyrics),
+            artwork_status: ArtifactStatus::initial(self.enable_artwork),
+            lyrics_status: ArtifactStatus::initial(self.enable_lyrics),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use super::schema::{artwork_cache, download_artifacts, downloads, worker_jobs};
 use super::{jobs, DbError};
+use crate::domain::artifact_status::ArtifactStatus;
 use crate::domain::time::UnixMillis;
 use crate::domain::worker_name::WorkerName;
 use diesel::prelude::*;
@@ -164,7 +165,7 @@ pub fn set_status(
     conn: &mut SqliteConnection,
     id: i64,
     artifact: Artifact,
-    status: &str,
+    status: ArtifactStatus,
     now: UnixMillis,
 ) -> Result<(), DbError> {
     let target = downloads::table.find(id);

@@ -9,6 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use super::schema::{backfills, spotify_lookups, wanted_tracks};
 use super::wanted::WantedRow;
 use super::DbError;
+use crate::domain::backfill_state::BackfillState;
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::WantedState;
@@ -17,7 +18,7 @@ use crate::domain::wanted::WantedState;
 #[diesel(table_name = backfills)]
 pub struct BackfillRow {
     pub id: i64,
-    pub state: String,
+    pub state: BackfillState,
     pub max_items: i32,
     pub expand_playlists: bool,
     pub cursor: i64,
@@ -61,7 +62,7 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<BackfillRow, DbError>
 pub fn set_state(
     conn: &mut SqliteConnection,
     id: i64,
-    state: &str,
+    state: BackfillState,
     error: Option<&str>,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -84,11 +85,11 @@ pub fn complete(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result
         .select(backfills::errors)
         .first(conn)?;
     if errors == 0 {
-        return set_state(conn, id, "completed", None, now);
+        return set_state(conn, id, BackfillState::Completed, None, now);
     }
     diesel::update(backfills::table.find(id))
         .set((
-            backfills::state.eq("completed"),
+            backfills::state.eq(BackfillState::Completed),
             backfills::updated_at.eq(now),
         ))
         .execute(conn)?;

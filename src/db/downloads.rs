@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::schema::{download_events, downloads, slskd_transfers_taken};
 use super::DbError;
+use crate::domain::artifact_status::ArtifactStatus;
 use crate::domain::download_state::DownloadState;
 use crate::domain::reconcile::Tracked;
 use crate::domain::time::UnixMillis;
@@ -38,9 +39,9 @@ pub struct DownloadRow {
     pub transfer_done_at: Option<i64>,
     pub organize_target: Option<String>,
     pub organized_path: Option<String>,
-    pub metadata_status: String,
-    pub artwork_status: String,
-    pub lyrics_status: String,
+    pub metadata_status: ArtifactStatus,
+    pub artwork_status: ArtifactStatus,
+    pub lyrics_status: ArtifactStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -67,8 +68,8 @@ pub struct NewDownload<'a> {
     pub priority: i32,
     pub track: &'a Track,
     pub wanted_id: Option<i64>,
-    pub artwork_status: &'a str,
-    pub lyrics_status: &'a str,
+    pub artwork_status: ArtifactStatus,
+    pub lyrics_status: ArtifactStatus,
 }
 
 pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<DownloadRow, DbError> {

@@ -6,6 +6,8 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteValue};
 
+use crate::domain::artifact_status::ArtifactStatus;
+use crate::domain::backfill_state::BackfillState;
 use crate::domain::download_state::DownloadState;
 use crate::domain::wanted::WantedState;
 
@@ -30,3 +32,5 @@ macro_rules! text_state {
 
 text_state!(DownloadState, "download state");
 text_state!(WantedState, "wanted-track state");
+text_state!(ArtifactStatus, "artifact status");
+text_state!(BackfillState, "backfill state");

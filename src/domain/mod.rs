@@ -1,7 +1,9 @@
 //! Pure logic: no I/O, no actix, no diesel.
 
+pub mod artifact_status;
 pub mod artwork_cache_key;
 pub mod artwork_rules;
+pub mod backfill_state;
 pub mod backoff;
 pub mod connection;
 pub mod download_state;

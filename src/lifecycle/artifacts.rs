@@ -11,6 +11,7 @@ use crate::db::artifacts::{
 };
 use crate::db::downloads as download_rows;
 use crate::db::{jobs, DbError};
+use crate::domain::artifact_status::ArtifactStatus;
 use crate::domain::download_state::DownloadState;
 use crate::domain::ids::DownloadId;
 use crate::domain::time::{to_rfc3339, UnixMillis};
@@ -64,7 +65,7 @@ fn set_status(
     c: &mut Change<'_>,
     id: i64,
     artifact: Artifact,
-    status: &str,
+    status: ArtifactStatus,
 ) -> Result<(), DbError> {
     let now = c.now();
     rows::set_status(c.conn(), id, artifact, status, now)
@@ -83,17 +84,17 @@ pub fn record_metadata(
         MetadataOutcome::Written { path, .. } => {
             let details = json!({"path": path});
             note(c, id, Artifact::Metadata, "metadata_written", details)?;
-            "done"
+            ArtifactStatus::Done
         }
         MetadataOutcome::Skipped { reason } => {
             let details = json!({"error": reason});
             note(c, id, Artifact::Metadata, "metadata_skipped", details)?;
-            "skipped"
+            ArtifactStatus::Skipped
         }
         MetadataOutcome::Failed { reason } => {
             let details = json!({"error": reason});
             note(c, id, Artifact::Metadata, "metadata_failed", details)?;
-            "failed"
+            ArtifactStatus::Failed
         }
     };
     set_status(c, id, Artifact::Metadata, status)?;
@@ -104,12 +105,12 @@ pub fn record_metadata(
             // A file that cannot carry tags cannot carry a cover either.
             record_artwork(c, id, &ArtworkOutcome::Skipped { reason })?;
         } else {
-            set_status(c, id, Artifact::Artwork, "pending")?;
+            set_status(c, id, Artifact::Artwork, ArtifactStatus::Pending)?;
             enqueue(c, &ArtworkJob::of(job.clone()), now)?;
         }
     }
     if follow.lyrics {
-        set_status(c, id, Artifact::Lyrics, "pending")?;
+        set_status(c, id, Artifact::Lyrics, ArtifactStatus::Pending)?;
         enqueue(c, &LyricsJob::of(job), now)?;
     }
     Ok(())
@@ -131,7 +132,7 @@ pub fn request_refresh(
             "only a completed download's file can be refreshed",
         )));
     }
-    set_status(c, id, artifact, "pending")?;
+    set_status(c, id, artifact, ArtifactStatus::Pending)?;
     let mut job = ArtifactJob::new(DownloadId(id));
     job.refresh = true;
     match artifact {
@@ -157,19 +158,25 @@ pub fn record_artwork(
             replaced,
             ..
         } => (
-            "done",
+            ArtifactStatus::Done,
             "artwork_embedded",
             json!({"source": source, "width": width, "height": height, "replaced": replaced}),
         ),
         ArtworkOutcome::Kept { width, height, .. } => (
-            "done",
+            ArtifactStatus::Done,
             "artwork_kept",
             json!({"width": width, "height": height}),
         ),
-        ArtworkOutcome::Skipped { reason } => {
-            ("skipped", "artwork_skipped", json!({"error": reason}))
-        }
-        ArtworkOutcome::Failed { reason } => ("failed", "artwork_failed", json!({"error": reason})),
+        ArtworkOutcome::Skipped { reason } => (
+            ArtifactStatus::Skipped,
+            "artwork_skipped",
+            json!({"error": reason}),
+        ),
+        ArtworkOutcome::Failed { reason } => (
+            ArtifactStatus::Failed,
+            "artwork_failed",
+            json!({"error": reason}),
+        ),
     };
     note(c, id, Artifact::Artwork, event, details)?;
     set_status(c, id, Artifact::Artwork, status)
@@ -192,11 +199,15 @@ pub fn record_lyrics(
             embedded,
             ..
         } => (
-            "done",
+            ArtifactStatus::Done,
             "lyrics_written",
             json!({"kind": kind, "path": path, "embedded": embedded}),
         ),
-        LyricsOutcome::Instrumental => ("instrumental", "lyrics_instrumental", json!({})),
+        LyricsOutcome::Instrumental => (
+            ArtifactStatus::Instrumental,
+            "lyrics_instrumental",
+            json!({}),
+        ),
         LyricsOutcome::NotFound { recheck_at } => {
             if let Some(at) = recheck_at {
                 // Finished first, so that the dedupe key is free for the next one.
@@ -206,12 +217,16 @@ pub fn record_lyrics(
                 enqueue(c, &LyricsJob::of(job), *at)?;
             }
             (
-                "not_found",
+                ArtifactStatus::NotFound,
                 "lyrics_not_found",
                 json!({"next_check_at": recheck_at.map(to_rfc3339)}),
             )
         }
-        LyricsOutcome::Failed { reason } => ("failed", "lyrics_failed", json!({"error": reason})),
+        LyricsOutcome::Failed { reason } => (
+            ArtifactStatus::Failed,
+            "lyrics_failed",
+            json!({"error": reason}),
+        ),
     };
     note(c, id, Artifact::Lyrics, event, details)?;
     set_status(c, id, Artifact::Lyrics, status)
@@ -238,8 +253,8 @@ mod tests {
             priority: 0,
             track: &track,
             wanted_id: None,
-            artwork_status: "pending",
-            lyrics_status: "pending",
+            artwork_status: ArtifactStatus::Pending,
+            lyrics_status: ArtifactStatus::Pending,
         };
         let row = download_rows::insert(c, &new, 1).unwrap();
         if completed {
@@ -263,9 +278,13 @@ mod tests {
             .unwrap()
     }
 
-    fn statuses(c: &mut SqliteConnection, id: i64) -> (String, String, String) {
+    fn statuses(c: &mut SqliteConnection, id: i64) -> (&'static str, &'static str, &'static str) {
         let row = download_rows::get(c, id).unwrap();
-        (row.metadata_status, row.artwork_status, row.lyrics_status)
+        (
+            row.metadata_status.as_str(),
+            row.artwork_status.as_str(),
+            row.lyrics_status.as_str(),
+        )
     }
 
     #[actix_rt::test]
@@ -284,10 +303,7 @@ mod tests {
                 lyrics: true,
             };
             record_metadata(&mut Change::new(c, 10), id, &outcome, both)?;
-            assert_eq!(
-                statuses(c, id),
-                ("done".into(), "pending".into(), "pending".into())
-            );
+            assert_eq!(statuses(c, id), ("done", "pending", "pending"));
             assert_eq!(jobs_of(c, "artwork").len(), 1);
             assert_eq!(jobs_of(c, "lyrics")[0].0, "fetch");
             let row = get(c, id)?.unwrap();
@@ -303,10 +319,7 @@ mod tests {
                 reason: "unsupported: wav",
             };
             record_metadata(&mut Change::new(c, 11), other, &skipped, both)?;
-            assert_eq!(
-                statuses(c, other),
-                ("skipped".into(), "skipped".into(), "pending".into())
-            );
+            assert_eq!(statuses(c, other), ("skipped", "skipped", "pending"));
             assert_eq!(jobs_of(c, "artwork").len(), 1);
             assert_eq!(jobs_of(c, "lyrics").len(), 2);
             Ok(())

@@ -279,8 +279,8 @@ mod tests {
             priority: 0,
             track: &track,
             wanted_id: None,
-            artwork_status: "disabled",
-            lyrics_status: "disabled",
+            artwork_status: crate::domain::artifact_status::ArtifactStatus::Disabled,
+            lyrics_status: crate::domain::artifact_status::ArtifactStatus::Disabled,
         };
         let (row, _) = create_or_get_active(&mut Change::new(conn, 0), &new).unwrap();
         // Its first submission ran and failed.

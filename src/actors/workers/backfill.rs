@@ -13,6 +13,7 @@ use crate::db::backfill::{self as store, BackfillRow, Outcome};
 use crate::db::imports;
 use crate::db::wanted::{NewWanted, WantedRow};
 use crate::db::DbError;
+use crate::domain::backfill_state::BackfillState;
 use crate::domain::backoff::doubling_delay;
 use crate::domain::spotify_match::{best_match, lookup_key, search_query};
 use crate::domain::spotify_match::{LookupCandidate, LookupQuery};
@@ -48,7 +49,11 @@ impl WorkerLogic for BackfillWorker {
                 Err(e) => {
                     let message = e.to_string();
                     let give_up = !e.is_transient() || last_attempt;
-                    let state = if give_up { "failed" } else { "queued" };
+                    let state = if give_up {
+                        BackfillState::Failed
+                    } else {
+                        BackfillState::Queued
+                    };
                     let error = message.clone();
                     env.db
                         .write(move |c| store::set_state(c, id, state, Some(&error), now_millis()))
@@ -75,11 +80,11 @@ fn db_error(e: DbError) -> JobError {
 
 async fn run(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
     let row = env.db.read(move |c| store::get(c, id)).await?;
-    if matches!(row.state.as_str(), "completed" | "failed") {
+    if row.state.is_finished() {
         return Ok(());
     }
     env.db
-        .write(move |c| store::set_state(c, id, "running", None, now_millis()))
+        .write(move |c| store::set_state(c, id, BackfillState::Running, None, now_millis()))
         .await?;
     let mut session = env.spotify.session().await?;
     enrich(env, &mut session, &row).await?;

@@ -10,6 +10,7 @@ use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::db::artifacts::{self, Artifact, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
+use crate::domain::artifact_status::ArtifactStatus;
 use crate::domain::image_size::mime_of;
 use crate::lifecycle;
 use crate::media::tags::{self, TagSet};
@@ -109,7 +110,7 @@ pub async fn get_artwork(
     let (row, _) = load(&state, id.into_inner()).await?;
     let path = row
         .organized_path
-        .filter(|_| row.artwork_status == "done")
+        .filter(|_| row.artwork_status == ArtifactStatus::Done)
         .ok_or_else(|| ApiError::NotFound("no cover has been embedded".into()))?;
     let cover = off_thread(move || tags::read_cover(std::path::Path::new(&path)).ok().flatten())
         .await?
@@ -151,15 +152,15 @@ pub async fn get_lyrics(
     lyrics_enabled(&state)?;
     let id = id.into_inner();
     let (row, art) = load(&state, id).await?;
-    match row.lyrics_status.as_str() {
-        "pending" => return Ok(HttpResponse::Accepted().json(PendingView::new(id))),
-        "instrumental" => return Ok(HttpResponse::NoContent().finish()),
+    match row.lyrics_status {
+        ArtifactStatus::Pending => return Ok(HttpResponse::Accepted().json(PendingView::new(id))),
+        ArtifactStatus::Instrumental => return Ok(HttpResponse::NoContent().finish()),
         _ => {}
     }
     let path = art
         .and_then(|a| a.lyrics_path)
-        .filter(|_| row.lyrics_status == "done")
-        .ok_or_else(|| ApiError::NotFound(format!("no lyrics ({})", row.lyrics_status)))?;
+        .filter(|_| row.lyrics_status == ArtifactStatus::Done)
+        .ok_or_else(|| ApiError::NotFound(format!("no lyrics ({})", row.lyrics_status.as_str())))?;
     let text = off_thread(move || std::fs::read_to_string(path).ok())
         .await?
         .ok_or_else(|| ApiError::NotFound("the lyrics file is gone".into()))?;

@@ -129,9 +129,9 @@ impl From<DownloadRow> for DownloadView {
             last_error: r.last_error,
             organized_path: r.organized_path,
             wanted_id: r.wanted_id,
-            metadata_status: r.metadata_status,
-            artwork_status: r.artwork_status,
-            lyrics_status: r.lyrics_status,
+            metadata_status: r.metadata_status.as_str().to_string(),
+            artwork_status: r.artwork_status.as_str().to_string(),
+            lyrics_status: r.lyrics_status.as_str().to_string(),
         }
     }
 }
