@@ -2,11 +2,13 @@
 
 mod artwork;
 mod backfill;
+mod completed_file;
 mod lyrics;
 mod matching;
 mod metadata;
 mod playlist_sync;
 mod retry_scheduler;
+mod spotify_album;
 mod sync;
 mod watchlist;
 

@@ -12,9 +12,7 @@ mod sources;
 
 use std::path::Path;
 
-use super::metadata::completed_file::{
-    db_error, download_id, is_final, is_refresh, load, off_thread, Job,
-};
+use super::completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{self as artifact_rows, ArtworkOutcome, CachedCover};

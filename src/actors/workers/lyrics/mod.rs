@@ -12,9 +12,7 @@ mod sidecar;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::metadata::completed_file::{
-    db_error, download_id, load, off_thread, CompletedFile, Job,
-};
+use super::completed_file::{db_error, download_id, load, off_thread, CompletedFile, Job};
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{self as artifact_rows, LyricsOutcome};
