@@ -9,9 +9,9 @@ use actix::Addr;
 use crate::actors::directory::WorkerDirectory;
 use crate::actors::registry::WorkerRegistry;
 use crate::actors::search_scheduler::SearchHandle;
-use crate::actors::spotify::SpotifyAccess;
 use crate::config::SharedConfig;
 use crate::db::Db;
+use crate::integrations::spotify::session::SpotifyAccess;
 use crate::lifecycle::Lifecycle;
 use crate::metrics::Metrics;
 

@@ -5,7 +5,6 @@ pub mod logic;
 pub mod panic_capture;
 pub mod registry;
 pub mod search_scheduler;
-pub mod spotify;
 pub mod supervisor;
 pub mod worker;
 pub mod workers;

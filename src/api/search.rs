@@ -13,10 +13,10 @@ use super::error::ApiError;
 use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
-use crate::actors::spotify::AccessError;
 use crate::domain::matching::{free_text_score, read_path, Candidate, Preferences};
 use crate::domain::spotify_match::text_score;
 use crate::integrations::slskd::{to_candidates, SlskdError};
+use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::SpotifyError;
 
 pub const SOURCES: [&str; 2] = ["spotify", "soulseek"];

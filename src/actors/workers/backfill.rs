@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
-use crate::actors::spotify::{AccessError, Session};
 use crate::db::backfill::{self as store, BackfillRow, Outcome};
 use crate::db::imports;
 use crate::db::wanted::{NewWanted, WantedRow};
@@ -18,6 +17,7 @@ use crate::domain::spotify_match::{best_match, lookup_key, search_query};
 use crate::domain::spotify_match::{LookupCandidate, LookupQuery};
 use crate::domain::time::now_millis;
 use crate::domain::track::Track;
+use crate::integrations::spotify::session::{AccessError, Session};
 use crate::integrations::spotify::{full_track, FullTrack, SpotifyError};
 use crate::jobs::BackfillJob;
 use crate::lifecycle::sources;

@@ -11,7 +11,6 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
-use crate::actors::spotify::{AccessError, Session};
 use crate::config::Config;
 use crate::db::wanted::NewWanted;
 use crate::db::watchlist as store;
@@ -21,6 +20,7 @@ use crate::domain::ids::WatchId;
 use crate::domain::release_date::ReleaseDate;
 use crate::domain::time::{now_millis, UnixMillis};
 use crate::domain::track::Track;
+use crate::integrations::spotify::session::{AccessError, Session};
 use crate::integrations::spotify::{album_track, SimplifiedAlbum};
 use crate::jobs::WatchlistJob;
 use crate::lifecycle::{sources, Event};

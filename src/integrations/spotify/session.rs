@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix::Addr;
 use futures_util::lock::Mutex;
 
-use super::registry::{ConnectionObserved, Service, WorkerRegistry};
+use crate::actors::registry::{ConnectionObserved, Service, WorkerRegistry};
 use crate::config::SharedConfig;
 use crate::db::{spotify as store, Db, DbError};
 use crate::domain::connection::ConnectionState;
