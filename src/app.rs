@@ -19,7 +19,7 @@ use crate::api::{self, middleware, AppState};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
 use crate::data_dir_lock::LockError;
 use crate::db::{self, Db, DbError};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::integrations::spotify::session::SpotifyAccess;
 use crate::lifecycle::{EventBus, Lifecycle};
 use crate::metrics::Metrics;

@@ -14,7 +14,7 @@ use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
 use crate::domain::matching::{free_text_score, read_path, Candidate, Preferences};
-use crate::domain::spotify_match::text_score;
+use crate::domain::spotify::track_match::text_score;
 use crate::integrations::slskd::{to_candidates, SlskdError};
 use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::SpotifyError;
@@ -153,8 +153,8 @@ fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> Sear
         .map(|e| e.trim_start_matches('.').to_lowercase())
         .filter(|e| !e.is_empty())
         .or_else(|| {
-            crate::domain::remote_path::stem_and_extension(
-                crate::domain::remote_path::split(&candidate.filename).1,
+            crate::domain::downloads::remote_path::stem_and_extension(
+                crate::domain::downloads::remote_path::split(&candidate.filename).1,
             )
             .1
         });

@@ -7,7 +7,7 @@
 use super::schema::{artwork_cache, download_artifacts, downloads, worker_jobs};
 use super::{jobs, DbError};
 use crate::domain::time::UnixMillis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 

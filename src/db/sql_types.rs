@@ -6,7 +6,7 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteValue};
 
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::wanted::WantedState;
 
 macro_rules! text_state {

@@ -4,7 +4,7 @@
 //! answer is simply "unknown".
 
 use crate::actors::logic::WorkerEnv;
-use crate::domain::artwork_cache_key::largest;
+use crate::domain::artwork::cache_key::largest;
 use crate::domain::track::Track;
 use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::Album;

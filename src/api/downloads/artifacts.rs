@@ -10,7 +10,7 @@ use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::db::artifacts::{self, Artifact, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
-use crate::domain::image_size::mime_of;
+use crate::domain::artwork::image_size::mime_of;
 use crate::lifecycle;
 use crate::media::tags::{self, TagSet};
 

@@ -18,6 +18,7 @@
 //! - [`json_tracks`]: the JSON request and JSON files;
 //! - [`request`]: uploaded files, kind detection and decoding;
 //! - [`limits`]: how many tracks and links one import may hold;
+//! - [`progress`]: where an import stands once its tracks are wanted;
 //! - `collect` (private): dedupe, counting and the bounded skipped list.
 
 mod collect;
@@ -28,6 +29,7 @@ pub mod limits;
 pub mod line;
 pub mod links;
 pub mod normalize;
+pub mod progress;
 pub mod request;
 pub mod text;
 

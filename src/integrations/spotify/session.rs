@@ -12,8 +12,8 @@ use futures_util::lock::Mutex;
 use crate::actors::registry::{ConnectionObserved, Service, WorkerRegistry};
 use crate::config::SharedConfig;
 use crate::db::{spotify as store, Db, DbError};
-use crate::domain::connection::ConnectionState;
-use crate::domain::pkce;
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::spotify::pkce;
 use crate::domain::time::now_millis;
 use crate::integrations::spotify::{
     RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError, SpotifyUser, TokenGrant,

@@ -16,8 +16,8 @@ use super::completed_file::{db_error, download_id, is_final, is_refresh, load, o
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{self as artifact_rows, ArtworkOutcome, CachedCover};
-use crate::domain::artwork_cache_key::{cache_key, file_name};
-use crate::domain::artwork_rules::needs_cover;
+use crate::domain::artwork::cache_key::{cache_key, file_name};
+use crate::domain::artwork::rules::needs_cover;
 use crate::domain::time::now_millis;
 use crate::integrations::covers::Pace;
 use crate::jobs::ArtworkJob;

@@ -19,7 +19,7 @@ use crate::db::artifacts::{self as artifact_rows, LyricsOutcome};
 use crate::db::DbError;
 use crate::domain::lyrics::{format_lrc, plain_text, Found, LrcHeader};
 use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::integrations::lrclib::LrclibClient;
 use crate::jobs::LyricsJob;
 use crate::lifecycle::artifacts;
