@@ -11,17 +11,17 @@ use actix_web::{middleware::from_fn, web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::actors::directory::WorkerDirectory;
-use crate::actors::registry::{ConnectionState, WorkerRegistry};
+use crate::actors::registry::{ConnectionObserved, ConnectionState, Service, WorkerRegistry};
 use crate::actors::search_scheduler::SearchHandle;
 use crate::actors::services::Services;
-use crate::actors::spotify::SpotifyAccess;
 use crate::actors::supervisor::{ShutdownWorkers, SpawnWorker, WorkerSupervisor};
 use crate::actors::workers::spawner_for;
 use crate::api::{self, middleware, AppState};
 use crate::config::{Config, ConfigError, RawConfig, SharedConfig};
 use crate::data_dir_lock::LockError;
 use crate::db::{self, Db, DbError};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
+use crate::integrations::spotify::session::SpotifyAccess;
 use crate::lifecycle::{EventBus, Lifecycle};
 use crate::metrics::Metrics;
 use crate::settings::{with_overrides, Settings};
@@ -176,7 +176,17 @@ pub async fn start_on(
 
     let searches =
         SearchHandle::start(shared.clone(), Arc::clone(&metrics), Some(registry.clone()));
-    let spotify_access = SpotifyAccess::new(db.clone(), shared.clone(), Some(registry.clone()));
+    let observed = registry.clone();
+    let spotify_access = SpotifyAccess::new(
+        db.clone(),
+        shared.clone(),
+        Some(Arc::new(move |state| {
+            observed.do_send(ConnectionObserved {
+                service: Service::Spotify,
+                state,
+            })
+        })),
+    );
 
     let services = Services {
         db: db.clone(),

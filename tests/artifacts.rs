@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::fake_providers::{FakeAlbum, FakeImage, FakeProviders, LrcEntry};
 use common::fake_slskd::{FakeOptions, FakeSlskd};
 use common::TestApp;
-use harmony::domain::image_size::sniff;
+use harmony::domain::artwork::image_size::sniff;
 use lofty::file::TaggedFileExt;
 use lofty::tag::ItemKey;
 use serde_json::{json, Value};

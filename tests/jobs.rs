@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{eventually, scripted, Journal, TestApp};
 use harmony::app::WorkerOverrides;
 use harmony::db::{jobs, Db};
-use harmony::domain::worker_name::WorkerName;
+use harmony::domain::workers::name::WorkerName;
 use serde_json::json;
 
 fn overrides(journal: &Journal, concurrency: usize) -> WorkerOverrides {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{eventually, TestApp};
 use harmony::db::jobs::{self, NewJob};
-use harmony::domain::worker_name::WorkerName;
+use harmony::domain::workers::name::WorkerName;
 use harmony::lifecycle::Event;
 use serde_json::json;
 

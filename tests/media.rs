@@ -15,7 +15,7 @@ use lofty::ogg::{OggPictureStorage, OpusFile, VorbisFile};
 use lofty::picture::PictureType;
 use lofty::tag::ItemKey;
 
-use harmony::domain::artwork_rules::needs_cover;
+use harmony::domain::artwork::rules::needs_cover;
 use harmony::media::tags::{
     apply, embed_cover, embed_lyrics, existing_cover, read_cover, read_lyrics, read_tags,
     write_tags, AudioFormat, FileChanges, Id3Version, TagError, TagSet,

@@ -15,7 +15,7 @@ use common::{
 use harmony::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
 use harmony::actors::supervisor::spawner;
 use harmony::app::WorkerOverrides;
-use harmony::domain::worker_name::WorkerName;
+use harmony::domain::workers::name::WorkerName;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use common::fake_spotify::{
     Profile, DEFAULT_SCOPE, USER_ID,
 };
 use common::idle_proxy::IdleClosingProxy;
-use harmony::domain::connection::ConnectionState;
+use harmony::domain::connections::state::ConnectionState;
 use harmony::domain::secret::Secret;
 use harmony::integrations::spotify::{
     PlaylistEntry, PlaylistItem, RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError,

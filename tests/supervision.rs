@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{eventually, scripted, Journal, TestApp};
 use harmony::app::WorkerOverrides;
-use harmony::domain::worker_name::WorkerName;
+use harmony::domain::workers::name::WorkerName;
 use serde_json::json;
 
 async fn app_with_scripted_metadata(journal: &Journal) -> TestApp {

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use actix::prelude::*;
 
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 #[rtype(result = "()")]

@@ -10,8 +10,8 @@ use std::fmt::Debug;
 use crate::actors::services::Services;
 use crate::config::Config;
 use crate::db::{jobs, DbError};
-use crate::domain::backoff::doubling_delay;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::backoff::doubling_delay;
+use crate::domain::workers::name::WorkerName;
 
 /// Futures run on the worker's own arbiter, so they need not be `Send`
 /// (HTTP clients are not).

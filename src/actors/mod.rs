@@ -6,7 +6,6 @@ pub mod panic_capture;
 pub mod registry;
 pub mod search_scheduler;
 pub mod services;
-pub mod spotify;
 pub mod supervisor;
 pub mod worker;
 pub mod workers;

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use crate::domain::time::{now_millis, UnixMillis};
-use crate::domain::worker_name::WorkerName;
-use crate::domain::worker_state::{derive_state, WorkerState};
+use crate::domain::workers::name::WorkerName;
+use crate::domain::workers::state::{derive_state, WorkerState};
 use crate::lifecycle::{Event, Lifecycle};
 
-pub use crate::domain::connection::ConnectionState;
+pub use crate::domain::connections::state::ConnectionState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {

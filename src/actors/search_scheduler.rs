@@ -33,9 +33,9 @@ use futures_util::future::LocalBoxFuture;
 
 use super::registry::{ConnectionObserved, Service, WorkerRegistry};
 use crate::config::{Config, SharedConfig};
-use crate::domain::connection::ConnectionState;
+use crate::domain::connections::state::ConnectionState;
 use crate::domain::matching::Candidate;
-use crate::domain::search_queue::{Creation, Limits, Next, SearchQueue};
+use crate::domain::searches::queue::{Creation, Limits, Next, SearchQueue};
 use crate::integrations::slskd::{
     new_search_id, to_candidates, Endpoint, SearchInfo, SearchResponse, SlskdClient, SlskdError,
 };

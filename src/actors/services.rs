@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use actix::Addr;
 
-use super::directory::WorkerDirectory;
-use super::registry::WorkerRegistry;
-use super::search_scheduler::SearchHandle;
-use super::spotify::SpotifyAccess;
+use crate::actors::directory::WorkerDirectory;
+use crate::actors::registry::WorkerRegistry;
+use crate::actors::search_scheduler::SearchHandle;
 use crate::config::SharedConfig;
 use crate::db::Db;
+use crate::integrations::spotify::session::SpotifyAccess;
 use crate::lifecycle::Lifecycle;
 use crate::metrics::Metrics;
 

@@ -24,8 +24,8 @@ use super::panic_capture::{bind_current_thread, PanicSlot};
 use super::registry::{WorkerRestarted, WorkerStopped};
 use super::worker::{WorkerActor, WorkerExited};
 use crate::actors::services::Services;
-use crate::domain::backoff::doubling_delay;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::backoff::doubling_delay;
+use crate::domain::workers::name::WorkerName;
 use crate::lifecycle::Event;
 
 const WATCH_EVERY: Duration = Duration::from_millis(250);

@@ -15,7 +15,7 @@ use super::registry::{Heartbeat, QueueSize, WorkerStarted, WorkerStopped};
 use crate::db::jobs::{self, Claim, JobRow};
 use crate::db::DbError;
 use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::jobs::decode;
 
 /// Sent to the supervisor when a worker's actor stops.

@@ -9,7 +9,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::wanted::WantedState;
 
 fn names(names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::actors::spotify::AccessError;
 use crate::db::DbError;
+use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::SpotifyError;
 use crate::settings::SettingsError;
 

@@ -15,7 +15,7 @@ use super::extract::UPLOAD_LIMIT;
 use super::json::from_value;
 use super::AppState;
 use crate::db::imports::{self as store, ImportView};
-use crate::domain::import_progress::ImportCounts;
+use crate::domain::imports::progress::ImportCounts;
 use crate::domain::imports::{parse_file, parse_json_request, JsonRequest, ParsedImport, Skipped};
 use crate::domain::time::to_rfc3339;
 use crate::lifecycle::sources;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use super::error::ApiError;
 use super::AppState;
 use crate::actors::registry::{GetStatus, StatusReport};
-use crate::domain::worker_state::WorkerState;
+use crate::domain::workers::state::WorkerState;
 use crate::metrics::{Metrics, Outcome};
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "get_metrics",

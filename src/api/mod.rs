@@ -26,7 +26,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::actors::services::Services;
 use crate::actors::supervisor::WorkerSupervisor;
-use crate::domain::artifact_status::ArtifactStatus;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
 use crate::domain::secret::Secret;
 use endpoint::resource;
 use error::ApiError;

@@ -13,10 +13,10 @@ use super::error::ApiError;
 use super::extract::Json;
 use super::AppState;
 use crate::actors::search_scheduler::SearchError;
-use crate::actors::spotify::AccessError;
 use crate::domain::matching::{free_text_score, read_path, Candidate, Preferences};
-use crate::domain::spotify_match::text_score;
+use crate::domain::spotify::track_match::text_score;
 use crate::integrations::slskd::{to_candidates, SlskdError};
+use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::SpotifyError;
 
 pub const SOURCES: [&str; 2] = ["spotify", "soulseek"];
@@ -153,8 +153,8 @@ fn soulseek_item(query: &str, candidate: Candidate, prefs: &Preferences) -> Sear
         .map(|e| e.trim_start_matches('.').to_lowercase())
         .filter(|e| !e.is_empty())
         .or_else(|| {
-            crate::domain::remote_path::stem_and_extension(
-                crate::domain::remote_path::split(&candidate.filename).1,
+            crate::domain::downloads::remote_path::stem_and_extension(
+                crate::domain::downloads::remote_path::split(&candidate.filename).1,
             )
             .1
         });

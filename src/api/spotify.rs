@@ -9,9 +9,9 @@ use super::error::ApiError;
 use super::extract::Json;
 use super::AppState;
 use crate::db::spotify::{self as store, PlaylistRow};
-use crate::domain::spotify_connected_page;
+use crate::domain::spotify::connected_page;
 use crate::domain::time::{now_millis, to_rfc3339};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SpotifyUserView {
@@ -151,7 +151,7 @@ pub async fn callback(
             "default-src 'none'; style-src 'unsafe-inline'",
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .body(spotify_connected_page::render(
+        .body(connected_page::render(
             &user.id,
             user.display_name.as_deref(),
         )))

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use super::error::ConfigError;
 use super::raw::RawConfig;
-use crate::domain::schedule::parse_delays;
+use crate::domain::searches::retry_schedule::parse_delays;
 use crate::domain::secret::{Secret, MASK};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,8 +351,8 @@ fn database_path_from_url(url: &str) -> Option<PathBuf> {
 
 impl Config {
     /// How failed downloads are retried (`api.md` §3 "Retries").
-    pub fn retry_policy(&self) -> crate::domain::download_state::RetryPolicy {
-        crate::domain::download_state::RetryPolicy {
+    pub fn retry_policy(&self) -> crate::domain::downloads::state::RetryPolicy {
+        crate::domain::downloads::state::RetryPolicy {
             max_attempts: self.retry_max_attempts,
             base: Duration::try_from_secs_f64(self.retry_base_seconds).unwrap_or(Duration::ZERO),
             jitter: self.retry_jitter_pct,
@@ -371,7 +371,7 @@ impl Config {
 
     /// The artifact statuses a download starts with, from the feature flags.
     pub fn download_defaults(&self) -> crate::domain::wanted::DownloadDefaults {
-        use crate::domain::artifact_status::ArtifactStatus;
+        use crate::domain::downloads::artifact_status::ArtifactStatus;
         crate::domain::wanted::DownloadDefaults {
             artwork_status: ArtifactStatus::initial(self.enable_artwork),
             lyrics_status: ArtifactStatus::initial(self.enable_lyrics),

@@ -6,9 +6,9 @@
 
 use super::schema::{artwork_cache, download_artifacts, downloads, worker_jobs};
 use super::{jobs, DbError};
-use crate::domain::artifact_status::ArtifactStatus;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
 use crate::domain::time::UnixMillis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 

@@ -9,7 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use super::schema::{backfills, spotify_lookups, wanted_tracks};
 use super::wanted::WantedRow;
 use super::DbError;
-use crate::domain::backfill_state::BackfillState;
+use crate::domain::imports::backfill_state::BackfillState;
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::WantedState;

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::schema::{download_events, downloads, slskd_transfers_taken};
 use super::DbError;
-use crate::domain::artifact_status::ArtifactStatus;
-use crate::domain::download_state::DownloadState;
-use crate::domain::reconcile::Tracked;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
+use crate::domain::downloads::reconcile::Tracked;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::{album_key, track_key};

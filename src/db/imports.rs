@@ -7,7 +7,7 @@ use diesel::sqlite::SqliteConnection;
 
 use super::schema::{import_items, import_links, imports, wanted_tracks};
 use super::DbError;
-use crate::domain::import_progress::ImportCounts;
+use crate::domain::imports::progress::ImportCounts;
 use crate::domain::imports::{ImportTrack, PlaylistLink, Skipped};
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;

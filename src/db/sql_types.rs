@@ -6,9 +6,9 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteValue};
 
-use crate::domain::artifact_status::ArtifactStatus;
-use crate::domain::backfill_state::BackfillState;
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
+use crate::domain::downloads::state::DownloadState;
+use crate::domain::imports::backfill_state::BackfillState;
 use crate::domain::wanted::WantedState;
 
 macro_rules! text_state {

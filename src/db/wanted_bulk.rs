@@ -9,7 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use super::schema::{downloads, wanted_tracks};
 use super::wanted::NewWanted;
 use super::DbError;
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::time::UnixMillis;
 use crate::domain::wanted::{album_key, track_key, WantedState};
 

@@ -1,34 +1,17 @@
-//! Pure logic: no I/O, no actix, no diesel.
+//! Pure logic: no I/O, no actix, no diesel. Grouped by subject; the basics
+//! every subject shares (ids, secrets, time, the track) stay at the top.
 
-pub mod artifact_status;
-pub mod artwork_cache_key;
-pub mod artwork_rules;
-pub mod backfill_state;
-pub mod backoff;
-pub mod connection;
-pub mod download_state;
+pub mod artwork;
+pub mod connections;
+pub mod downloads;
 pub mod ids;
-pub mod image_hosts;
-pub mod image_size;
-pub mod import_progress;
 pub mod imports;
 pub mod lyrics;
 pub mod matching;
-pub mod naming;
-pub mod pkce;
-pub mod reconcile;
-pub mod release_date;
-pub mod remote_path;
-pub mod schedule;
-pub mod search_queue;
-pub mod search_window;
+pub mod searches;
 pub mod secret;
-pub mod spotify_connected_page;
-pub mod spotify_match;
-pub mod stale_connection;
+pub mod spotify;
 pub mod time;
 pub mod track;
-pub mod transfer_state;
 pub mod wanted;
-pub mod worker_name;
-pub mod worker_state;
+pub mod workers;

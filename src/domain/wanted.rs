@@ -96,8 +96,8 @@ pub fn after_nothing_found(searches: u32, schedule: &[Duration]) -> NothingFound
 /// Artifact statuses a new download starts with (feature flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DownloadDefaults {
-    pub artwork_status: crate::domain::artifact_status::ArtifactStatus,
-    pub lyrics_status: crate::domain::artifact_status::ArtifactStatus,
+    pub artwork_status: crate::domain::downloads::artifact_status::ArtifactStatus,
+    pub lyrics_status: crate::domain::downloads::artifact_status::ArtifactStatus,
 }
 
 /// How long a user seen failing ranks below the others.

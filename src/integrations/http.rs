@@ -10,7 +10,7 @@ use std::time::Duration;
 use awc::error::{ConnectError, SendRequestError};
 use awc::http::Method;
 
-use crate::domain::stale_connection::{resend_on_fresh_connection, SendFailure};
+use crate::domain::connections::stale::{resend_on_fresh_connection, SendFailure};
 
 /// `Harmony/<version>`; MusicBrainz refuses anonymous clients.
 pub const USER_AGENT: &str = concat!(

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{kind_of, WorkerJob};
 use crate::domain::ids::DownloadId;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 /// What a tag, cover or lyrics job works on. Fields in alphabetical order:
 /// a waiting job is compared with a new request by its stored payload.

@@ -22,7 +22,7 @@ pub use media::{ArtifactJob, ArtworkJob, LyricsJob, MetadataJob};
 pub use sources::{BackfillJob, WatchlistJob};
 pub use sync::SyncJob;
 
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 /// A job of one worker, as it is queued.
 pub trait WorkerJob: Serialize + DeserializeOwned + Debug + Send + 'static {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{kind_of, WorkerJob, URGENT};
 use crate::domain::ids::DownloadId;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]

@@ -11,8 +11,8 @@ use crate::db::artifacts::{
 };
 use crate::db::downloads as download_rows;
 use crate::db::{jobs, DbError};
-use crate::domain::artifact_status::ArtifactStatus;
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::ids::DownloadId;
 use crate::domain::time::{to_rfc3339, UnixMillis};
 use crate::jobs::{encode, ArtifactJob, ArtworkJob, LyricsJob, MetadataJob, WorkerJob};

@@ -10,7 +10,7 @@ use super::events::Event;
 use crate::db::jobs::{self, JobRow, NewJob};
 use crate::db::{activity, DbError};
 use crate::domain::time::UnixMillis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::jobs::{encode, WorkerJob};
 
 pub struct Change<'c> {

@@ -11,11 +11,11 @@ use super::{wanted, Change, Refused};
 use crate::db::downloads as rows;
 use crate::db::downloads::FailedAttempt;
 use crate::db::DbError;
-use crate::domain::download_state::{
+use crate::domain::downloads::reconcile::Change as TransferChange;
+use crate::domain::downloads::state::{
     after_failure, error_summary, AfterFailure, DownloadState, RetryPolicy,
 };
 use crate::domain::ids::{DownloadId, WantedId};
-use crate::domain::reconcile::Change as TransferChange;
 use crate::domain::time::to_rfc3339;
 use crate::jobs::{ArtifactJob, MetadataJob, SyncJob};
 

@@ -8,7 +8,7 @@ use super::events::{Event, QueuedBy};
 use super::{Change, Refused};
 use crate::db::downloads::{self as rows, DownloadRow, NewDownload};
 use crate::db::{jobs, DbError};
-use crate::domain::download_state::{cancel_effect, CancelEffect, DownloadState};
+use crate::domain::downloads::state::{cancel_effect, CancelEffect, DownloadState};
 use crate::domain::ids::DownloadId;
 use crate::jobs::{SyncJob, WorkerJob};
 
@@ -265,7 +265,7 @@ mod tests {
     use super::*;
     use crate::db::schema::{downloads, worker_jobs};
     use crate::db::Db;
-    use crate::domain::download_state::RetryPolicy;
+    use crate::domain::downloads::state::RetryPolicy;
     use crate::domain::time::UnixMillis;
     use crate::domain::track::Track;
     use crate::lifecycle::download_outcomes;
@@ -279,8 +279,8 @@ mod tests {
             priority: 0,
             track: &track,
             wanted_id: None,
-            artwork_status: crate::domain::artifact_status::ArtifactStatus::Disabled,
-            lyrics_status: crate::domain::artifact_status::ArtifactStatus::Disabled,
+            artwork_status: crate::domain::downloads::artifact_status::ArtifactStatus::Disabled,
+            lyrics_status: crate::domain::downloads::artifact_status::ArtifactStatus::Disabled,
         };
         let (row, _) = create_or_get_active(&mut Change::new(conn, 0), &new).unwrap();
         // Its first submission ran and failed.

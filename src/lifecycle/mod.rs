@@ -23,7 +23,7 @@ pub use events::{Event, EventBus};
 use crate::db::jobs::JobRow;
 use crate::db::{Db, DbError};
 use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::jobs::WorkerJob;
 
 /// How committed jobs reach their workers (the worker directory).

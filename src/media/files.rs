@@ -9,7 +9,7 @@ use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::domain::naming;
+use crate::domain::downloads::naming;
 
 /// slskd's collision names carry .NET `DateTime.UtcNow.Ticks`: 18 digits
 /// today. Requiring a long run keeps `Song_2.flac` (another remote file)

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::files::{first_free_path, locate_finished, move_no_replace};
-use crate::domain::naming::{library_path, TrackNaming};
+use crate::domain::downloads::naming::{library_path, TrackNaming};
 use crate::domain::track::Track;
 
 /// What to move where.

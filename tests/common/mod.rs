@@ -15,7 +15,7 @@ use harmony::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLog
 use harmony::actors::supervisor::{spawner, SpawnWorker};
 use harmony::app::{self, RunningApp, WorkerOverrides};
 use harmony::config;
-use harmony::domain::worker_name::WorkerName;
+use harmony::domain::workers::name::WorkerName;
 use harmony::jobs::WorkerJob;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

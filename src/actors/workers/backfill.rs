@@ -1,6 +1,6 @@
 //! BackfillWorker: a `backfill` job enriches imported wanted tracks that
 //! have no Spotify data (Spotify search by title and artist; the same ISRC,
-//! or the same title and artist within ±2 s, see `domain::spotify_match`),
+//! or the same title and artist within ±2 s, see `domain::spotify::track_match`),
 //! caching every lookup (matches and misses) for `BACKFILL_CACHE_TTL_SEC`,
 //! and optionally expands the imports' playlist links into wanted tracks.
 //! Each track's result, the counters and the resume point commit together.
@@ -8,17 +8,17 @@
 use std::time::Duration;
 
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
-use crate::actors::spotify::{AccessError, Session};
 use crate::db::backfill::{self as store, BackfillRow, Outcome};
 use crate::db::imports;
 use crate::db::wanted::{NewWanted, WantedRow};
 use crate::db::DbError;
-use crate::domain::backfill_state::BackfillState;
-use crate::domain::backoff::doubling_delay;
-use crate::domain::spotify_match::{best_match, lookup_key, search_query};
-use crate::domain::spotify_match::{LookupCandidate, LookupQuery};
+use crate::domain::imports::backfill_state::BackfillState;
+use crate::domain::spotify::track_match::{best_match, lookup_key, search_query};
+use crate::domain::spotify::track_match::{LookupCandidate, LookupQuery};
 use crate::domain::time::now_millis;
 use crate::domain::track::Track;
+use crate::domain::workers::backoff::doubling_delay;
+use crate::integrations::spotify::session::{AccessError, Session};
 use crate::integrations::spotify::{full_track, FullTrack, SpotifyError};
 use crate::jobs::BackfillJob;
 use crate::lifecycle::sources;

@@ -14,11 +14,11 @@ use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic
 use crate::actors::search_scheduler::SearchError;
 use crate::db::wanted::{self as wanted_rows, StoredCandidate, WantedRow};
 use crate::db::DbError;
-use crate::domain::backoff::doubling_delay;
 use crate::domain::matching::{
     rank, search_queries, Candidate, Preferences, RankContext, Ranking, Refusal, TrackQuery,
 };
 use crate::domain::time::now_millis;
+use crate::domain::workers::backoff::doubling_delay;
 use crate::integrations::slskd::to_candidates;
 use crate::jobs::MatchingJob;
 use crate::lifecycle::wanted::{self, Choice};

@@ -2,11 +2,13 @@
 
 mod artwork;
 mod backfill;
+mod completed_file;
 mod lyrics;
 mod matching;
 mod metadata;
 mod playlist_sync;
 mod retry_scheduler;
+mod spotify_album;
 mod sync;
 mod watchlist;
 
@@ -21,7 +23,7 @@ pub use sync::SyncWorker;
 pub use watchlist::WatchlistWorker;
 
 use super::supervisor::{spawner, SpawnWorker};
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 
 /// The production logic of a worker.
 pub fn spawner_for(name: WorkerName) -> SpawnWorker {

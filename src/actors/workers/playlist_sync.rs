@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use crate::actors::logic::{JobError, WorkFuture, WorkerEnv, WorkerLogic};
-use crate::actors::spotify::{AccessError, Session};
 use crate::config::Config;
 use crate::db::spotify::{self as store, PlaylistRow, SeenPlaylist, LIKED};
 use crate::db::wanted::NewWanted;
 use crate::domain::time::now_millis;
 use crate::domain::track::Track;
+use crate::integrations::spotify::session::{AccessError, Session};
 use crate::integrations::spotify::{full_track, Page, SavedTrack, SpotifyError};
 use crate::jobs::NoJob;
 use crate::lifecycle::{sources, Event};

@@ -10,8 +10,8 @@ use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::db::artifacts::{self, Artifact, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
-use crate::domain::artifact_status::ArtifactStatus;
-use crate::domain::image_size::mime_of;
+use crate::domain::artwork::image_size::mime_of;
+use crate::domain::downloads::artifact_status::ArtifactStatus;
 use crate::lifecycle;
 use crate::media::tags::{self, TagSet};
 

@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::extract;
 use super::AppState;
 use crate::db::downloads::{self as download_rows, NewDownload};
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::state::DownloadState;
 use crate::lifecycle::{download_outcomes, downloads};
 use dto::{
     CreateDownloads, DownloadItems, DownloadPage, DownloadView, EventItems, ListQuery,

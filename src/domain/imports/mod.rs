@@ -18,8 +18,10 @@
 //! - [`json_tracks`]: the JSON request and JSON files;
 //! - [`request`]: uploaded files, kind detection and decoding;
 //! - [`limits`]: how many tracks and links one import may hold;
+//! - [`progress`]: where an import stands once its tracks are wanted;
 //! - `collect` (private): dedupe, counting and the bounded skipped list.
 
+pub mod backfill_state;
 mod collect;
 pub mod csv_file;
 pub mod duration;
@@ -28,6 +30,7 @@ pub mod limits;
 pub mod line;
 pub mod links;
 pub mod normalize;
+pub mod progress;
 pub mod request;
 pub mod text;
 

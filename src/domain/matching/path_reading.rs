@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use crate::domain::remote_path::{clean_album_folder, split, stem_and_extension};
+use crate::domain::downloads::remote_path::{clean_album_folder, split, stem_and_extension};
 
 use super::normalize::Folded;
 

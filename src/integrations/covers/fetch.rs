@@ -11,8 +11,8 @@ use awc::http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
 use futures_util::StreamExt;
 
 use super::CoverError;
-use crate::domain::image_hosts::{resolve_location, ImageHosts};
-use crate::domain::image_size;
+use crate::domain::artwork::image_hosts::{resolve_location, ImageHosts};
+use crate::domain::artwork::image_size;
 use crate::integrations::http;
 
 /// Redirect hops followed (the Cover Art Archive needs one or two).

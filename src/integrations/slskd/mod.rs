@@ -17,9 +17,9 @@ pub use search::{
 };
 
 use super::http::{classify, is_stale_connection, HttpClient};
-use crate::domain::connection::ConnectionState;
+use crate::domain::connections::stale::SendFailure;
+use crate::domain::connections::state::ConnectionState;
 use crate::domain::secret::Secret;
-use crate::domain::stale_connection::SendFailure;
 use crate::metrics::{Metrics, Outcome};
 
 /// Everything but unreserved characters is encoded in a path segment: user

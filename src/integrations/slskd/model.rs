@@ -4,7 +4,7 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::domain::reconcile::Report;
+use crate::domain::downloads::reconcile::Report;
 use crate::domain::time::UnixMillis;
 
 /// One transfer (`GET transfers/downloads`, enqueue answers of 0.24+).

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::domain::connection::ConnectionState;
+use crate::domain::connections::state::ConnectionState;
 use crate::domain::secret::MASK;
 
 /// Messages are Spotify's own text (bounded, tokens masked): never a token.

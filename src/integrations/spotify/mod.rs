@@ -1,8 +1,9 @@
 //! Spotify Accounts service and Web API client (issue 5), as the 2026
-//! development-mode platform behaves (`spotify-api.md` §2). Stateless about
-//! tokens: every Web API call takes the access token; storing and
-//! refreshing tokens is the caller's policy. A 429 closes a process-wide
-//! [`RateGate`] so no client sends anything before `Retry-After` has passed.
+//! development-mode platform behaves (`spotify-api.md` §2). The client is
+//! stateless about tokens: every Web API call takes the access token;
+//! storing and refreshing them is [`session`]'s policy (the user's account).
+//! A 429 closes a process-wide [`RateGate`] so no client sends anything
+//! before `Retry-After` has passed.
 
 mod accounts;
 mod api;
@@ -10,6 +11,7 @@ mod error;
 mod model;
 mod playlist;
 mod rate_gate;
+pub mod session;
 mod to_track;
 mod transport;
 

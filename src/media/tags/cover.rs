@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{AudioDoc, AudioFormat, TagMut};
 use super::{id3, mp4, TagError};
-use crate::domain::artwork_rules::ExistingCover;
-use crate::domain::image_size;
+use crate::domain::artwork::image_size;
+use crate::domain::artwork::rules::ExistingCover;
 
 /// What is known about an embedded picture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +21,7 @@ pub struct CoverInfo {
 }
 
 impl CoverInfo {
-    /// The input of [`crate::domain::artwork_rules::needs_cover`].
+    /// The input of [`crate::domain::artwork::rules::needs_cover`].
     pub fn as_existing(&self) -> ExistingCover {
         ExistingCover {
             width: self.width,

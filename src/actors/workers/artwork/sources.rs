@@ -4,11 +4,11 @@
 //! fallback is tried; the larger of the two wins. Only provider URLs are
 //! ever fetched, each through the allow-list.
 
-use super::super::metadata::spotify_album;
+use super::super::spotify_album;
 use crate::actors::logic::WorkerEnv;
 use crate::config::Config;
-use crate::domain::artwork_rules::source_below_min_edge;
-use crate::domain::image_hosts::ImageHosts;
+use crate::domain::artwork::image_hosts::ImageHosts;
+use crate::domain::artwork::rules::source_below_min_edge;
 use crate::domain::track::Track;
 use crate::integrations::covers::{
     fetch_image, front_url, CoverError, FetchLimits, FetchedImage, FrontSize, MusicBrainzClient,

@@ -3,7 +3,7 @@
 //! in from Spotify's album where the track says nothing. A field left
 //! `None` keeps whatever the file already has.
 
-use super::spotify_album::AlbumInfo;
+use super::super::spotify_album::AlbumInfo;
 use crate::domain::track::Track;
 use crate::media::tags::TagSet;
 

@@ -2,9 +2,9 @@
 
 use super::Ctx;
 use crate::actors::logic::JobError;
-use crate::domain::connection::ConnectionState;
-use crate::domain::reconcile::{Report, CORRELATION_SLACK_MS};
-use crate::domain::transfer_state::phase;
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::downloads::reconcile::{Report, CORRELATION_SLACK_MS};
+use crate::domain::downloads::transfer_state::phase;
 use crate::integrations::slskd::Transfer;
 use crate::jobs::SyncJob;
 

@@ -21,8 +21,8 @@ use crate::actors::registry::{ConnectionObserved, Service};
 use crate::config::Config;
 use crate::db::downloads;
 use crate::db::DbError;
-use crate::domain::backoff::doubling_delay;
-use crate::domain::connection::ConnectionState;
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::workers::backoff::doubling_delay;
 use crate::integrations::slskd::{Endpoint, SlskdClient};
 use crate::jobs::SyncJob;
 

@@ -4,8 +4,8 @@
 use super::{db_error, Ctx};
 use crate::actors::logic::JobError;
 use crate::db::downloads;
-use crate::domain::connection::ConnectionState;
-use crate::domain::reconcile::{reconcile, Change, Report, Tracked};
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::downloads::reconcile::{reconcile, Change, Report, Tracked};
 use crate::integrations::slskd::{parse_user_groups, Transfer};
 use crate::lifecycle::download_outcomes;
 

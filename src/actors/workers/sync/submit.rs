@@ -5,8 +5,8 @@
 use super::{db_error, Ctx};
 use crate::actors::logic::JobError;
 use crate::db::downloads as download_rows;
-use crate::domain::connection::ConnectionState;
-use crate::domain::reconcile::{adoptable, Report};
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::downloads::reconcile::{adoptable, Report};
 use crate::domain::time::now_millis;
 use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer, Via};
 use crate::lifecycle::{download_outcomes, downloads};

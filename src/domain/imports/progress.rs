@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::wanted::WantedState;
+use crate::domain::wanted::WantedState;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {

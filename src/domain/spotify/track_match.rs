@@ -2,8 +2,8 @@
 //! Conservative on purpose: a wrong Spotify id would tag the file with
 //! another recording's data, a missing one only costs the enrichment.
 
-use super::matching::fold;
-use super::wanted::dedupe_text;
+use crate::domain::matching::fold;
+use crate::domain::wanted::dedupe_text;
 
 /// Spotify's answer may be at most this far from the known length.
 pub const DURATION_WINDOW_MS: u64 = 2_000;

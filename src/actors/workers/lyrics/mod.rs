@@ -12,16 +12,14 @@ mod sidecar;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::metadata::completed_file::{
-    db_error, download_id, load, off_thread, CompletedFile, Job,
-};
+use super::completed_file::{db_error, download_id, load, off_thread, CompletedFile, Job};
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{self as artifact_rows, LyricsOutcome};
 use crate::db::DbError;
 use crate::domain::lyrics::{format_lrc, plain_text, Found, LrcHeader};
 use crate::domain::time::now_millis;
-use crate::domain::worker_name::WorkerName;
+use crate::domain::workers::name::WorkerName;
 use crate::integrations::lrclib::LrclibClient;
 use crate::jobs::LyricsJob;
 use crate::lifecycle::artifacts;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::remote_path;
+use crate::domain::downloads::remote_path;
 
 /// Byte cap per segment: below the 255-byte name limit of common file
 /// systems, with room for a collision suffix and a `.lrc` sidecar.

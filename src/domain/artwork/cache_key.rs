@@ -3,8 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::track::Track;
-use super::wanted::dedupe_text;
+use crate::domain::track::Track;
+use crate::domain::wanted::dedupe_text;
 
 fn known(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())

@@ -4,9 +4,9 @@
 //! answer is simply "unknown".
 
 use crate::actors::logic::WorkerEnv;
-use crate::actors::spotify::AccessError;
-use crate::domain::artwork_cache_key::largest;
+use crate::domain::artwork::cache_key::largest;
 use crate::domain::track::Track;
+use crate::integrations::spotify::session::AccessError;
 use crate::integrations::spotify::Album;
 
 /// What Spotify knows about a track's album.

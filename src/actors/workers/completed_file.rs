@@ -8,7 +8,7 @@ use crate::actors::logic::{JobError, JobMeta, WorkerEnv};
 use crate::db::artifacts::{self, ArtifactsRow};
 use crate::db::downloads::{self, DownloadRow};
 use crate::db::DbError;
-use crate::domain::download_state::DownloadState;
+use crate::domain::downloads::state::DownloadState;
 use crate::domain::track::Track;
 use crate::jobs::ArtifactJob;
 use crate::media::tags::TagError;

@@ -6,14 +6,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use actix::Addr;
 use futures_util::lock::Mutex;
 
-use super::registry::{ConnectionObserved, Service, WorkerRegistry};
 use crate::config::SharedConfig;
 use crate::db::{spotify as store, Db, DbError};
-use crate::domain::connection::ConnectionState;
-use crate::domain::pkce;
+use crate::domain::connections::state::ConnectionState;
+use crate::domain::spotify::pkce;
 use crate::domain::time::now_millis;
 use crate::integrations::spotify::{
     RateGate, SpotifyClient, SpotifyEndpoints, SpotifyError, SpotifyUser, TokenGrant,
@@ -61,24 +59,28 @@ pub struct AccountStatus {
     pub user: Option<(String, Option<String>)>,
 }
 
+/// Told whenever Spotify's connection state is learned (the registry keeps
+/// it for `/status`).
+pub type ConnectionObserver = Arc<dyn Fn(ConnectionState) + Send + Sync>;
+
 /// Cheap to clone; shared by the handlers and every worker.
 #[derive(Clone)]
 pub struct SpotifyAccess {
     db: Db,
     config: SharedConfig,
     gate: RateGate,
-    registry: Option<Addr<WorkerRegistry>>,
+    observer: Option<ConnectionObserver>,
     /// One refresh at a time: Spotify may rotate the refresh token.
     refreshing: Arc<Mutex<()>>,
 }
 
 impl SpotifyAccess {
-    pub fn new(db: Db, config: SharedConfig, registry: Option<Addr<WorkerRegistry>>) -> Self {
+    pub fn new(db: Db, config: SharedConfig, observer: Option<ConnectionObserver>) -> Self {
         SpotifyAccess {
             db,
             config,
             gate: RateGate::default(),
-            registry,
+            observer,
             refreshing: Arc::new(Mutex::new(())),
         }
     }
@@ -103,11 +105,8 @@ impl SpotifyAccess {
     }
 
     fn observe(&self, state: ConnectionState) {
-        if let Some(registry) = &self.registry {
-            registry.do_send(ConnectionObserved {
-                service: Service::Spotify,
-                state,
-            });
+        if let Some(observer) = &self.observer {
+            observer(state);
         }
     }
 

@@ -12,14 +12,12 @@ mod sources;
 
 use std::path::Path;
 
-use super::metadata::completed_file::{
-    db_error, download_id, is_final, is_refresh, load, off_thread, Job,
-};
+use super::completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{self as artifact_rows, ArtworkOutcome, CachedCover};
-use crate::domain::artwork_cache_key::{cache_key, file_name};
-use crate::domain::artwork_rules::needs_cover;
+use crate::domain::artwork::cache_key::{cache_key, file_name};
+use crate::domain::artwork::rules::needs_cover;
 use crate::domain::time::now_millis;
 use crate::integrations::covers::Pace;
 use crate::jobs::ArtworkJob;

@@ -5,17 +5,16 @@
 //! write on the blocking pool, stores what the file now says, and commits
 //! the artwork and lyrics jobs with that outcome.
 
-pub(super) mod completed_file;
-pub(super) mod spotify_album;
 mod tag_plan;
 
+use super::completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
+use super::spotify_album;
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::config::Config;
 use crate::db::artifacts::{FollowUps, MetadataOutcome};
 use crate::jobs::MetadataJob;
 use crate::lifecycle::artifacts;
 use crate::media::tags::{self, FileChanges, Id3Version, TagError};
-use completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
 
 /// Files tagged at once: each is a copy, a write, a re-read and a rename.
 const CONCURRENCY: usize = 2;

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::download_state::DownloadState;
-use super::time::UnixMillis;
-use super::transfer_state::{phase, TransferPhase};
+use crate::domain::downloads::state::DownloadState;
+use crate::domain::downloads::transfer_state::{phase, TransferPhase};
+use crate::domain::time::UnixMillis;
 
 /// How far before our submission a transfer's `requestedAt` may be and still
 /// be ours (clocks of two processes on one NAS, a crash between the call and

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::search_window::SearchWindow;
+use crate::domain::searches::window::SearchWindow;
 
 /// The live limits, read for every decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
