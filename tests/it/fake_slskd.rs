@@ -1,13 +1,11 @@
 //! Checks the fake slskd through HTTP, so the other tests can trust it behaves like the
 //! reference (shared/reference/slskd-api.md, sections 1.2, 1.3, 1.4, 1.5 and 9.1).
 
-#[allow(dead_code)]
-#[path = "common/fake_slskd.rs"]
-mod fake_slskd;
-
 use std::time::{Duration, Instant};
 
-use fake_slskd::{file_content, local_path, FakeOptions, FakeSlskd, Outcome, SharedFile, Version};
+use harmony_testkit::fake_slskd::{
+    self, file_content, local_path, FakeOptions, FakeSlskd, Outcome, SharedFile, Version,
+};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 

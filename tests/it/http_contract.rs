@@ -1,7 +1,7 @@
 //! The API conventions of every route: error shape, 400/404/405/413/422,
 //! API keys, settings, activity, OpenAPI.
 
-mod common;
+use crate::common;
 
 use common::{client, TestApp};
 use serde_json::{json, Value};

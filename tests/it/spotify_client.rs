@@ -2,7 +2,7 @@
 //! OAuth with PKCE, refresh, paging through `next`, the 2026 development-mode rules, rate
 //! limits and faults. The last tests check the fake itself where the client does not.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

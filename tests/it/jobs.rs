@@ -1,7 +1,7 @@
 //! The persistent job queue: nothing lost on a crash, nothing done twice,
 //! in-flight work finished on a graceful shutdown.
 
-mod common;
+use crate::common;
 
 use std::sync::{mpsc, Arc};
 use std::time::Duration;

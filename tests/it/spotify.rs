@@ -4,7 +4,7 @@
 //! (paging, `/items`, snapshots, liked songs, editorial 404s), 429 with
 //! `Retry-After`, and the Spotify source of the search.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! submission, polling, completion into the library, failures, retries,
 //! cancel, outages and hostile remote names.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

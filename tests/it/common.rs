@@ -1,11 +1,7 @@
 //! Starts the real app on a temporary directory, and workers with scripted
 //! jobs for supervision and queue tests.
-#![allow(dead_code)]
 
-pub mod fake_providers;
-pub mod fake_slskd;
-pub mod fake_spotify;
-pub mod idle_proxy;
+pub use harmony_testkit::{fake_providers, fake_slskd, fake_spotify, idle_proxy};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! with `Allow`, `HEAD` wherever `GET` works; the matching endpoint bounds
 //! its text fields.
 
-mod common;
+use crate::common;
 
 use common::{client, TestApp};
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! `GET /status`: the nine workers, idle is not stale, flags, no database access.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! schema. Invalid requests must not be accepted. (Schemathesis does the
 //! same with random data; see README "Tests".)
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -418,7 +418,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 
 /// `resource("…")` routes and their methods, read from the route table.
 fn served_routes() -> BTreeSet<(String, String)> {
-    let table = include_str!("../src/api/mod.rs");
+    let table = include_str!("../../src/api/mod.rs");
     let body = table.split("pub fn configure").nth(1).unwrap_or_default();
     let (root, scoped) = body
         .split_once("web::scope(\"/api/v1\")")

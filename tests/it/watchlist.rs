@@ -4,7 +4,7 @@
 //! failing artists that keep their `last_checked`, and tracks wanted again
 //! after they were cancelled.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

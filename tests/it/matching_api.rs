@@ -1,7 +1,7 @@
 //! `POST /api/v1/matching/score` (`api.md` §5): the engine as a stateless
 //! question, with the contract's shape, defaults, overrides and limits.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use serde_json::{json, Value};

@@ -3,22 +3,18 @@
 //! budget, people before background work, 429s waited out, failures confined to their own
 //! request, shutdown (slskd-api.md §1.4, architecture.md "Integrations").
 
-#[allow(dead_code)]
-#[path = "common/fake_slskd.rs"]
-mod fake_slskd;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Actor;
-use fake_slskd::{FakeOptions, FakeSlskd, SharedFile, Version};
 use harmony::actors::activity::ActivityLog;
 use harmony::actors::registry::{ConnectionState, GetStatus, WorkerRegistry};
 use harmony::actors::search_scheduler::{SearchError, SearchHandle, SearchResults};
 use harmony::config::{Config, SharedConfig};
 use harmony::integrations::slskd::SlskdError;
 use harmony::metrics::Metrics;
+use harmony_testkit::fake_slskd::{FakeOptions, FakeSlskd, SharedFile, Version};
 
 const FLAC: &str = r"@@abcde\Music\Daft Punk\Discovery\01 - One More Time.flac";
 const LOCKED: &str = r"@@abcde\Private\Daft Punk - One More Time.mp3";

@@ -2,7 +2,7 @@
 //! slskd and transferred; start it again: every download completes, and no
 //! file was enqueued twice.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! cached, playlist links of imports are expanded, and a rate limit pauses
 //! a run without losing what it did.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! MusicBrainz, the Cover Art Archive, an image host, LRCLIB). Files are
 //! read back with lofty directly, not with Harmony's own reader.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! A failing worker is restarted with growing delays; the others carry on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

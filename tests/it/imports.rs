@@ -2,7 +2,7 @@
 //! CSV / text / JSON files become wanted tracks with their skip reasons,
 //! backpressure, and counters that follow the tracks to completion.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

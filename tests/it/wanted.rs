@@ -3,7 +3,7 @@
 //! after a failed transfer, `not_found` and its re-search schedule, reject
 //! and pick, and the contract's answers.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::Arc;
