@@ -163,7 +163,7 @@ fn is_timespan(v: &Value) -> bool {
     shaped(v.as_str().unwrap_or(""), "99:99:99.9999999")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn api_key_is_required_on_every_route() {
     let options = FakeOptions {
         api_key: Some("secret".into()),
@@ -215,7 +215,7 @@ async fn api_key_is_required_on_every_route() {
     assert_eq!(log[0].path, "/api/v0/server");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_download_lifecycle_listing_and_files() {
     let options = FakeOptions {
         tick: Duration::from_millis(10),
@@ -368,7 +368,7 @@ async fn v023_download_lifecycle_listing_and_files() {
     assert_eq!(fake.enqueue_count("daftfan", FILE), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v024_enqueue_returns_transfers_failures_and_429() {
     let options = FakeOptions {
         version: Version::V0_24,
@@ -422,7 +422,7 @@ async fn v024_enqueue_returns_transfers_failures_and_429() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_offline_peer_is_a_500() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.set_online("bob", false);
@@ -434,7 +434,7 @@ async fn v023_offline_peer_is_a_500() {
     assert_eq!(enqueue(&fake, "bob", &[(FILE, 1000)]).await.status, 201);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn size_mismatch_fails_with_slskds_message() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.share("peer", FILE, 1000);
@@ -460,7 +460,7 @@ async fn size_mismatch_fails_with_slskds_message() {
         .ends_with("does not match expected size 0"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn scripted_outcomes_end_as_scripted() {
     let options = FakeOptions {
         bytes_per_tick: 1000,
@@ -530,7 +530,7 @@ async fn scripted_outcomes_end_as_scripted() {
     assert_eq!(fake.enqueue_count("peer", FILE), 7);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn cancel_and_remove() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.hold(true);
@@ -605,7 +605,7 @@ async fn cancel_and_remove() {
     assert_eq!(left[0]["filename"], "@@p\\d\\stall.mp3");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn wrong_routes_methods_and_bodies() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let cases = [
@@ -699,7 +699,7 @@ async fn wrong_routes_methods_and_bodies() {
     assert_eq!(fake.requests().len(), cases.len() + 8);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn usernames_are_percent_decoded() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     for user in ["dj häns", "a+b", "100%", "a/b"] {
@@ -739,7 +739,7 @@ async fn usernames_are_percent_decoded() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fail_next_answers_without_side_effects() {
     let options = FakeOptions {
         api_key: Some("k".into()),
@@ -780,7 +780,7 @@ async fn fail_next_answers_without_side_effects() {
     assert!(fake.requests()[0].body.contains("One More Time"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn pause_and_resume_keep_address_and_state() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.hold(true);
@@ -799,7 +799,7 @@ async fn pause_and_resume_keep_address_and_state() {
     wait_done(&fake, &last_id(&fake, FILE)).await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn hold_freezes_every_transfer() {
     let (fake, _dir) = start(FakeOptions {
         bytes_per_tick: 100,
@@ -823,7 +823,7 @@ async fn hold_freezes_every_transfer() {
     assert_eq!(wait_done(&fake, &id).await["state"], "Completed, Succeeded");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn overrides_and_foreign_transfers() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let foreign = fake.add_foreign("other", "@@o\\Dir\\theirs.mp3", "InProgress", 42.5);
@@ -856,7 +856,7 @@ async fn overrides_and_foreign_transfers() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn remote_names_cannot_escape_the_downloads_dir() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let hostile = "@@x\\..\\a/b\u{0}.mp3";
@@ -948,7 +948,7 @@ fn share_search_fixtures(fake: &FakeSlskd) {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_search_lifecycle() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1075,7 +1075,7 @@ async fn v023_search_lifecycle() {
     assert_eq!(fake.max_concurrent_creations(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn shared_files_stay_downloadable() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let file = r"@@s\Album\01 - Track.flac";
@@ -1095,7 +1095,7 @@ async fn shared_files_stay_downloadable() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn search_texts_bodies_and_routes() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1217,7 +1217,7 @@ async fn search_texts_bodies_and_routes() {
     assert_eq!(fake.stored_searches().len(), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn search_limits_filters_and_cancel() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1323,7 +1323,7 @@ async fn search_limits_filters_and_cancel() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v024_concurrent_search_creation_gets_429() {
     let options = FakeOptions {
         version: Version::V0_24,
@@ -1373,7 +1373,7 @@ async fn v024_concurrent_search_creation_gets_429() {
     assert_eq!(dup.status, 409);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn disconnected_server_refuses_searches_and_downloads() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1411,7 +1411,7 @@ async fn disconnected_server_refuses_searches_and_downloads() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn running_searches_are_counted_until_complete_stopped_or_deleted() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
