@@ -4,9 +4,10 @@
 //! (`harmony_testkit`), shared with the examples.
 //!
 //! The tests share this process and run on parallel threads: each starts its
-//! own app on its own temporary directory and port, configuration comes from
-//! a map, never the process environment, and the tracing subscriber is
-//! installed once (`telemetry::init` tolerates later calls).
+//! own app on its own temporary directory and port, with its configuration
+//! from a map (never the process environment); the tracing subscriber is
+//! installed once (`telemetry::init` ignores later calls); and each runs on
+//! `common::TestSystem`, which stops the arbiters it leaves running.
 
 mod common;
 
