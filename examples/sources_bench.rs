@@ -12,16 +12,12 @@
 //! tracks are wanted, and the Spotify requests used; then a second sync with
 //! the snapshot unchanged. Traffic stays on 127.0.0.1; every wait is bounded.
 
-#[allow(dead_code)]
-#[path = "../tests/common/fake_spotify.rs"]
-mod fake_spotify;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use fake_spotify::{Entry, FakePlaylist, FakeSpotify, FakeSpotifyOptions};
 use harmony::app::{RunningApp, WorkerOverrides};
 use harmony::domain::imports::parse_text;
+use harmony_testkit::fake_spotify::{Entry, FakePlaylist, FakeSpotify, FakeSpotifyOptions};
 use serde_json::{json, Value};
 
 const LINES: usize = 10_000;

@@ -12,17 +12,12 @@
 //! every one is `completed` with its file in `MUSIC_DIR`. Traffic goes to
 //! 127.0.0.1 only and every wait is bounded.
 
-#[allow(dead_code)]
-#[path = "../tests/common/fake_slskd.rs"]
-mod fake_slskd;
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use fake_slskd::{fmt_span, fmt_time, FakeOptions, FakeSlskd};
 use harmony::app::WorkerOverrides;
 use harmony::db::downloads::{self, NewDownload};
 use harmony::db::schema::{activity_events, download_events};
@@ -35,6 +30,7 @@ use harmony::domain::track::Track;
 use harmony::integrations::slskd::{parse_user_groups, Transfer};
 use harmony::lifecycle::download_outcomes::{self, PollApplied};
 use harmony::lifecycle::{downloads as download_changes, Change, Lifecycle};
+use harmony_testkit::fake_slskd::{self, fmt_span, fmt_time, FakeOptions, FakeSlskd};
 use serde_json::{json, Value};
 
 // Figure 1: 100 users × 10 directories × 10 files.

@@ -1,6 +1,6 @@
 //! A failing worker is restarted with growing delays; the others carry on.
 
-mod common;
+use crate::common;
 use common::JobRequest;
 
 use std::time::Duration;
@@ -26,7 +26,7 @@ async fn restarted_events(app: &TestApp) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_panicking_worker_is_restarted_and_the_others_keep_working() {
     let journal = Journal::default();
     let app = app_with_scripted_metadata(&journal).await;
@@ -100,7 +100,7 @@ async fn a_panicking_worker_is_restarted_and_the_others_keep_working() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_panic_after_an_await_and_a_fatal_error_also_restart() {
     let journal = Journal::default();
     let app = app_with_scripted_metadata(&journal).await;
@@ -148,7 +148,7 @@ async fn a_panic_after_an_await_and_a_fatal_error_also_restart() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_worker_that_keeps_failing_is_restarted_with_growing_delays() {
     let journal = Journal::default();
     let app = app_with_scripted_metadata(&journal).await;
@@ -179,7 +179,7 @@ async fn a_worker_that_keeps_failing_is_restarted_with_growing_delays() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_blocked_worker_shows_stale_then_recovers() {
     let journal = Journal::default();
     let app = app_with_scripted_metadata(&journal).await;

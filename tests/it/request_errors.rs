@@ -3,7 +3,7 @@
 //! with `Allow`, `HEAD` wherever `GET` works; the matching endpoint bounds
 //! its text fields.
 
-mod common;
+use crate::common;
 
 use common::{client, TestApp};
 use serde_json::{json, Value};
@@ -57,7 +57,7 @@ async fn refused_fields(app: &TestApp, method: &str, path: &str, body: Value) ->
     fields(code, &answer)
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_wrong_shape_names_the_field() {
     let app = start().await;
     let cases = [
@@ -129,7 +129,7 @@ async fn a_wrong_shape_names_the_field() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn broken_json_is_a_400_and_a_wrong_shape_a_422() {
     let app = start().await;
     for path in [
@@ -177,7 +177,7 @@ async fn broken_json_is_a_400_and_a_wrong_shape_a_422() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn nul_in_any_text_field_is_a_422_naming_it() {
     let app = start().await;
     let cases = [
@@ -234,7 +234,7 @@ async fn nul_in_any_text_field_is_a_422_naming_it() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_wrong_method_is_a_405_with_allow() {
     let app = start().await;
     let cases = [
@@ -254,7 +254,7 @@ async fn a_wrong_method_is_a_405_with_allow() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn head_works_wherever_get_does() {
     let app = start().await;
     for path in [
@@ -284,7 +284,7 @@ async fn head_works_wherever_get_does() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn matching_refuses_over_long_text_naming_the_field() {
     let app = start().await;
     let long = |n: usize| "one more time ".repeat(n / 14 + 1);
@@ -330,7 +330,7 @@ async fn matching_refuses_over_long_text_naming_the_field() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn matching_at_the_limits_still_answers() {
     let app = start().await;
     let title: String = "one more time ".repeat(71).chars().take(1000).collect();

@@ -4,7 +4,7 @@
 //! cached, playlist links of imports are expanded, and a rate limit pauses
 //! a run without losing what it did.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ fn playlist_url(id: &str) -> String {
     format!("https://open.spotify.com/playlist/{id}")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn refused_before_authorization_and_for_bad_sizes() {
     // Not configured at all.
     let plain = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
@@ -119,7 +119,7 @@ async fn refused_before_authorization_and_for_bad_sizes() {
     assert_eq!(fake.count("/v1/search"), 0);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn imported_tracks_get_spotify_data_lookups_are_cached_and_links_expand() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let one_more_time = fake.add_simple_track("Daft Punk", "One More Time", "Discovery", 320_357);
@@ -241,7 +241,7 @@ async fn imported_tracks_get_spotify_data_lookups_are_cached_and_links_expand() 
     assert_eq!(backfill(&app, id).await["processed"], 3);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_match_fills_in_what_the_import_did_not_know() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     fake.add_simple_track(
@@ -268,7 +268,7 @@ async fn a_match_fills_in_what_the_import_did_not_know() {
     assert!(w["isrc"].is_string(), "{w}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_rate_limit_pauses_a_run_without_losing_its_progress() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let ids = [
@@ -361,7 +361,7 @@ async fn a_rate_limit_pauses_a_run_without_losing_its_progress() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn links_expand_across_pages_and_a_refused_link_is_an_error() {
     // Spotify pages hold at most two entries here.
     let options = FakeSpotifyOptions {
@@ -424,7 +424,7 @@ async fn links_expand_across_pages_and_a_refused_link_is_an_error() {
     assert_eq!(fake.count("/v1/playlists/"), asked);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn max_items_bounds_a_run() {
     let (app, fake) = start_with_spotify(
         FakeSpotifyOptions::default(),
@@ -477,7 +477,7 @@ async fn max_items_bounds_a_run() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_expired_lookup_is_asked_again() {
     let (app, fake) = start_with_spotify(
         FakeSpotifyOptions::default(),
@@ -505,7 +505,7 @@ async fn an_expired_lookup_is_asked_again() {
     assert_eq!(fake.count("/v1/search"), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_import_that_is_already_wanted_under_its_spotify_id_follows_that_entry() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let spotify_id = fake.add_simple_track("Daft Punk", "Digital Love", "Discovery", 301_000);

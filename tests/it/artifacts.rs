@@ -4,7 +4,7 @@
 //! MusicBrainz, the Cover Art Archive, an image host, LRCLIB). Files are
 //! read back with lofty directly, not with Harmony's own reader.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -194,7 +194,7 @@ fn discovery_album(cover_url: &str) -> FakeAlbum {
 const ONE_MORE_TIME_LRC: &str =
     "[00:00.50]One more time\n[00:05.00]\n[00:07.25]We're gonna celebrate\n";
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn flac_and_mp3_get_every_tag_the_cover_once_per_album_and_synced_lyrics() {
     let s = setup(&[]).await;
     let cover = fixture("cover_1400.jpg");
@@ -395,7 +395,7 @@ async fn flac_and_mp3_get_every_tag_the_cover_once_per_album_and_synced_lyrics()
     assert_eq!(code, 404);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn m4a_ogg_and_opus_get_the_full_tag_set_too() {
     let s = setup(&[("ENABLE_ARTWORK", "false"), ("ENABLE_LYRICS", "false")]).await;
     let mut ids = Vec::new();
@@ -440,7 +440,7 @@ async fn m4a_ogg_and_opus_get_the_full_tag_set_too() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn tag_id3_version_23_writes_an_id3v23_tag() {
     let s = setup(&[
         ("ENABLE_ARTWORK", "false"),
@@ -472,7 +472,7 @@ async fn tag_id3_version_23_writes_an_id3v23_tag() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_low_res_cover_is_replaced_and_a_good_one_is_kept() {
     let s = setup(&[]).await;
     let big = fixture("cover_1400.jpg");
@@ -558,7 +558,7 @@ async fn a_low_res_cover_is_replaced_and_a_good_one_is_kept() {
     assert_eq!(body, fixture("cover_800.png"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_corrupt_file_is_left_byte_identical() {
     let s = setup(&[]).await;
     let id = s
@@ -601,7 +601,7 @@ async fn a_corrupt_file_is_left_byte_identical() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn slow_oversized_and_foreign_images_are_refused() {
     let s = setup(&[
         ("ARTWORK_MAX_BYTES", "20000"),
@@ -751,7 +751,7 @@ async fn slow_oversized_and_foreign_images_are_refused() {
         .all(|r| r.user_agent.starts_with("Harmony/")));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn with_the_flags_off_the_endpoints_answer_feature_disabled() {
     let app = TestApp::start(&[("ENABLE_ARTWORK", "false"), ("ENABLE_LYRICS", "false")]).await;
     for (method, path) in [
@@ -796,7 +796,7 @@ async fn with_the_flags_off_the_endpoints_answer_feature_disabled() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn lyrics_pending_not_found_instrumental_plain_and_searched() {
     let s = setup(&[("ENABLE_ARTWORK", "false")]).await;
     let p = &s.providers;

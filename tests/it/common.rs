@@ -1,11 +1,7 @@
 //! Starts the real app on a temporary directory, and workers with scripted
 //! jobs for supervision and queue tests.
-#![allow(dead_code)]
 
-pub mod fake_providers;
-pub mod fake_slskd;
-pub mod fake_spotify;
-pub mod idle_proxy;
+pub use harmony_testkit::{fake_providers, fake_slskd, fake_spotify, idle_proxy};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +15,62 @@ use harmony::domain::workers::name::WorkerName;
 use harmony::jobs::WorkerJob;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The actix system of every test (`#[actix_rt::test(system = "crate::common::TestSystem")]`).
+///
+/// All the tests share one process, so what a test leaves running costs the
+/// others: `actix_rt::System::new().block_on` returns with the app's worker
+/// and search arbiters and the HTTP servers' worker arbiters (theirs and the
+/// fakes') still running on their own threads, heartbeating and polling for
+/// the rest of the run. After the body (or its panic) the system is stopped
+/// like a process exiting, which stops every arbiter it started.
+pub struct TestSystem;
+
+impl TestSystem {
+    // `new().block_on(..)` is what the attribute calls, like `actix_rt::System`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> TestSystemRunner {
+        TestSystemRunner(actix_rt::System::new())
+    }
+}
+
+pub struct TestSystemRunner(actix_rt::SystemRunner);
+
+impl TestSystemRunner {
+    pub fn block_on<F: std::future::Future>(self, body: F) -> F::Output {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.0.block_on(body)));
+        actix_rt::System::current().stop();
+        // Returns once the system's controller has told every arbiter to stop.
+        let _ = self.0.run();
+        outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
+#[test]
+fn the_test_system_stops_the_arbiters_a_test_leaves_running() {
+    /// Tells the test when the arbiter's tasks are dropped (its loop ended).
+    struct Signal(std::sync::mpsc::Sender<()>);
+    impl Drop for Signal {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    TestSystem::new().block_on(async move {
+        let signal = Signal(tx);
+        // Like an app's worker arbiter when a test ends without a shutdown.
+        let arbiter = actix_rt::Arbiter::new();
+        arbiter.spawn(async move {
+            let _signal = signal;
+            std::future::pending::<()>().await
+        });
+    });
+    assert!(
+        rx.recv_timeout(Duration::from_secs(30)).is_ok(),
+        "the arbiter is still running after its test ended"
+    );
+}
 
 pub struct TestApp {
     pub app: RunningApp,

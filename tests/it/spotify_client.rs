@@ -2,7 +2,7 @@
 //! OAuth with PKCE, refresh, paging through `next`, the 2026 development-mode rules, rate
 //! limits and faults. The last tests check the fake itself where the client does not.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -132,7 +132,7 @@ fn big_playlist(fake: &FakeSpotify, n: usize) -> (String, Vec<String>) {
 
 // --- OAuth ---
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn authorize_url_carries_every_pkce_parameter() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     let url = client.authorize_url("s t", "CHALLENGE", "a b");
@@ -153,7 +153,7 @@ async fn authorize_url_carries_every_pkce_parameter() {
     assert_eq!(fake.requests().len(), 0, "building the URL sends nothing");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn pkce_round_trip_checks_the_verifier_and_uses_codes_once() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     let (verifier, challenge) = pkce("a");
@@ -199,7 +199,7 @@ async fn pkce_round_trip_checks_the_verifier_and_uses_codes_once() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_confidential_client_authenticates_with_basic() {
     let options = FakeSpotifyOptions {
         client_secret: Some("s3cret-value".into()),
@@ -232,7 +232,7 @@ async fn a_confidential_client_authenticates_with_basic() {
     assert_eq!(err.connection_state(), ConnectionState::Unauthorized);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_declined_authorization_comes_back_as_access_denied() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     fake.deny_next_authorization();
@@ -250,7 +250,7 @@ async fn a_declined_authorization_comes_back_as_access_denied() {
         .contains_key("code"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn refresh_keeps_the_refresh_token_by_default() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     let first = login(&client).await;
@@ -273,7 +273,7 @@ async fn refresh_keeps_the_refresh_token_by_default() {
     assert!(!err.to_string().contains(&old));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn refresh_with_rotation_replaces_the_refresh_token() {
     let options = FakeSpotifyOptions {
         rotate_refresh_token: true,
@@ -291,7 +291,7 @@ async fn refresh_with_rotation_replaces_the_refresh_token() {
     assert!(client.refresh(&new).await.is_ok());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn refresh_may_omit_the_refresh_token() {
     let options = FakeSpotifyOptions {
         omit_refresh_token_on_refresh: true,
@@ -306,7 +306,7 @@ async fn refresh_may_omit_the_refresh_token() {
     assert!(client.me(&second.access_token).await.is_ok());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_expired_or_unknown_token_is_unauthorized() {
     let (fake, client, token) = start_default().await;
     assert!(client.me(&token).await.is_ok());
@@ -325,7 +325,7 @@ async fn an_expired_or_unknown_token_is_unauthorized() {
     assert_eq!(fake.count("/v1/me"), 3, "a 401 is not retried");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_access_token_expires_after_expires_in() {
     let options = FakeSpotifyOptions {
         expires_in: 1,
@@ -349,7 +349,7 @@ async fn an_access_token_expires_after_expires_in() {
 
 // --- Paging and shapes ---
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn playlist_items_follow_next_across_pages_from_items_only() {
     for (cap, pages) in [(None, 3), (Some(40), 7)] {
         let options = FakeSpotifyOptions {
@@ -377,7 +377,7 @@ async fn playlist_items_follow_next_across_pages_from_items_only() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn my_playlists_page_through_both_profiles() {
     for profile in [Profile::Dev2026, Profile::Extended] {
         let options = FakeSpotifyOptions {
@@ -416,7 +416,7 @@ async fn my_playlists_page_through_both_profiles() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn both_entry_shapes_parse_and_only_catalog_tracks_count() {
     for profile in [Profile::Dev2026, Profile::Extended] {
         let options = FakeSpotifyOptions {
@@ -467,7 +467,7 @@ async fn both_entry_shapes_parse_and_only_catalog_tracks_count() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn saved_tracks_come_newest_first_across_pages() {
     let (fake, client, token) = start_default().await;
     let ids: Vec<String> = (0..60)
@@ -500,7 +500,7 @@ async fn saved_tracks_come_newest_first_across_pages() {
     assert_eq!(fake.requests()[0].query, "limit=50");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn catalog_reads_parse_artists_albums_and_tracks() {
     let (fake, client, token) = start_default().await;
     let artist = FakeSpotify::id("artist");
@@ -597,7 +597,7 @@ async fn catalog_reads_parse_artists_albums_and_tracks() {
     assert_eq!(missing.connection_state(), ConnectionState::Ok);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_editorial_playlist_is_listed_but_not_found() {
     let (fake, client, token) = start_default().await;
     let id = FakeSpotify::id("top hits");
@@ -609,7 +609,7 @@ async fn an_editorial_playlist_is_listed_but_not_found() {
     assert!(!err.is_transient());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn search_clamps_the_limit_to_ten_and_parses() {
     let (fake, client, token) = start_default().await;
     for i in 0..15 {
@@ -649,7 +649,7 @@ async fn search_clamps_the_limit_to_ten_and_parses() {
 
 // --- Rate limits and faults ---
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_short_retry_after_is_waited_out_before_the_next_request() {
     let (fake, client, token) = start_default().await;
     fake.rate_limit_next(1, 1);
@@ -683,7 +683,7 @@ async fn a_short_retry_after_is_waited_out_before_the_next_request() {
     assert!(log[2].at.duration_since(blocked_at) >= Duration::from_millis(590));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_long_retry_after_fails_fast_without_sending_anything() {
     let (fake, client, token) = start_default().await;
     fake.rate_limit_next(1, 120);
@@ -714,7 +714,7 @@ async fn a_long_retry_after_fails_fast_without_sending_anything() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn repeated_429s_stop_after_three_attempts() {
     let (fake, client, token) = start_default().await;
     fake.rate_limit_next(5, 0);
@@ -723,7 +723,7 @@ async fn repeated_429s_stop_after_three_attempts() {
     assert_eq!(fake.count("/v1/me"), 3);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn server_errors_on_reads_are_retried_with_backoff() {
     let (fake, client, token) = start_default().await;
     fake.fail_next(1, 500);
@@ -741,7 +741,7 @@ async fn server_errors_on_reads_are_retried_with_backoff() {
     assert!(started.elapsed() >= Duration::from_millis(750));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn token_requests_are_not_retried_on_server_errors() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     let (verifier, challenge) = pkce("f");
@@ -760,7 +760,7 @@ async fn token_requests_are_not_retried_on_server_errors() {
         .is_ok());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_unreachable_spotify_is_a_network_error() {
     let (fake, _client) = start(FakeSpotifyOptions::default()).await;
     let mut e = endpoints(&fake);
@@ -787,7 +787,7 @@ async fn behind_idle_closing(idle: Duration) -> (FakeSpotify, SpotifyClient, Idl
     (fake, client, proxy)
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_read_on_a_connection_closed_while_idle_is_sent_again_at_once() {
     let (fake, client, proxy) = behind_idle_closing(Duration::from_millis(100)).await;
     let token = fake.grant_access_token();
@@ -808,7 +808,7 @@ async fn a_read_on_a_connection_closed_while_idle_is_sent_again_at_once() {
         .all(|l| l.starts_with("GET /v1/me ")));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn idle_pooled_connections_are_dropped_before_a_common_server_drops_them() {
     // Node, Apache and actix-web close idle keep-alive connections after 5 s;
     // this server a little earlier (the fake behind it closes at 5 s itself).
@@ -824,7 +824,7 @@ async fn idle_pooled_connections_are_dropped_before_a_common_server_drops_them()
 
 // --- Token hygiene ---
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn next_links_to_another_host_are_refused() {
     let (fake, client, token) = start_default().await;
     let refused = SpotifyError::Decode("next link to another host".into());
@@ -852,7 +852,7 @@ async fn next_links_to_another_host_are_refused() {
     assert!(fake.requests().is_empty());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn tokens_never_show_in_debug_or_errors() {
     let (fake, client) = start(FakeSpotifyOptions::default()).await;
     let grant = login(&client).await;
@@ -928,7 +928,7 @@ fn message(raw: &Raw) -> &str {
     raw.body["error"]["message"].as_str().unwrap_or("")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_refuses_the_old_tracks_path_and_batch_endpoints_in_dev_mode() {
     for profile in [Profile::Dev2026, Profile::Extended] {
         let options = FakeSpotifyOptions {
@@ -972,7 +972,7 @@ async fn fake_refuses_the_old_tracks_path_and_batch_endpoints_in_dev_mode() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_validates_bearer_ids_limits_and_offsets() {
     let fake = FakeSpotify::start(FakeSpotifyOptions::default()).await;
     let token = fake.grant_access_token();
@@ -1034,7 +1034,7 @@ async fn fake_validates_bearer_ids_limits_and_offsets() {
     assert_eq!(unknown_here.status, 401, "tokens belong to one fake");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_paging_objects_link_correctly() {
     let options = FakeSpotifyOptions {
         page_cap: Some(2),
@@ -1073,7 +1073,7 @@ async fn fake_paging_objects_link_correctly() {
     assert_eq!(last.body["items"].as_array().unwrap().len(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_authorize_and_token_endpoints_validate_requests() {
     let fake = FakeSpotify::start(FakeSpotifyOptions::default()).await;
     let o = fake.options().clone();
@@ -1136,7 +1136,7 @@ async fn fake_authorize_and_token_endpoints_validate_requests() {
     assert_eq!(fake.token_requests(), vec!["", "password", "refresh_token"]);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_search_understands_free_text_and_field_filters() {
     let fake = FakeSpotify::start(FakeSpotifyOptions::default()).await;
     let token = fake.grant_access_token();
@@ -1192,7 +1192,7 @@ async fn fake_search_understands_free_text_and_field_filters() {
     assert_eq!(no_type.status, 400);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fake_faults_hit_the_api_and_delay_answers() {
     let fake = FakeSpotify::start(FakeSpotifyOptions::default()).await;
     let token = fake.grant_access_token();

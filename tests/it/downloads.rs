@@ -2,7 +2,7 @@
 //! submission, polling, completion into the library, failures, retries,
 //! cancel, outages and hostile remote names.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -168,7 +168,7 @@ fn event_types(events: &[Value]) -> Vec<String> {
         .collect()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_known_file_lands_in_the_library_end_to_end() {
     let s = setup(
         FakeOptions {
@@ -298,7 +298,7 @@ async fn a_known_file_lands_in_the_library_end_to_end() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn slskd_0_24_names_the_transfer_when_it_accepts_it() {
     let s = setup(
         FakeOptions {
@@ -332,7 +332,7 @@ async fn slskd_0_24_names_the_transfer_when_it_accepts_it() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn progress_is_clamped_and_unknown_states_spoil_nothing() {
     let s = setup(FakeOptions::default(), &[]).await;
     let a = "share\\A\\a.mp3";
@@ -369,7 +369,7 @@ async fn progress_is_clamped_and_unknown_states_spoil_nothing() {
     s.wait_state(ids[1], "completed").await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn transfers_harmony_did_not_start_are_left_alone() {
     let s = setup(FakeOptions::default(), &[]).await;
     let foreign = s
@@ -397,7 +397,7 @@ async fn transfers_harmony_did_not_start_are_left_alone() {
     assert_eq!(still[0]["state"], "InProgress");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_transfer_cleared_from_slskd_before_harmony_saw_it_finish_still_completes() {
     let s = setup(
         FakeOptions {
@@ -441,7 +441,7 @@ async fn a_transfer_cleared_from_slskd_before_harmony_saw_it_finish_still_comple
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_live_transfer_of_the_same_file_is_adopted_not_enqueued_again() {
     let s = setup(FakeOptions::default(), &[]).await;
     let file = "s\\Artist\\Album\\already.flac";
@@ -464,7 +464,7 @@ async fn a_live_transfer_of_the_same_file_is_adopted_not_enqueued_again() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_transfer_slskd_forgot_is_a_failed_attempt_and_retried() {
     let s = setup(
         FakeOptions {
@@ -493,7 +493,7 @@ async fn a_transfer_slskd_forgot_is_a_failed_attempt_and_retried() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn cancel_stops_the_transfer_in_slskd_and_retry_starts_over() {
     let s = setup(FakeOptions::default(), &[]).await;
     let file = "share\\Artist\\Album\\01 - Long.flac";
@@ -571,7 +571,7 @@ async fn cancel_stops_the_transfer_in_slskd_and_retry_starts_over() {
     assert!(types.contains(&"cancelled".to_string()), "{types:?}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn failed_transfers_back_off_then_dead_letter() {
     let s = setup(FakeOptions::default(), &[("RETRY_MAX_ATTEMPTS", "2")]).await;
     let file = "share\\A\\B\\bad.mp3";
@@ -645,7 +645,7 @@ async fn failed_transfers_back_off_then_dead_letter() {
     s.wait_state(id, "completed").await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn offline_peers_and_size_mismatches_fail_with_their_reason() {
     for version in [Version::V0_23, Version::V0_24] {
         let s = setup(
@@ -701,7 +701,7 @@ async fn offline_peers_and_size_mismatches_fail_with_their_reason() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_slskd_outage_is_survived() {
     let s = setup(
         FakeOptions {
@@ -734,7 +734,7 @@ async fn an_slskd_outage_is_survived() {
     assert_eq!(s.app.worker("sync").await["restarts"], 0);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn transient_answers_are_retried_and_a_wrong_key_is_not_blamed_on_the_download() {
     let s = setup(FakeOptions::default(), &[]).await;
     // Two 503s, then a 429 with Retry-After: absorbed by the client.
@@ -793,7 +793,7 @@ async fn transient_answers_are_retried_and_a_wrong_key_is_not_blamed_on_the_down
     assert_eq!(keyed.fake.enqueue_count("u", "s\\A\\k.mp3"), 0);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn higher_priority_is_submitted_first() {
     let s = setup(FakeOptions::default(), &[("SYNC_WORKER_CONCURRENCY", "1")]).await;
     s.create(json!([
@@ -813,7 +813,7 @@ async fn higher_priority_is_submitted_first() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_new_priority_reorders_waiting_submissions() {
     let s = setup(
         FakeOptions {
@@ -862,7 +862,7 @@ async fn a_new_priority_reorders_waiting_submissions() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn hostile_remote_names_never_leave_the_library() {
     let s = setup(FakeOptions::default(), &[]).await;
     let hostile = [
@@ -941,7 +941,7 @@ async fn hostile_remote_names_never_leave_the_library() {
     assert_eq!(siblings, vec!["data", "music", "slskd-downloads"]);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn bad_requests_change_nothing() {
     let s = setup(FakeOptions::default(), &[]).await;
     let cases = [
@@ -1033,7 +1033,7 @@ async fn bad_requests_change_nothing() {
 /// closes idle keep-alive connections (as nginx or Kestrel do): a pooled
 /// connection closed while the enqueue was held must not cost a submission
 /// its turn.
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn waiting_submissions_follow_their_priority_and_its_changes() {
     let (s, _proxy) = setup_behind_idle_closing(
         FakeOptions::default(),
@@ -1097,7 +1097,7 @@ async fn waiting_submissions_follow_their_priority_and_its_changes() {
 
 /// Issue 12 item 3: a real Soulseek name ending in a space keeps its
 /// extension in the library (`filename` itself stays verbatim).
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_remote_name_with_a_trailing_space_keeps_its_extension() {
     let s = setup(FakeOptions::default(), &[]).await;
     let remote = "@@share\\Music\\Band\\Album\\01 - Trailing.mp3 ";
@@ -1116,7 +1116,7 @@ async fn a_remote_name_with_a_trailing_space_keeps_its_extension() {
 /// Issue 12 item 1: the same file downloaded again after an earlier download
 /// completed (and the user deleted it) is a new transfer at slskd, though
 /// slskd still lists the old `Completed, Succeeded` one.
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_completed_file_downloaded_again_is_enqueued_again() {
     for version in [Version::V0_23, Version::V0_24] {
         let s = setup(
@@ -1164,7 +1164,7 @@ async fn a_completed_file_downloaded_again_is_enqueued_again() {
 /// again at once on a fresh connection; an enqueue that got no answer is
 /// resolved by slskd's list, then sent on a fresh connection. The submission
 /// takes one attempt, no transfer is doubled, and slskd stays `ok`.
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn connections_closed_while_idle_are_not_an_outage() {
     let (s, proxy) = setup_behind_idle_closing(
         FakeOptions::default(),
@@ -1229,7 +1229,7 @@ async fn connections_closed_while_idle_are_not_an_outage() {
 /// Issue 12 item 1, the retry side: a transfer slskd reports `Succeeded`
 /// whose file never shows up fails the attempt; the retry enqueues a new
 /// transfer instead of adopting the same finished one again.
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_retry_does_not_adopt_the_transfer_its_failed_attempt_took() {
     let s = setup(FakeOptions::default(), &[]).await;
     let file = "s\\A\\ghost.mp3";
@@ -1256,7 +1256,7 @@ async fn a_retry_does_not_adopt_the_transfer_its_failed_attempt_took() {
 /// server closed while an enqueue was held in flight. The highest-priority
 /// submission meets them first; it must still go out first (not fail, back
 /// off and let lower priorities overtake it).
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn priority_order_survives_connections_closed_while_idle() {
     let (s, proxy) = setup_behind_idle_closing(
         FakeOptions::default(),

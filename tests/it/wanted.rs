@@ -3,7 +3,7 @@
 //! after a failed transfer, `not_found` and its re-search schedule, reject
 //! and pick, and the contract's answers.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -131,7 +131,7 @@ fn refusals(c: &Value) -> Vec<String> {
         .collect()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_right_file_among_decoys_ends_in_the_library() {
     let s = setup(FakeOptions::default(), &[]).await;
     let right = "@@good\\Music\\Daft Punk\\Singles\\01 - One More Time.flac";
@@ -250,7 +250,7 @@ async fn the_right_file_among_decoys_ends_in_the_library() {
     assert_eq!(w["download_id"], done["download_id"]);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_failed_transfer_falls_through_to_the_next_candidate() {
     let s = setup(FakeOptions::default(), &[]).await;
     let first = "@@x\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
@@ -292,7 +292,7 @@ async fn a_failed_transfer_falls_through_to_the_next_candidate() {
     assert!(refusals(marked).contains(&"transfer_failed".to_string()));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn nothing_found_is_searched_again_on_schedule_then_given_up() {
     let s = setup(
         FakeOptions::default(),
@@ -337,7 +337,7 @@ async fn nothing_found_is_searched_again_on_schedule_then_given_up() {
     s.wait_state(id, "not_found").await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_track_shared_later_is_found_by_the_next_search() {
     let s = setup(FakeOptions::default(), &[("SEARCH_RETRY_SCHEDULE", "1s")]).await;
     let id = s.want(one_more_time()).await;
@@ -350,7 +350,7 @@ async fn a_track_shared_later_is_found_by_the_next_search() {
     assert_eq!(done["match"]["filename"], path);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn reject_takes_the_next_file_and_pick_overrides_the_choice() {
     let s = setup(FakeOptions::default(), &[]).await;
     let best = "@@a\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
@@ -448,7 +448,7 @@ async fn reject_takes_the_next_file_and_pick_overrides_the_choice() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn cancelling_a_wanted_track_cancels_its_download() {
     let s = setup(FakeOptions::default(), &[]).await;
     let path = "@@a\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
@@ -476,7 +476,7 @@ async fn cancelling_a_wanted_track_cancels_its_download() {
     s.wait_state(id, "completed").await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_wanted_endpoints_keep_the_contract() {
     let s = setup(FakeOptions::default(), &[]).await;
     let (code, body) = s
@@ -602,7 +602,7 @@ async fn the_wanted_endpoints_keep_the_contract() {
     assert!(worker["queue_size"].is_u64(), "{worker}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn searches_from_the_api_and_the_worker_share_one_budget() {
     let s = setup(
         FakeOptions {
@@ -667,7 +667,7 @@ async fn searches_from_the_api_and_the_worker_share_one_budget() {
     assert_eq!(code, 422, "{body}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_search_interrupted_by_a_crash_resumes_after_restart() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let fake = FakeSlskd::start(FakeOptions::default(), dir.path().join("slskd-downloads")).await;
@@ -750,7 +750,7 @@ fn backlog(n: usize) -> Value {
     json!({ "items": tracks })
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn with_one_concurrent_search_slskd_never_runs_two() {
     let s = setup(
         FakeOptions::default(),
@@ -778,7 +778,7 @@ fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_person_is_answered_while_unreachable_slskd_has_a_backlog() {
     // 150 wanted tracks wait for a search and slskd is down (nothing listens).
     let url = closed_port_url();
@@ -822,7 +822,7 @@ async fn a_person_is_answered_while_unreachable_slskd_has_a_backlog() {
     assert!(s.fake.search_creations().is_empty());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_shutdown_abandons_waiting_searches() {
     // One search per ten minutes: the matching worker's searches wait for the budget.
     let s = setup(
@@ -853,7 +853,7 @@ async fn a_shutdown_abandons_waiting_searches() {
     assert_eq!(fake.search_creations().len(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_person_searching_goes_before_the_backlog() {
     let s = setup(
         FakeOptions::default(),

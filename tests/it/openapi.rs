@@ -7,7 +7,7 @@
 //! schema. Invalid requests must not be accepted. (Schemathesis does the
 //! same with random data; see README "Tests".)
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -418,7 +418,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 
 /// `resource("…")` routes and their methods, read from the route table.
 fn served_routes() -> BTreeSet<(String, String)> {
-    let table = include_str!("../src/api/mod.rs");
+    let table = include_str!("../../src/api/mod.rs");
     let body = table.split("pub fn configure").nth(1).unwrap_or_default();
     let (root, scoped) = body
         .split_once("web::scope(\"/api/v1\")")
@@ -448,7 +448,7 @@ async fn fetch_document(app: &TestApp) -> Value {
     serde_json::from_slice(&res.body().limit(8 << 20).await.unwrap()).unwrap()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_document_describes_the_service() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1"), ("HARMONY_API_KEYS", KEY)]).await;
     let doc = fetch_document(&app).await;
@@ -611,7 +611,7 @@ async fn the_document_describes_the_service() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn generated_requests_get_documented_answers() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1"), ("HARMONY_API_KEYS", KEY)]).await;
     let doc = fetch_document(&app).await;

@@ -7,7 +7,7 @@
 //! `Extended` profile is an extended-quota app: the older field names (`tracks`, `track`),
 //! `/tracks` accepted, search limit 50, batch endpoints present.
 //!
-//! It is self-contained (nothing from `harmony` or the rest of `tests/common`).
+//! It is self-contained (nothing from `harmony`).
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;

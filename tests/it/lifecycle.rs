@@ -2,7 +2,7 @@
 //! fail with the reason, and committed changes are announced on the event
 //! broadcast (and counted in `/metrics`) only once they are true.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use harmony::domain::workers::name::WorkerName;
 use harmony::lifecycle::Event;
 use serde_json::json;
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_job_row_that_does_not_decode_fails_with_the_reason_and_is_not_retried() {
     let app = TestApp::start(&[]).await;
     // A cancel written without the peer's name (an old or broken row): it
@@ -54,7 +54,7 @@ async fn a_job_row_that_does_not_decode_fails_with_the_reason_and_is_not_retried
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_committed_change_is_announced_and_counted() {
     let app = TestApp::start(&[]).await;
     let mut events = app.app.lifecycle.events().subscribe();

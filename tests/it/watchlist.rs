@@ -4,7 +4,7 @@
 //! failing artists that keep their `last_checked`, and tracks wanted again
 //! after they were cancelled.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -158,7 +158,7 @@ fn add_release(
     (album_id, tracks)
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_endpoints_keep_the_contract() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let empty = watchlist(&app).await;
@@ -291,7 +291,7 @@ async fn the_endpoints_keep_the_contract() {
     assert_ne!(again["id"], first["id"]);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_check_wants_the_new_releases_only() {
     let (app, fake) = start().await;
     let artist = add_artist(&fake, "artist:watched", "The Watched");
@@ -485,7 +485,7 @@ async fn a_check_wants_the_new_releases_only() {
     assert_eq!(fake.count(&format!("/v1/artists/{artist}/albums")), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_failing_artist_keeps_its_last_checked_and_stops_nobody() {
     let (app, fake) = start().await;
     let good = add_artist(&fake, "artist:good", "Good Artist");
@@ -554,7 +554,7 @@ async fn a_failing_artist_keeps_its_last_checked_and_stops_nobody() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_check_asked_for_runs_now_even_while_a_retry_waits() {
     let (app, fake) = start().await;
     let artist = add_artist(&fake, "artist:flaky", "Flaky");
@@ -588,7 +588,7 @@ async fn a_check_asked_for_runs_now_even_while_a_retry_waits() {
     assert_eq!(spotify_ids(&mine), tracks.into_iter().collect());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_cancelled_track_is_wanted_again_by_a_new_release() {
     let (app, fake) = start().await;
     let artist = add_artist(&fake, "artist:deluxe", "Deluxe Artist");
@@ -657,7 +657,7 @@ async fn a_cancelled_track_is_wanted_again_by_a_new_release() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn releases_and_their_tracks_are_read_across_pages() {
     // Spotify pages hold at most two entries here.
     let options = FakeSpotifyOptions {
@@ -704,7 +704,7 @@ fn wanted_and_waiting(w: &Value) -> bool {
     matches!(w["state"].as_str(), Some("pending" | "searching"))
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_check_is_503_until_spotify_is_authorized() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[INTERVAL]).await;
     let artist = add_artist(&fake, "artist:patient", "Patient");
@@ -748,7 +748,7 @@ async fn a_check_is_503_until_spotify_is_authorized() {
     assert_eq!(code, 404, "no check of an entry that is gone");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_source_names_the_artist_also_after_watching_again() {
     let (app, fake) = start().await;
     let artist = add_artist(&fake, "artist:returning", "Returning");
@@ -788,7 +788,7 @@ async fn the_source_names_the_artist_also_after_watching_again() {
     assert_eq!(none["total"], 0, "the entry id is not the source: {none}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_existing_database_moves_to_the_artist_id_as_source() {
     use diesel::connection::SimpleConnection;
 

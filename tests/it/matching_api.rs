@@ -1,7 +1,7 @@
 //! `POST /api/v1/matching/score` (`api.md` §5): the engine as a stateless
 //! question, with the contract's shape, defaults, overrides and limits.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use serde_json::{json, Value};
@@ -13,7 +13,7 @@ fn daft_punk() -> Value {
            "duration_ms": 320_357})
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn picks_the_right_file_and_explains_every_verdict() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     let body = json!({
@@ -58,7 +58,7 @@ async fn picks_the_right_file_and_explains_every_verdict() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn preferences_override_the_configured_defaults() {
     let app = TestApp::start(&[
         ("HARMONY_DISABLE_WORKERS", "1"),
@@ -114,7 +114,7 @@ async fn preferences_override_the_configured_defaults() {
     assert_eq!(loose["best"], 0, "{loose}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn only_the_title_is_required_and_limits_hold() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     // Zero candidates: nothing to choose.

@@ -2,7 +2,7 @@
 //! CSV / text / JSON files become wanted tracks with their skip reasons,
 //! backpressure, and counters that follow the tracks to completion.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -102,7 +102,7 @@ fn reasons(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_json_import_becomes_wanted_tracks_with_skip_reasons() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let text = "Jay-Z - 99 Problems | The Black Album | 3:54\n\
@@ -200,7 +200,7 @@ async fn a_json_import_becomes_wanted_tracks_with_skip_reasons() {
     assert_eq!(second["counts"]["registered"], 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn uploaded_csv_text_and_json_files_are_imported() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let csv = "Track Name,Artist Name(s),Album Name,Duration (ms)\r\n\
@@ -240,7 +240,7 @@ async fn uploaded_csv_text_and_json_files_are_imported() {
     assert_eq!(code, 422);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn nothing_valid_is_422_and_too_many_pending_imports_is_429() {
     let app = TestApp::start(&[NO_WORKERS, ("INGEST_MAX_PENDING_JOBS", "1")]).await;
     let (code, body) = import_json(&app, &json!({"text": "just words\n\n"})).await;
@@ -272,7 +272,7 @@ async fn nothing_valid_is_422_and_too_many_pending_imports_is_429() {
     assert_eq!(code, 202, "{body}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn import_counters_follow_the_tracks_to_completion() {
     let defaults = [
         ("SEARCH_TIMEOUT_MS", "150"),
@@ -309,7 +309,7 @@ async fn import_counters_follow_the_tracks_to_completion() {
     assert!(music.join("Air").join("Moon Safari").exists());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_list_can_be_the_body_itself() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let post = |content_type: &'static str, body: &'static str| {
@@ -344,7 +344,7 @@ async fn a_list_can_be_the_body_itself() {
     assert_eq!(body["error"]["code"], "bad_request");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn more_than_a_hundred_links_refuse_the_whole_import() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let links: Vec<String> = (0..=100).map(playlist_link).collect();
@@ -390,7 +390,7 @@ async fn more_than_a_hundred_links_refuse_the_whole_import() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn more_than_ten_thousand_tracks_refuse_the_whole_import() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let over = 10_001;
@@ -421,7 +421,7 @@ async fn more_than_ten_thousand_tracks_refuse_the_whole_import() {
     assert_refused_whole(&app, code, &body, "tracks").await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_skipped_list_is_capped_with_contract_reasons_only() {
     let app = TestApp::start(&[NO_WORKERS]).await;
     let mut text = String::from("Air - Sexy Boy\n");
@@ -466,7 +466,7 @@ async fn the_skipped_list_is_capped_with_contract_reasons_only() {
     assert_eq!(status["skipped"], body["skipped"], "{status}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn skip_reasons_stored_by_an_earlier_version_are_rewritten() {
     use diesel::connection::SimpleConnection;
 

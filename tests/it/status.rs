@@ -1,6 +1,6 @@
 //! `GET /status`: the nine workers, idle is not stale, flags, no database access.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ fn state(status: &Value, name: &str) -> String {
         .to_string()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn nine_workers_run_and_stay_running_while_idle() {
     let app = TestApp::start(&[("ENABLE_ARTWORK", "1"), ("ENABLE_LYRICS", "true")]).await;
     for name in NAMES {
@@ -79,7 +79,7 @@ async fn nine_workers_run_and_stay_running_while_idle() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn feature_flags_off_make_artwork_and_lyrics_unavailable() {
     let app = TestApp::start(&[]).await;
     // Every enabled worker up (they start on their own threads, in any order).
@@ -99,7 +99,7 @@ async fn feature_flags_off_make_artwork_and_lyrics_unavailable() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn disabled_workers_serve_the_api_only() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1"), ("ENABLE_LYRICS", "1")]).await;
     let status = app.status().await;
@@ -120,7 +120,7 @@ async fn disabled_workers_serve_the_api_only() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn status_never_touches_the_database() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     let before = app.app.db.operations();
@@ -139,7 +139,7 @@ async fn status_never_touches_the_database() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn health_endpoints_and_metrics() {
     let app = TestApp::start(&[]).await;
     app.wait_for_worker("sync", Duration::from_secs(5), |w| w["state"] == "running")
@@ -185,7 +185,7 @@ async fn health_endpoints_and_metrics() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn ready_answers_503_when_the_database_is_not_migrated() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;

@@ -2,7 +2,7 @@
 //! slskd and transferred; start it again: every download completes, and no
 //! file was enqueued twice.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -83,7 +83,7 @@ fn enqueue_posts(fake: &FakeSlskd) -> usize {
         .count()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn sigkill_with_downloads_in_flight_loses_nothing_and_enqueues_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeSlskd::start(

@@ -2,7 +2,9 @@
 //! repository (issue 18's hard cases) and, where it is present, the public
 //! corpus must stay at every case right — a regression fails CI.
 
-#[path = "../examples/matching_bench/corpus.rs"]
+// The bench and this test read the corpora with the same loader (it builds
+// harmony types, so it cannot live in the harness-free `harmony_testkit`).
+#[path = "../../examples/matching_bench/corpus.rs"]
 mod corpus;
 
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The persistent job queue: nothing lost on a crash, nothing done twice,
 //! in-flight work finished on a graceful shutdown.
 
-mod common;
+use crate::common;
 use common::JobRequest;
 
 use std::sync::{mpsc, Arc};
@@ -21,7 +21,7 @@ async fn job_row(db: &Db, id: i64) -> jobs::JobRow {
     db.read(move |c| jobs::get(c, id)).await.unwrap()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
     let journal = Journal::default();
     let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -96,7 +96,7 @@ async fn jobs_survive_a_crash_and_completed_jobs_never_run_again() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn graceful_shutdown_lets_running_jobs_finish() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "5")], overrides(&journal, 2)).await;
@@ -133,7 +133,7 @@ async fn graceful_shutdown_lets_running_jobs_finish() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn shutdown_does_not_wait_past_the_grace_period() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[("SHUTDOWN_GRACE_SEC", "0.3")], overrides(&journal, 1)).await;
@@ -154,7 +154,7 @@ async fn shutdown_does_not_wait_past_the_grace_period() {
     assert_eq!(job_row(&db, hang.id).await.state, "running");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn transient_failures_are_retried_then_given_up() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;
@@ -188,7 +188,7 @@ async fn transient_failures_are_retried_then_given_up() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn queue_size_follows_the_jobs() {
     let journal = Journal::default();
     let app = TestApp::start_with(&[], overrides(&journal, 1)).await;

@@ -1,13 +1,11 @@
 //! Checks the fake slskd through HTTP, so the other tests can trust it behaves like the
 //! reference (shared/reference/slskd-api.md, sections 1.2, 1.3, 1.4, 1.5 and 9.1).
 
-#[allow(dead_code)]
-#[path = "common/fake_slskd.rs"]
-mod fake_slskd;
-
 use std::time::{Duration, Instant};
 
-use fake_slskd::{file_content, local_path, FakeOptions, FakeSlskd, Outcome, SharedFile, Version};
+use harmony_testkit::fake_slskd::{
+    self, file_content, local_path, FakeOptions, FakeSlskd, Outcome, SharedFile, Version,
+};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
@@ -165,7 +163,7 @@ fn is_timespan(v: &Value) -> bool {
     shaped(v.as_str().unwrap_or(""), "99:99:99.9999999")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn api_key_is_required_on_every_route() {
     let options = FakeOptions {
         api_key: Some("secret".into()),
@@ -217,7 +215,7 @@ async fn api_key_is_required_on_every_route() {
     assert_eq!(log[0].path, "/api/v0/server");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_download_lifecycle_listing_and_files() {
     let options = FakeOptions {
         tick: Duration::from_millis(10),
@@ -370,7 +368,7 @@ async fn v023_download_lifecycle_listing_and_files() {
     assert_eq!(fake.enqueue_count("daftfan", FILE), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v024_enqueue_returns_transfers_failures_and_429() {
     let options = FakeOptions {
         version: Version::V0_24,
@@ -424,7 +422,7 @@ async fn v024_enqueue_returns_transfers_failures_and_429() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_offline_peer_is_a_500() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.set_online("bob", false);
@@ -436,7 +434,7 @@ async fn v023_offline_peer_is_a_500() {
     assert_eq!(enqueue(&fake, "bob", &[(FILE, 1000)]).await.status, 201);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn size_mismatch_fails_with_slskds_message() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.share("peer", FILE, 1000);
@@ -462,7 +460,7 @@ async fn size_mismatch_fails_with_slskds_message() {
         .ends_with("does not match expected size 0"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn scripted_outcomes_end_as_scripted() {
     let options = FakeOptions {
         bytes_per_tick: 1000,
@@ -532,7 +530,7 @@ async fn scripted_outcomes_end_as_scripted() {
     assert_eq!(fake.enqueue_count("peer", FILE), 7);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn cancel_and_remove() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.hold(true);
@@ -607,7 +605,7 @@ async fn cancel_and_remove() {
     assert_eq!(left[0]["filename"], "@@p\\d\\stall.mp3");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn wrong_routes_methods_and_bodies() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let cases = [
@@ -701,7 +699,7 @@ async fn wrong_routes_methods_and_bodies() {
     assert_eq!(fake.requests().len(), cases.len() + 8);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn usernames_are_percent_decoded() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     for user in ["dj häns", "a+b", "100%", "a/b"] {
@@ -741,7 +739,7 @@ async fn usernames_are_percent_decoded() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn fail_next_answers_without_side_effects() {
     let options = FakeOptions {
         api_key: Some("k".into()),
@@ -782,7 +780,7 @@ async fn fail_next_answers_without_side_effects() {
     assert!(fake.requests()[0].body.contains("One More Time"));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn pause_and_resume_keep_address_and_state() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     fake.hold(true);
@@ -801,7 +799,7 @@ async fn pause_and_resume_keep_address_and_state() {
     wait_done(&fake, &last_id(&fake, FILE)).await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn hold_freezes_every_transfer() {
     let (fake, _dir) = start(FakeOptions {
         bytes_per_tick: 100,
@@ -825,7 +823,7 @@ async fn hold_freezes_every_transfer() {
     assert_eq!(wait_done(&fake, &id).await["state"], "Completed, Succeeded");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn overrides_and_foreign_transfers() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let foreign = fake.add_foreign("other", "@@o\\Dir\\theirs.mp3", "InProgress", 42.5);
@@ -858,7 +856,7 @@ async fn overrides_and_foreign_transfers() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn remote_names_cannot_escape_the_downloads_dir() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let hostile = "@@x\\..\\a/b\u{0}.mp3";
@@ -950,7 +948,7 @@ fn share_search_fixtures(fake: &FakeSlskd) {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v023_search_lifecycle() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1077,7 +1075,7 @@ async fn v023_search_lifecycle() {
     assert_eq!(fake.max_concurrent_creations(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn shared_files_stay_downloadable() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     let file = r"@@s\Album\01 - Track.flac";
@@ -1097,7 +1095,7 @@ async fn shared_files_stay_downloadable() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn search_texts_bodies_and_routes() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1219,7 +1217,7 @@ async fn search_texts_bodies_and_routes() {
     assert_eq!(fake.stored_searches().len(), 2);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn search_limits_filters_and_cancel() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1325,7 +1323,7 @@ async fn search_limits_filters_and_cancel() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn v024_concurrent_search_creation_gets_429() {
     let options = FakeOptions {
         version: Version::V0_24,
@@ -1375,7 +1373,7 @@ async fn v024_concurrent_search_creation_gets_429() {
     assert_eq!(dup.status, 409);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn disconnected_server_refuses_searches_and_downloads() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);
@@ -1413,7 +1411,7 @@ async fn disconnected_server_refuses_searches_and_downloads() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn running_searches_are_counted_until_complete_stopped_or_deleted() {
     let (fake, _dir) = start(FakeOptions::default()).await;
     share_search_fixtures(&fake);

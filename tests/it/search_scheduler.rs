@@ -3,22 +3,18 @@
 //! budget, people before background work, 429s waited out, failures confined to their own
 //! request, shutdown (slskd-api.md §1.4, architecture.md "Integrations").
 
-#[allow(dead_code)]
-#[path = "common/fake_slskd.rs"]
-mod fake_slskd;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Actor;
-use fake_slskd::{FakeOptions, FakeSlskd, SharedFile, Version};
 use harmony::actors::registry::{ConnectionState, GetStatus, WorkerRegistry};
 use harmony::actors::search_scheduler::{SearchError, SearchHandle, SearchResults};
 use harmony::config::{Config, SharedConfig};
 use harmony::integrations::slskd::SlskdError;
 use harmony::lifecycle::Lifecycle;
 use harmony::metrics::Metrics;
+use harmony_testkit::fake_slskd::{FakeOptions, FakeSlskd, SharedFile, Version};
 
 const FLAC: &str = r"@@abcde\Music\Daft Punk\Discovery\01 - One More Time.flac";
 const LOCKED: &str = r"@@abcde\Private\Daft Punk - One More Time.mp3";
@@ -124,7 +120,7 @@ async fn eventually(within: Duration, what: &str, check: impl Fn() -> bool) {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_search_follows_slskds_lifecycle() {
     let options = FakeOptions {
         api_key: Some("slskd-key".into()),
@@ -207,7 +203,7 @@ async fn a_search_follows_slskds_lifecycle() {
     assert_eq!(s.metrics.searches(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn concurrent_callers_never_overlap_creations() {
     let options = FakeOptions {
         version: Version::V0_24,
@@ -249,7 +245,7 @@ async fn concurrent_callers_never_overlap_creations() {
     assert_eq!(texts, asked);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_budget_holds_in_every_window() {
     let window = Duration::from_millis(800);
     let s = setup(
@@ -298,7 +294,7 @@ async fn the_budget_holds_in_every_window() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_429_is_waited_out() {
     // Three 429s with Retry-After: 1 s: two waited out inside the client, the third handed
     // back to the scheduler, which waits and creates again.
@@ -317,7 +313,7 @@ async fn a_429_is_waited_out() {
     assert_eq!(s.metrics.searches(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn another_clients_search_in_progress_is_waited_for() {
     // slskd 0.24 answers 429 while another client's `POST searches` is being processed.
     let options = FakeOptions {
@@ -352,7 +348,7 @@ async fn another_clients_search_in_progress_is_waited_for() {
     assert!(statuses.contains(&429), "{statuses:?}");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_failed_search_fails_alone() {
     let s = setup(FakeOptions::default(), &[]).await;
     // Not logged in to Soulseek: 409 for that search; the next one queued works.
@@ -421,7 +417,7 @@ async fn a_failed_search_fails_alone() {
     assert!(s.searches.search(QUERY.to_string()).await.is_ok());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_caller_that_gives_up_stops_and_deletes_its_search() {
     let s = setup(FakeOptions::default(), &[("SEARCH_TIMEOUT_MS", "5000")]).await;
     s.fake.set_response_delay("mp3peer", Duration::from_secs(3));
@@ -440,7 +436,7 @@ async fn a_caller_that_gives_up_stops_and_deletes_its_search() {
     assert!(s.fake.stored_searches().is_empty());
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_unconfigured_slskd_fails_at_once_and_config_is_live() {
     let dir = tempfile::tempdir().unwrap();
     let db = harmony::db::Db::open(&dir.path().join("h.db")).unwrap();
@@ -506,7 +502,7 @@ fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn at_most_search_max_concurrent_searches_run() {
     for (max, expected) in [("1", 1), ("2", 2)] {
         let s = setup(
@@ -527,7 +523,7 @@ async fn at_most_search_max_concurrent_searches_run() {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_person_goes_before_background_searches() {
     let s = setup(
         FakeOptions::default(),
@@ -557,7 +553,7 @@ async fn a_person_goes_before_background_searches() {
     assert_eq!(s.fake.max_running_searches(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_person_is_told_busy_rather_than_kept_waiting() {
     let s = setup(
         FakeOptions::default(),
@@ -571,7 +567,7 @@ async fn a_person_is_told_busy_rather_than_kept_waiting() {
     assert_eq!(s.fake.search_creations().len(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_refused_connection_uses_no_budget() {
     let dir = tempfile::tempdir().unwrap();
     let tight = [("SEARCH_MAX_PER_WINDOW", "1"), ("SEARCH_WINDOW_SEC", "600")];
@@ -607,7 +603,7 @@ async fn a_refused_connection_uses_no_budget() {
     assert_eq!(metrics.searches(), 1);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_shutdown_answers_waiting_and_running_searches() {
     let s = setup(
         FakeOptions::default(),
@@ -648,7 +644,7 @@ async fn a_shutdown_answers_waiting_and_running_searches() {
     assert_eq!(late, Err(SearchError::Stopped));
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_persons_search_is_stopped_in_time_with_what_it_found() {
     // Peers keep answering, so slskd's inactivity timeout (1 s) never ends the search.
     let s = setup(FakeOptions::default(), &[("SEARCH_TIMEOUT_MS", "1000")]).await;

@@ -4,7 +4,7 @@
 //! (paging, `/items`, snapshots, liked songs, editorial 404s), 429 with
 //! `Retry-After`, and the Spotify source of the search.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -61,7 +61,7 @@ async fn sync_and_settle(app: &TestApp, fake: &FakeSpotify) {
     actix_rt::time::sleep(Duration::from_millis(400)).await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn oauth_with_pkce_stores_tokens_that_no_endpoint_reveals() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let (_, status) = app.get("/api/v1/spotify/status").await;
@@ -166,7 +166,7 @@ fn query_value(url: &str, key: &str) -> String {
         .into_owned()
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_connected_page_shows_the_account_name_as_text() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     fake.set_user_display_name("<script>alert('x')</script> & <b>Co</b>");
@@ -186,7 +186,7 @@ async fn the_connected_page_shows_the_account_name_as_text() {
     assert_eq!(status["authorized"], true);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn without_a_client_id_spotify_is_unconfigured() {
     let app = TestApp::start(&[]).await;
     let (code, body) = app.get("/api/v1/spotify/authorize").await;
@@ -210,7 +210,7 @@ async fn without_a_client_id_spotify_is_unconfigured() {
     assert_eq!(body["errors"]["spotify"], "unconfigured");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn tokens_are_refreshed_after_a_401_and_a_refused_refresh_needs_a_new_authorization() {
     let options = FakeSpotifyOptions {
         rotate_refresh_token: true,
@@ -261,7 +261,7 @@ async fn tokens_are_refreshed_after_a_401_and_a_refused_refresh_needs_a_new_auth
     assert_eq!(status["authorized"], true);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_token_about_to_expire_is_refreshed_before_use() {
     let options = FakeSpotifyOptions {
         expires_in: 30,
@@ -287,7 +287,7 @@ async fn a_token_about_to_expire_is_refreshed_before_use() {
     );
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn synced_playlists_become_wanted_tracks_paged_and_only_when_changed() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let tracks: Vec<String> = (0..250)
@@ -466,7 +466,7 @@ async fn synced_playlists_become_wanted_tracks_paged_and_only_when_changed() {
     assert_eq!(code, 422);
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn retry_after_is_honoured_and_a_long_one_stops_all_requests() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let id = FakeSpotify::id("one");
@@ -531,7 +531,7 @@ async fn retry_after_is_honoured_and_a_long_one_stops_all_requests() {
     assert_eq!(app.worker("playlist_sync").await["state"], "running");
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn the_search_has_a_spotify_source() {
     let (app, fake) = start_with_spotify(FakeSpotifyOptions::default(), &[]).await;
     let (_, body) = app
@@ -593,7 +593,7 @@ impl WorkerLogic for SlowSync {
     }
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn a_sync_asked_for_during_a_sync_runs_right_after_it() {
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&runs);

@@ -1,7 +1,7 @@
 //! The API conventions of every route: error shape, 400/404/405/413/422,
 //! API keys, settings, activity, OpenAPI.
 
-mod common;
+use crate::common;
 
 use common::{client, TestApp};
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ async fn raw_put(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -
     )
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn malformed_requests_get_the_contract_shape() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     let (code, body) = raw_put(
@@ -94,7 +94,7 @@ async fn malformed_requests_get_the_contract_shape() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn api_keys_guard_every_route_but_health() {
     let app = TestApp::start(&[
         ("HARMONY_DISABLE_WORKERS", "1"),
@@ -147,7 +147,7 @@ async fn api_keys_guard_every_route_but_health() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn without_keys_everything_is_open() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     assert_eq!(app.get("/status").await.0, 200);
@@ -155,7 +155,7 @@ async fn without_keys_everything_is_open() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn settings_validate_store_mask_and_apply() {
     let app = TestApp::start(&[
         ("HARMONY_DISABLE_WORKERS", "1"),
@@ -253,7 +253,7 @@ async fn settings_validate_store_mask_and_apply() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn restart_keys_apply_at_the_next_start() {
     let app = TestApp::start(&[]).await;
     let (code, _) = app
@@ -272,7 +272,7 @@ async fn restart_keys_apply_at_the_next_start() {
     again.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn activity_lists_newest_first_with_paging() {
     let app = TestApp::start(&[]).await;
     app.wait_for_worker("sync", std::time::Duration::from_secs(5), |w| {
@@ -312,7 +312,7 @@ async fn activity_lists_newest_first_with_paging() {
     app.app.shutdown().await;
 }
 
-#[actix_rt::test]
+#[actix_rt::test(system = "crate::common::TestSystem")]
 async fn openapi_documents_every_route() {
     let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
     let (code, doc) = app.get("/openapi.json").await;

@@ -2,8 +2,8 @@
 //!
 //! It listens on 127.0.0.1 inside the test process and simulates transfers with a tick-driven
 //! task. Searches (§1.4) run on the wall clock: peers' responses arrive at their delays and
-//! each request first brings a search up to date (new responses, limits, inactivity timeout). It is self-contained (nothing from `harmony` or the rest of `tests/common`), so an
-//! example binary can use it via `#[path = "../tests/common/fake_slskd.rs"] mod fake_slskd;`.
+//! each request first brings a search up to date (new responses, limits, inactivity timeout). It is self-contained (nothing from `harmony`), so the
+//! integration tests and the examples share it as `harmony_testkit::fake_slskd`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
