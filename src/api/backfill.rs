@@ -1,6 +1,7 @@
 //! `/api/v1/backfill` (`api.md` §10): Spotify data for imported tracks, run
 //! by the backfill worker as a job.
 
+use crate::domain::ids::BackfillId;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +51,7 @@ pub struct BackfillView {
 impl From<BackfillRow> for BackfillView {
     fn from(r: BackfillRow) -> Self {
         BackfillView {
-            id: r.id,
+            id: r.id.get(),
             state: r.state.as_str().to_string(),
             max_items: r.max_items,
             expand_playlists: r.expand_playlists,
@@ -93,14 +94,14 @@ pub async fn create(
         .lifecycle
         .change(move |c| sources::create_backfill(c, max_items, expand))
         .await?;
-    Ok(HttpResponse::Accepted().json(BackfillCreated { id: row.id }))
+    Ok(HttpResponse::Accepted().json(BackfillCreated { id: row.id.get() }))
 }
 
 #[utoipa::path(get, path = "/api/v1/backfill/{id}", tag = "backfill", operation_id = "get_backfill",
     params(("id" = i64, Path, description = "Backfill id")),
     responses((status = 200, body = BackfillView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = BackfillId(id.into_inner());
     let row = state.db.read(move |c| store::get(c, id)).await?;
     Ok(HttpResponse::Ok().json(BackfillView::from(row)))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/watchlist` (`api.md` §8): artists whose new releases become
 //! wanted tracks. Checks run in the watchlist worker as `check` jobs.
 
+use crate::domain::ids::WatchId;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +25,7 @@ pub struct WatchView {
 impl From<WatchRow> for WatchView {
     fn from(row: WatchRow) -> Self {
         WatchView {
-            id: row.id,
+            id: row.id.get(),
             spotify_artist_id: row.spotify_artist_id,
             name: row.name,
             last_checked: to_rfc3339(row.last_checked),
@@ -136,7 +137,7 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WatchId(id.into_inner());
     if state.db.write(move |c| store::remove(c, id)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -155,7 +156,7 @@ pub async fn check(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WatchId(id.into_inner());
     // A check that cannot run is refused now, not queued to fail later.
     state.spotify.require_authorized().await?;
     let row = state

@@ -7,6 +7,7 @@
 use super::schema::{artwork_cache, download_artifacts, downloads, worker_jobs};
 use super::{jobs, DbError};
 use crate::domain::downloads::artifact_status::ArtifactStatus;
+use crate::domain::ids::DownloadId;
 use crate::domain::time::UnixMillis;
 use crate::domain::workers::name::WorkerName;
 use diesel::prelude::*;
@@ -15,7 +16,7 @@ use diesel::sqlite::SqliteConnection;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = download_artifacts)]
 pub struct ArtifactsRow {
-    pub download_id: i64,
+    pub download_id: DownloadId,
     pub metadata_path: Option<String>,
     pub tags: Option<String>,
     pub metadata_error: Option<String>,
@@ -141,7 +142,7 @@ pub enum LyricsOutcome<'a> {
     },
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<ArtifactsRow>, DbError> {
+pub fn get(conn: &mut SqliteConnection, id: DownloadId) -> Result<Option<ArtifactsRow>, DbError> {
     Ok(download_artifacts::table
         .find(id)
         .select(ArtifactsRow::as_select())
@@ -150,7 +151,7 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<ArtifactsRow>,
 }
 
 /// Makes sure the download has its row.
-fn ensure_row(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+fn ensure_row(conn: &mut SqliteConnection, id: DownloadId, now: UnixMillis) -> Result<(), DbError> {
     diesel::insert_into(download_artifacts::table)
         .values((
             download_artifacts::download_id.eq(id),
@@ -163,7 +164,7 @@ fn ensure_row(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(
 
 pub fn set_status(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     artifact: Artifact,
     status: ArtifactStatus,
     now: UnixMillis,
@@ -195,7 +196,7 @@ pub fn set_status(
 /// Writes the tag job's outcome into the download's artifacts row.
 pub fn write_metadata(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     outcome: &MetadataOutcome<'_>,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -239,7 +240,7 @@ pub fn write_metadata(
 /// success recorded: the file still has it.
 pub fn write_artwork(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     outcome: &ArtworkOutcome<'_>,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -301,7 +302,7 @@ pub fn write_artwork(
 /// Writes the lyrics job's outcome (a planned re-check counts one more).
 pub fn write_lyrics(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     outcome: &LyricsOutcome<'_>,
     now: UnixMillis,
 ) -> Result<(), DbError> {

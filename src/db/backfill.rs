@@ -3,6 +3,7 @@
 //! backfill worker; its counters and resume point are committed with each
 //! track, so a crash neither loses nor repeats work.
 
+use crate::domain::ids::{BackfillId, WantedId};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
@@ -17,7 +18,7 @@ use crate::domain::wanted::WantedState;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = backfills)]
 pub struct BackfillRow {
-    pub id: i64,
+    pub id: BackfillId,
     pub state: BackfillState,
     pub max_items: i32,
     pub expand_playlists: bool,
@@ -52,7 +53,7 @@ pub fn create(
     Ok(row)
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<BackfillRow, DbError> {
+pub fn get(conn: &mut SqliteConnection, id: BackfillId) -> Result<BackfillRow, DbError> {
     Ok(backfills::table
         .find(id)
         .select(BackfillRow::as_select())
@@ -61,7 +62,7 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<BackfillRow, DbError>
 
 pub fn set_state(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: BackfillId,
     state: BackfillState,
     error: Option<&str>,
     now: UnixMillis,
@@ -79,7 +80,11 @@ pub fn set_state(
 /// A run that went through: `completed`. A run that counted errors keeps
 /// the last one (which track or link failed, and why); otherwise the error
 /// of an earlier, interrupted attempt is cleared.
-pub fn complete(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+pub fn complete(
+    conn: &mut SqliteConnection,
+    id: BackfillId,
+    now: UnixMillis,
+) -> Result<(), DbError> {
     let errors: i32 = backfills::table
         .find(id)
         .select(backfills::errors)
@@ -126,8 +131,8 @@ pub enum Outcome {
 /// Counts one processed track and moves the run's cursor past it.
 pub fn count_processed(
     conn: &mut SqliteConnection,
-    run: i64,
-    wanted_id: i64,
+    run: BackfillId,
+    wanted_id: WantedId,
     outcome: &Outcome,
     cache_hit: bool,
     now: UnixMillis,
@@ -140,7 +145,7 @@ pub fn count_processed(
     };
     diesel::update(backfills::table.find(run))
         .set((
-            backfills::cursor.eq(wanted_id),
+            backfills::cursor.eq(wanted_id.get()),
             backfills::processed.eq(backfills::processed + 1),
             backfills::matched.eq(backfills::matched + matched),
             backfills::cache_hits.eq(backfills::cache_hits + i32::from(cache_hit)),
@@ -154,7 +159,7 @@ pub fn count_processed(
 /// Keeps the latest error of a run (counted in `errors`) for its answer.
 fn remember_error(
     conn: &mut SqliteConnection,
-    run: i64,
+    run: BackfillId,
     error: Option<&str>,
 ) -> Result<(), DbError> {
     if let Some(error) = error {
@@ -181,7 +186,7 @@ pub fn merge(track: &mut Track, found: &Track) {
 /// Counts an expanded playlist link and its tracks.
 pub fn count_expansion(
     conn: &mut SqliteConnection,
-    run: i64,
+    run: BackfillId,
     tracks: usize,
     error: Option<&str>,
     now: UnixMillis,

@@ -11,6 +11,7 @@ use super::DbError;
 use crate::domain::downloads::artifact_status::ArtifactStatus;
 use crate::domain::downloads::reconcile::Tracked;
 use crate::domain::downloads::state::DownloadState;
+use crate::domain::ids::{DownloadId, WantedId};
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::{album_key, track_key};
@@ -20,7 +21,7 @@ const ACTIVE: [DownloadState; 2] = [DownloadState::Queued, DownloadState::Downlo
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = downloads)]
 pub struct DownloadRow {
-    pub id: i64,
+    pub id: DownloadId,
     pub state: DownloadState,
     pub progress: f64,
     pub username: String,
@@ -33,7 +34,7 @@ pub struct DownloadRow {
     pub last_error: Option<String>,
     pub track: String,
     pub spotify_track_id: Option<String>,
-    pub wanted_id: Option<i64>,
+    pub wanted_id: Option<WantedId>,
     pub slskd_id: Option<String>,
     pub submitted_at: Option<i64>,
     pub transfer_done_at: Option<i64>,
@@ -55,7 +56,7 @@ impl DownloadRow {
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
     pub id: i64,
-    pub download_id: i64,
+    pub download_id: DownloadId,
     pub at: i64,
     pub type_: String,
     pub details: String,
@@ -67,12 +68,12 @@ pub struct NewDownload<'a> {
     pub size: i64,
     pub priority: i32,
     pub track: &'a Track,
-    pub wanted_id: Option<i64>,
+    pub wanted_id: Option<WantedId>,
     pub artwork_status: ArtifactStatus,
     pub lyrics_status: ArtifactStatus,
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<DownloadRow, DbError> {
+pub fn get(conn: &mut SqliteConnection, id: DownloadId) -> Result<DownloadRow, DbError> {
     Ok(downloads::table
         .find(id)
         .select(DownloadRow::as_select())
@@ -80,7 +81,7 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<DownloadRow, DbError>
 }
 
 /// The download, or `None` when there is no such id.
-pub fn find(conn: &mut SqliteConnection, id: i64) -> Result<Option<DownloadRow>, DbError> {
+pub fn find(conn: &mut SqliteConnection, id: DownloadId) -> Result<Option<DownloadRow>, DbError> {
     Ok(downloads::table
         .find(id)
         .select(DownloadRow::as_select())
@@ -145,7 +146,7 @@ pub fn completed_by_track_key(
 /// One entry of the download's timeline.
 pub fn add_event(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     at: UnixMillis,
     type_: &str,
     details: Value,
@@ -163,7 +164,7 @@ pub fn add_event(
 
 pub fn state_changed(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     at: UnixMillis,
     from: DownloadState,
     to: DownloadState,
@@ -239,7 +240,7 @@ pub fn list(
 }
 
 /// Oldest first.
-pub fn events(conn: &mut SqliteConnection, id: i64) -> Result<Vec<EventRow>, DbError> {
+pub fn events(conn: &mut SqliteConnection, id: DownloadId) -> Result<Vec<EventRow>, DbError> {
     Ok(download_events::table
         .filter(download_events::download_id.eq(id))
         .order(download_events::id)
@@ -274,7 +275,7 @@ pub fn count_by_state(conn: &mut SqliteConnection) -> Result<Vec<(DownloadState,
 
 pub fn set_priority(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     priority: i32,
     now: UnixMillis,
 ) -> Result<DownloadRow, DbError> {
@@ -289,7 +290,7 @@ pub fn set_priority(
 
 pub fn mark_cancelled(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     now: UnixMillis,
 ) -> Result<DownloadRow, DbError> {
     Ok(diesel::update(downloads::table.find(id))
@@ -321,7 +322,7 @@ macro_rules! fresh_attempt {
 /// retry count over.
 pub fn requeue(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     start_over: bool,
     now: UnixMillis,
 ) -> Result<DownloadRow, DbError> {
@@ -362,7 +363,7 @@ pub struct FailedAttempt<'a> {
 
 pub fn mark_failed(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     failed: &FailedAttempt<'_>,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -380,7 +381,7 @@ pub fn mark_failed(
 
 pub fn set_submitted(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     now: UnixMillis,
 ) -> Result<DownloadRow, DbError> {
     Ok(diesel::update(downloads::table.find(id))
@@ -396,7 +397,7 @@ pub fn set_submitted(
 /// when it is not (cancelled meanwhile).
 pub fn set_enqueued(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     slskd_id: Option<&str>,
     now: UnixMillis,
 ) -> Result<bool, DbError> {
@@ -421,7 +422,7 @@ pub fn set_enqueued(
 /// later submission of the same file (and for this download's next attempt).
 pub fn mark_taken(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     transfer_id: &str,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -453,7 +454,7 @@ pub fn taken_transfers(
 /// Downloads handed to slskd whose transfer is not finished.
 pub fn tracked_for_poll(conn: &mut SqliteConnection) -> Result<Vec<Tracked>, DbError> {
     type Cols = (
-        i64,
+        DownloadId,
         String,
         String,
         Option<String>,
@@ -506,7 +507,7 @@ pub fn tracked_for_poll(conn: &mut SqliteConnection) -> Result<Vec<Tracked>, DbE
 /// Touching no indexed column keeps a 10 000-transfer poll cheap.
 pub fn set_progress(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     from: DownloadState,
     progress: f64,
     bytes: i64,
@@ -531,7 +532,7 @@ pub fn set_progress(
 #[allow(clippy::too_many_arguments)]
 pub fn set_transfer(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     from: DownloadState,
     to: DownloadState,
     progress: f64,
@@ -558,7 +559,7 @@ pub fn set_transfer(
 /// The transfer finished: the file waits to be organized.
 pub fn set_transfer_done(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     from: DownloadState,
     slskd_id: &str,
     now: UnixMillis,
@@ -583,7 +584,7 @@ pub fn set_transfer_done(
 /// The download whose finished file is to be moved, if it still is.
 pub fn awaiting_organize(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
 ) -> Result<Option<DownloadRow>, DbError> {
     Ok(downloads::table
         .find(id)
@@ -598,7 +599,7 @@ pub fn awaiting_organize(
 /// with the same path instead of picking a second one.
 pub fn set_organize_target(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     path: &str,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -615,7 +616,7 @@ pub fn set_organize_target(
 /// (cancelled meanwhile).
 pub fn mark_completed(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: DownloadId,
     path: &str,
     now: UnixMillis,
 ) -> Result<bool, DbError> {
@@ -653,7 +654,7 @@ pub fn due_retries(
 }
 
 /// No retry is due any more (another download took the file).
-pub fn clear_retry(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> {
+pub fn clear_retry(conn: &mut SqliteConnection, id: DownloadId) -> Result<(), DbError> {
     diesel::update(downloads::table.find(id))
         .set(downloads::next_retry_at.eq(None::<i64>))
         .execute(conn)?;
@@ -664,7 +665,7 @@ pub fn clear_retry(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> 
 pub fn unsubmitted(
     conn: &mut SqliteConnection,
     submitted_before: UnixMillis,
-) -> Result<Vec<(i64, i32)>, DbError> {
+) -> Result<Vec<(DownloadId, i32)>, DbError> {
     Ok(downloads::table
         .filter(downloads::state.eq(DownloadState::Queued))
         .filter(downloads::slskd_id.is_null())

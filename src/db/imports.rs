@@ -1,6 +1,7 @@
 //! Imports: track lists turned into wanted tracks in one transaction, with
 //! the links to expand later and the counters that follow the tracks.
 
+use crate::domain::ids::WantedId;
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -111,7 +112,7 @@ pub fn create(
 pub fn link_items(
     conn: &mut SqliteConnection,
     import_id: i64,
-    ids: &[i64],
+    ids: &[WantedId],
 ) -> Result<usize, DbError> {
     let mut added = 0;
     for chunk in ids.chunks(500) {
@@ -135,7 +136,11 @@ pub fn link_items(
 }
 
 /// Moves the import links of one wanted track to another.
-pub fn relink_items(conn: &mut SqliteConnection, from: i64, to: i64) -> Result<(), DbError> {
+pub fn relink_items(
+    conn: &mut SqliteConnection,
+    from: WantedId,
+    to: WantedId,
+) -> Result<(), DbError> {
     let imports: Vec<i64> = import_items::table
         .filter(import_items::wanted_id.eq(from))
         .select(import_items::import_id)

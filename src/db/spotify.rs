@@ -1,6 +1,7 @@
 //! The Spotify account (tokens, pending authorizations) and the user's
 //! playlists as last seen, with the tracks already taken from each.
 
+use crate::domain::ids::WantedId;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
@@ -320,7 +321,7 @@ pub fn set_track_wanted(
     conn: &mut SqliteConnection,
     playlist_id: &str,
     spotify_id: &str,
-    wanted_id: i64,
+    wanted_id: WantedId,
 ) -> Result<(), DbError> {
     diesel::update(
         spotify_playlist_tracks::table

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::schema::{peer_failures, wanted_candidates, wanted_rejections, wanted_tracks};
 use super::DbError;
+use crate::domain::ids::{DownloadId, WantedId};
 use crate::domain::matching::{Candidate, Components, Refusal};
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
@@ -23,7 +24,7 @@ pub const MAX_STORED_REFUSED: usize = 100;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = wanted_tracks)]
 pub struct WantedRow {
-    pub id: i64,
+    pub id: WantedId,
     pub state: WantedState,
     pub artist: String,
     pub title: String,
@@ -41,7 +42,7 @@ pub struct WantedRow {
     pub next_search_at: Option<i64>,
     pub last_searched_at: Option<i64>,
     pub last_error: Option<String>,
-    pub download_id: Option<i64>,
+    pub download_id: Option<DownloadId>,
     pub match_username: Option<String>,
     pub match_filename: Option<String>,
     pub match_score: Option<f64>,
@@ -64,7 +65,7 @@ impl WantedRow {
 #[diesel(table_name = wanted_candidates)]
 pub struct CandidateRow {
     pub id: i64,
-    pub wanted_id: i64,
+    pub wanted_id: WantedId,
     pub rank: i32,
     pub username: String,
     pub filename: String,
@@ -97,7 +98,7 @@ impl CandidateRow {
 /// A file never to choose again for a track, and why.
 #[derive(Debug, Clone, Queryable)]
 pub struct RejectionRow {
-    pub wanted_id: i64,
+    pub wanted_id: WantedId,
     pub username: String,
     pub filename: String,
     pub reason: String,
@@ -179,14 +180,14 @@ pub struct StoredCandidate<'a> {
     pub components: &'a Components,
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<WantedRow, DbError> {
+pub fn get(conn: &mut SqliteConnection, id: WantedId) -> Result<WantedRow, DbError> {
     Ok(wanted_tracks::table
         .find(id)
         .select(WantedRow::as_select())
         .first(conn)?)
 }
 
-pub fn find(conn: &mut SqliteConnection, id: i64) -> Result<Option<WantedRow>, DbError> {
+pub fn find(conn: &mut SqliteConnection, id: WantedId) -> Result<Option<WantedRow>, DbError> {
     Ok(wanted_tracks::table
         .find(id)
         .select(WantedRow::as_select())
@@ -240,7 +241,7 @@ pub fn count_by_state(conn: &mut SqliteConnection) -> Result<Vec<(WantedState, i
 /// The last search's candidates in the engine's order, and the track's blocklist.
 pub fn candidates(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
 ) -> Result<(Vec<CandidateRow>, Vec<RejectionRow>), DbError> {
     let rows = wanted_candidates::table
         .filter(wanted_candidates::wanted_id.eq(id))
@@ -250,7 +251,7 @@ pub fn candidates(
     Ok((rows, rejections(conn, id)?))
 }
 
-pub fn rejections(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RejectionRow>, DbError> {
+pub fn rejections(conn: &mut SqliteConnection, id: WantedId) -> Result<Vec<RejectionRow>, DbError> {
     Ok(wanted_rejections::table
         .filter(wanted_rejections::wanted_id.eq(id))
         .load(conn)?)
@@ -272,7 +273,7 @@ pub fn penalized_users(
 
 pub fn add_rejection(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     username: &str,
     filename: &str,
     reason: Refusal,
@@ -338,7 +339,11 @@ pub fn find_by_dedupe_key(
 }
 
 /// An entry wanted again: `pending`, its search schedule started over.
-pub fn rearm(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<WantedRow, DbError> {
+pub fn rearm(
+    conn: &mut SqliteConnection,
+    id: WantedId,
+    now: UnixMillis,
+) -> Result<WantedRow, DbError> {
     Ok(diesel::update(wanted_tracks::table.find(id))
         .set((
             wanted_tracks::state.eq(WantedState::Pending),
@@ -356,7 +361,7 @@ pub fn insert(
     new: &NewWanted<'_>,
     dedupe_key: &str,
     state: WantedState,
-    download_id: Option<i64>,
+    download_id: Option<DownloadId>,
     now: UnixMillis,
 ) -> Result<WantedRow, DbError> {
     Ok(diesel::insert_into(wanted_tracks::table)
@@ -384,7 +389,7 @@ pub fn insert(
 
 pub fn set_state(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     state: WantedState,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -399,7 +404,7 @@ pub fn set_state(
 
 pub fn mark_cancelled(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     now: UnixMillis,
 ) -> Result<WantedRow, DbError> {
     Ok(diesel::update(wanted_tracks::table.find(id))
@@ -413,7 +418,11 @@ pub fn mark_cancelled(
 }
 
 /// Why an entry was cancelled for the system's own reasons.
-pub fn set_last_error(conn: &mut SqliteConnection, id: i64, error: &str) -> Result<(), DbError> {
+pub fn set_last_error(
+    conn: &mut SqliteConnection,
+    id: WantedId,
+    error: &str,
+) -> Result<(), DbError> {
     diesel::update(wanted_tracks::table.find(id))
         .set(wanted_tracks::last_error.eq(error))
         .execute(conn)?;
@@ -423,7 +432,7 @@ pub fn set_last_error(conn: &mut SqliteConnection, id: i64, error: &str) -> Resu
 /// `pending` again with `search_count` searches counted.
 pub fn set_pending(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     search_count: i32,
     now: UnixMillis,
 ) -> Result<WantedRow, DbError> {
@@ -440,7 +449,7 @@ pub fn set_pending(
 
 pub fn set_searching(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     now: UnixMillis,
 ) -> Result<WantedRow, DbError> {
     Ok(diesel::update(wanted_tracks::table.find(id))
@@ -456,7 +465,7 @@ pub fn set_searching(
 /// A `searching` track back to `pending`, with the reason.
 pub fn search_failed(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     error: &str,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -478,7 +487,7 @@ pub fn search_failed(
 /// `MAX_STORED_ACCEPTED`), then the best refused ones.
 pub fn replace_candidates(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     ranked: &[StoredCandidate<'_>],
 ) -> Result<(), DbError> {
     diesel::delete(wanted_candidates::table.filter(wanted_candidates::wanted_id.eq(id)))
@@ -531,7 +540,11 @@ pub fn replace_candidates(
 }
 
 /// One more search done, without error.
-pub fn count_search(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+pub fn count_search(
+    conn: &mut SqliteConnection,
+    id: WantedId,
+    now: UnixMillis,
+) -> Result<(), DbError> {
     diesel::update(wanted_tracks::table.find(id))
         .set((
             wanted_tracks::search_count.eq(wanted_tracks::search_count + 1),
@@ -546,7 +559,7 @@ pub fn count_search(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Re
 /// The stored candidate of the last search with this file.
 pub fn candidate(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     username: &str,
     filename: &str,
 ) -> Result<Option<CandidateRow>, DbError> {
@@ -561,7 +574,7 @@ pub fn candidate(
 
 pub fn remove_rejection(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     username: &str,
     filename: &str,
 ) -> Result<(), DbError> {
@@ -576,7 +589,7 @@ pub fn remove_rejection(
 }
 
 /// The track no longer points at a download.
-pub fn detach_download(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> {
+pub fn detach_download(conn: &mut SqliteConnection, id: WantedId) -> Result<(), DbError> {
     diesel::update(wanted_tracks::table.find(id))
         .set(wanted_tracks::download_id.eq(None::<i64>))
         .execute(conn)?;
@@ -586,8 +599,8 @@ pub fn detach_download(conn: &mut SqliteConnection, id: i64) -> Result<(), DbErr
 /// `downloading` this candidate through this download.
 pub fn set_choice(
     conn: &mut SqliteConnection,
-    id: i64,
-    download_id: i64,
+    id: WantedId,
+    download_id: DownloadId,
     candidate: &CandidateRow,
     now: UnixMillis,
 ) -> Result<(), DbError> {
@@ -610,7 +623,7 @@ pub fn set_choice(
 /// (given up) without one.
 pub fn set_nothing_found(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     next_search_at: Option<UnixMillis>,
     error: &str,
     now: UnixMillis,
@@ -633,8 +646,8 @@ pub fn set_nothing_found(
 /// `completed` through this download, unless the track was cancelled.
 pub fn mark_completed(
     conn: &mut SqliteConnection,
-    id: i64,
-    download_id: i64,
+    id: WantedId,
+    download_id: DownloadId,
     now: UnixMillis,
 ) -> Result<(), DbError> {
     diesel::update(
@@ -657,7 +670,7 @@ pub fn mark_completed(
 /// id, priority, when the next search is due.
 pub fn waiting_for_search(
     conn: &mut SqliteConnection,
-) -> Result<Vec<(i64, i32, Option<i64>)>, DbError> {
+) -> Result<Vec<(WantedId, i32, Option<i64>)>, DbError> {
     Ok(wanted_tracks::table
         .filter(wanted_tracks::state.eq_any([
             WantedState::Pending,
@@ -694,8 +707,8 @@ impl crate::domain::wanted::Choosable for CandidateRow {
 pub fn other_with_spotify_id(
     conn: &mut SqliteConnection,
     spotify_id: &str,
-    except: i64,
-) -> Result<Option<i64>, DbError> {
+    except: WantedId,
+) -> Result<Option<WantedId>, DbError> {
     Ok(wanted_tracks::table
         .filter(wanted_tracks::spotify_track_id.eq(spotify_id))
         .filter(wanted_tracks::id.ne(except))
@@ -709,7 +722,7 @@ pub fn other_with_spotify_id(
 /// The track as Spotify knows it (a backfill's match).
 pub fn set_track_data(
     conn: &mut SqliteConnection,
-    id: i64,
+    id: WantedId,
     track: &Track,
     now: UnixMillis,
 ) -> Result<(), DbError> {

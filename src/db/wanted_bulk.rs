@@ -1,6 +1,7 @@
 //! The batched queries behind `lifecycle::wanted_bulk`: lookups and inserts
 //! of thousands of wanted tracks in a few statements.
 
+use crate::domain::ids::WantedId;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -20,10 +21,10 @@ pub const CHUNK: usize = 250;
 pub fn existing_by_key(
     conn: &mut SqliteConnection,
     keys: &[String],
-) -> Result<HashMap<String, (i64, WantedState)>, DbError> {
+) -> Result<HashMap<String, (WantedId, WantedState)>, DbError> {
     let mut found = HashMap::new();
     for chunk in keys.chunks(CHUNK) {
-        let rows: Vec<(i64, WantedState, String)> = wanted_tracks::table
+        let rows: Vec<(WantedId, WantedState, String)> = wanted_tracks::table
             .filter(wanted_tracks::dedupe_key.eq_any(chunk))
             .order(wanted_tracks::id)
             .select((
@@ -91,7 +92,7 @@ pub fn insert_chunk(
     chunk: &[usize],
     library: &HashMap<usize, i64>,
     now: UnixMillis,
-) -> Result<Vec<(usize, i64)>, DbError> {
+) -> Result<Vec<(usize, WantedId)>, DbError> {
     let rows: Vec<_> = chunk
         .iter()
         .map(|&i| {
@@ -120,7 +121,7 @@ pub fn insert_chunk(
             )
         })
         .collect();
-    let inserted: Vec<(i64, String)> = diesel::insert_into(wanted_tracks::table)
+    let inserted: Vec<(WantedId, String)> = diesel::insert_into(wanted_tracks::table)
         .values(rows)
         .returning((wanted_tracks::id, wanted_tracks::dedupe_key))
         .get_results(conn)?;

@@ -2,6 +2,7 @@
 //! A check is a `check` job of the watchlist worker (one per artist), so one
 //! failing artist never holds up the others and a crash loses no check.
 
+use crate::domain::ids::WatchId;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
@@ -12,7 +13,7 @@ use crate::domain::time::UnixMillis;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = watchlist_artists)]
 pub struct WatchRow {
-    pub id: i64,
+    pub id: WatchId,
     pub spotify_artist_id: String,
     pub name: Option<String>,
     pub last_checked: i64,
@@ -72,7 +73,7 @@ pub fn list(
     Ok((rows, total))
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<WatchRow, DbError> {
+pub fn get(conn: &mut SqliteConnection, id: WatchId) -> Result<WatchRow, DbError> {
     Ok(watchlist_artists::table
         .find(id)
         .select(WatchRow::as_select())
@@ -80,12 +81,15 @@ pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<WatchRow, DbError> {
 }
 
 /// Stops watching; the wanted tracks it created stay. `false` when unknown.
-pub fn remove(conn: &mut SqliteConnection, id: i64) -> Result<bool, DbError> {
+pub fn remove(conn: &mut SqliteConnection, id: WatchId) -> Result<bool, DbError> {
     Ok(diesel::delete(watchlist_artists::table.find(id)).execute(conn)? > 0)
 }
 
 /// Artists not checked successfully since `before`.
-pub fn due_for_check(conn: &mut SqliteConnection, before: UnixMillis) -> Result<Vec<i64>, DbError> {
+pub fn due_for_check(
+    conn: &mut SqliteConnection,
+    before: UnixMillis,
+) -> Result<Vec<WatchId>, DbError> {
     Ok(watchlist_artists::table
         .filter(watchlist_artists::last_checked.le(before))
         .select(watchlist_artists::id)
@@ -95,7 +99,7 @@ pub fn due_for_check(conn: &mut SqliteConnection, before: UnixMillis) -> Result<
 /// Releases of this watch already taken.
 pub fn known_releases(
     conn: &mut SqliteConnection,
-    watch_id: i64,
+    watch_id: WatchId,
 ) -> Result<std::collections::HashSet<String>, DbError> {
     Ok(watchlist_releases::table
         .filter(watchlist_releases::watch_id.eq(watch_id))
@@ -108,7 +112,7 @@ pub fn known_releases(
 /// Remembers a release; false when it was already known.
 pub fn insert_release(
     conn: &mut SqliteConnection,
-    watch_id: i64,
+    watch_id: WatchId,
     album_id: &str,
     name: &str,
     release_date: &str,
@@ -132,7 +136,7 @@ pub fn insert_release(
 /// A successful check that started at `started_at`: later releases count next time.
 pub fn checked(
     conn: &mut SqliteConnection,
-    watch_id: i64,
+    watch_id: WatchId,
     started_at: UnixMillis,
     name: Option<&str>,
 ) -> Result<(), DbError> {
@@ -157,7 +161,7 @@ pub fn checked(
 /// A failed check: `last_checked` stays, so nothing released meanwhile is missed.
 pub fn check_failed(
     conn: &mut SqliteConnection,
-    watch_id: i64,
+    watch_id: WatchId,
     error: &str,
 ) -> Result<(), DbError> {
     diesel::update(watchlist_artists::table.find(watch_id))

@@ -8,8 +8,22 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            Serialize,
+            Deserialize,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
         #[serde(transparent)]
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
         pub struct $name(pub i64);
 
         impl $name {
@@ -39,10 +53,6 @@ id_type!(
 id_type!(
     /// A row of `wanted_tracks`.
     WantedId
-);
-id_type!(
-    /// A row of `worker_jobs`.
-    JobId
 );
 id_type!(
     /// A row of `watchlist_artists`.

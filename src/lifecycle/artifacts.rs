@@ -20,7 +20,7 @@ use crate::jobs::{encode, ArtifactJob, ArtworkJob, LyricsJob, MetadataJob, Worke
 /// The download's timeline entry and the activity event of one outcome.
 fn note(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     artifact: Artifact,
     outcome: &'static str,
     details: Value,
@@ -28,7 +28,7 @@ fn note(
     let now = c.now();
     download_rows::add_event(c.conn(), id, now, outcome, details.clone())?;
     c.emit(Event::ArtifactRecorded {
-        download_id: DownloadId(id),
+        download_id: id,
         artifact: artifact.as_str(),
         outcome,
         details,
@@ -63,7 +63,7 @@ fn enqueue<J: WorkerJob>(c: &mut Change<'_>, job: &J, run_at: UnixMillis) -> Res
 
 fn set_status(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     artifact: Artifact,
     status: ArtifactStatus,
 ) -> Result<(), DbError> {
@@ -74,7 +74,7 @@ fn set_status(
 /// The tag job's outcome, and the artwork and lyrics jobs it hands on.
 pub fn record_metadata(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     outcome: &MetadataOutcome<'_>,
     follow: FollowUps,
 ) -> Result<(), DbError> {
@@ -99,7 +99,7 @@ pub fn record_metadata(
     };
     set_status(c, id, Artifact::Metadata, status)?;
 
-    let job = ArtifactJob::new(DownloadId(id));
+    let job = ArtifactJob::new(id);
     if follow.artwork {
         if let MetadataOutcome::Skipped { reason } = outcome {
             // A file that cannot carry tags cannot carry a cover either.
@@ -121,7 +121,7 @@ pub fn record_metadata(
 /// library can be refreshed.
 pub fn request_refresh(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     artifact: Artifact,
 ) -> Result<Result<(), Refused>, DbError> {
     let now = c.now();
@@ -133,7 +133,7 @@ pub fn request_refresh(
         )));
     }
     set_status(c, id, artifact, ArtifactStatus::Pending)?;
-    let mut job = ArtifactJob::new(DownloadId(id));
+    let mut job = ArtifactJob::new(id);
     job.refresh = true;
     match artifact {
         Artifact::Metadata => enqueue(c, &MetadataJob::of(job), now)?,
@@ -145,7 +145,7 @@ pub fn request_refresh(
 
 pub fn record_artwork(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     outcome: &ArtworkOutcome<'_>,
 ) -> Result<(), DbError> {
     let now = c.now();
@@ -186,7 +186,7 @@ pub fn record_artwork(
 /// running job (`job_id`) and queues the next look-up, due then.
 pub fn record_lyrics(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     job_id: i64,
     outcome: &LyricsOutcome<'_>,
 ) -> Result<(), DbError> {
@@ -212,7 +212,7 @@ pub fn record_lyrics(
             if let Some(at) = recheck_at {
                 // Finished first, so that the dedupe key is free for the next one.
                 jobs::complete(c.conn(), job_id, now)?;
-                let mut job = ArtifactJob::new(DownloadId(id));
+                let mut job = ArtifactJob::new(id);
                 job.recheck = true;
                 enqueue(c, &LyricsJob::of(job), *at)?;
             }
@@ -244,7 +244,7 @@ mod tests {
     use crate::db::Db;
     use crate::domain::track::Track;
 
-    fn download(c: &mut SqliteConnection, completed: bool) -> i64 {
+    fn download(c: &mut SqliteConnection, completed: bool) -> DownloadId {
         let track = Track::default();
         let new = NewDownload {
             username: "u",
@@ -278,7 +278,10 @@ mod tests {
             .unwrap()
     }
 
-    fn statuses(c: &mut SqliteConnection, id: i64) -> (&'static str, &'static str, &'static str) {
+    fn statuses(
+        c: &mut SqliteConnection,
+        id: DownloadId,
+    ) -> (&'static str, &'static str, &'static str) {
         let row = download_rows::get(c, id).unwrap();
         (
             row.metadata_status.as_str(),
@@ -335,7 +338,7 @@ mod tests {
         db.write(|c| {
             let id = download(c, true);
             let week = 7 * 24 * 3600 * 1000;
-            let lookup = LyricsJob::of(ArtifactJob::new(DownloadId(id)));
+            let lookup = LyricsJob::of(ArtifactJob::new(id));
             let running = Change::new(c, 0).enqueue(&lookup)?;
             let jobs::Claim::Job(claimed) = jobs::claim_next(c, "lyrics", 1)? else {
                 panic!("expected the job")
@@ -366,10 +369,12 @@ mod tests {
             let refused =
                 request_refresh(&mut Change::new(c, 21), queued_download, Artifact::Artwork)?;
             assert_eq!(refused.map_err(|r| r.state), Err("queued"));
-            assert!(
-                request_refresh(&mut Change::new(c, 22), 9999, Artifact::Metadata)
-                    .is_err_and(|e| e.is_not_found())
-            );
+            assert!(request_refresh(
+                &mut Change::new(c, 22),
+                DownloadId(9999),
+                Artifact::Metadata
+            )
+            .is_err_and(|e| e.is_not_found()));
             Ok(())
         })
         .await

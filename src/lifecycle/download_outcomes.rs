@@ -15,7 +15,7 @@ use crate::domain::downloads::reconcile::Change as TransferChange;
 use crate::domain::downloads::state::{
     after_failure, error_summary, AfterFailure, DownloadState, RetryPolicy,
 };
-use crate::domain::ids::{DownloadId, WantedId};
+use crate::domain::ids::DownloadId;
 use crate::domain::time::to_rfc3339;
 use crate::jobs::{ArtifactJob, MetadataJob, SyncJob};
 
@@ -24,7 +24,7 @@ const MAX_ERROR_CHARS: usize = 512;
 
 /// `DELETE /downloads/{id}`: the download is cancelled; a wanted track
 /// waiting on it rejects the file and chooses its next candidate.
-pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<Cancelled, Refused>, DbError> {
+pub fn cancel(c: &mut Change<'_>, id: DownloadId) -> Result<Result<Cancelled, Refused>, DbError> {
     let cancelled = match downloads::cancel(c, id)? {
         Ok(cancelled) => cancelled,
         Err(refused) => return Ok(Err(refused)),
@@ -42,7 +42,7 @@ pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<Cancelled, Refused>,
 /// download is no longer active (cancelled meanwhile).
 pub fn fail(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     error: &str,
     policy: &RetryPolicy,
     draw: f64,
@@ -55,7 +55,7 @@ pub fn fail(
         return Ok(false);
     }
     let error = error_summary(error, MAX_ERROR_CHARS);
-    let download_id = DownloadId(id);
+    let download_id = id;
     if wanted::on_download_failed(c, &row)? {
         let failed = FailedAttempt {
             state: DownloadState::Failed,
@@ -75,7 +75,7 @@ pub fn fail(
         c.emit(Event::DownloadFailed {
             download_id,
             error,
-            wanted_id: row.wanted_id.map(WantedId),
+            wanted_id: row.wanted_id,
         });
         return Ok(true);
     }
@@ -163,7 +163,7 @@ pub fn apply_poll(
                 let n = rows::set_progress(c.conn(), *id, *from, *progress, *bytes, now)?;
                 if n == 1 {
                     c.emit(Event::DownloadProgressed {
-                        download_id: DownloadId(*id),
+                        download_id: *id,
                         progress: *progress,
                         bytes_transferred: *bytes,
                     });
@@ -192,7 +192,7 @@ pub fn apply_poll(
                 if n == 1 {
                     rows::mark_taken(c.conn(), *id, slskd_id, now)?;
                     c.emit(Event::DownloadProgressed {
-                        download_id: DownloadId(*id),
+                        download_id: *id,
                         progress: *progress,
                         bytes_transferred: *bytes,
                     });
@@ -200,9 +200,7 @@ pub fn apply_poll(
                 if n == 1 && from != to {
                     rows::state_changed(c.conn(), *id, now, *from, *to)?;
                     if *to == DownloadState::Downloading {
-                        c.emit(Event::DownloadStarted {
-                            download_id: DownloadId(*id),
-                        });
+                        c.emit(Event::DownloadStarted { download_id: *id });
                     }
                 }
                 applied.updated += n;
@@ -214,13 +212,9 @@ pub fn apply_poll(
                     if *from != DownloadState::Downloading {
                         // Finished between two polls: it started all the same.
                         rows::state_changed(c.conn(), *id, now, *from, DownloadState::Downloading)?;
-                        c.emit(Event::DownloadStarted {
-                            download_id: DownloadId(*id),
-                        });
+                        c.emit(Event::DownloadStarted { download_id: *id });
                     }
-                    c.enqueue(&SyncJob::Organize {
-                        download_id: DownloadId(*id),
-                    })?;
+                    c.enqueue(&SyncJob::Organize { download_id: *id })?;
                     applied.finished_transfers += 1;
                 }
             }
@@ -237,7 +231,7 @@ pub fn apply_poll(
 /// The file is in the library: `completed`, its wanted track too, and the
 /// metadata worker gets its job. False when the download was cancelled
 /// meanwhile.
-pub fn complete(c: &mut Change<'_>, id: i64, path: &str) -> Result<bool, DbError> {
+pub fn complete(c: &mut Change<'_>, id: DownloadId, path: &str) -> Result<bool, DbError> {
     let now = c.now();
     if !rows::mark_completed(c.conn(), id, path, now)? {
         return Ok(false);
@@ -252,7 +246,7 @@ pub fn complete(c: &mut Change<'_>, id: i64, path: &str) -> Result<bool, DbError
         DownloadState::Downloading,
         DownloadState::Completed,
     )?;
-    let download_id = DownloadId(id);
+    let download_id = id;
     c.emit(Event::DownloadOrganized {
         download_id,
         path: path.to_string(),
@@ -260,7 +254,7 @@ pub fn complete(c: &mut Change<'_>, id: i64, path: &str) -> Result<bool, DbError
     c.emit(Event::DownloadCompleted {
         download_id,
         path: path.to_string(),
-        wanted_id: row.wanted_id.map(WantedId),
+        wanted_id: row.wanted_id,
     });
     let mut tag = ArtifactJob::new(download_id);
     tag.path = Some(path.to_string());

@@ -18,7 +18,7 @@ fn refused(row: &DownloadRow, reason: &str) -> Refused {
 
 fn submit(c: &mut Change<'_>, row: &DownloadRow) -> Result<(), DbError> {
     c.enqueue(&SyncJob::Submit {
-        download_id: DownloadId(row.id),
+        download_id: row.id,
         priority: row.priority,
     })?;
     Ok(())
@@ -36,7 +36,7 @@ pub fn create_or_get_active(
     }
     let row = rows::insert(c.conn(), new, now)?;
     c.emit(Event::DownloadQueued {
-        download_id: DownloadId(row.id),
+        download_id: row.id,
         username: row.username.clone(),
         filename: row.filename.clone(),
         by: QueuedBy::Created,
@@ -47,7 +47,7 @@ pub fn create_or_get_active(
 
 pub fn set_priority(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     priority: i32,
 ) -> Result<Result<DownloadRow, Refused>, DbError> {
     let now = c.now();
@@ -60,7 +60,7 @@ pub fn set_priority(
     jobs::set_waiting_priority(
         c.conn(),
         SyncJob::WORKER.as_str(),
-        &SyncJob::submit_key(DownloadId(id)),
+        &SyncJob::submit_key(id),
         priority,
     )?;
     Ok(Ok(row))
@@ -79,7 +79,7 @@ pub struct Cancelled {
 /// The download's own part of a cancel: `cancelled`, and its transfer
 /// cancelled in slskd when one may be live. The wanted track's part is
 /// `download_outcomes::cancel`.
-pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<Cancelled, Refused>, DbError> {
+pub fn cancel(c: &mut Change<'_>, id: DownloadId) -> Result<Result<Cancelled, Refused>, DbError> {
     let now = c.now();
     let row = rows::get(c.conn(), id)?;
     let effect = cancel_effect(row.state);
@@ -103,9 +103,7 @@ pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<Cancelled, Refused>,
     let updated = rows::mark_cancelled(c.conn(), id, now)?;
     rows::state_changed(c.conn(), id, now, row.state, DownloadState::Cancelled)?;
     rows::add_event(c.conn(), id, now, "cancelled", json!({"by": "user"}))?;
-    c.emit(Event::DownloadCancelled {
-        download_id: DownloadId(id),
-    });
+    c.emit(Event::DownloadCancelled { download_id: id });
     let cancel_transfer = effect == CancelEffect::CancelTransfer
         && (row.submitted_at.is_some() || row.slskd_id.is_some());
     if cancel_transfer {
@@ -122,7 +120,7 @@ pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<Cancelled, Refused>,
 /// Durable request to cancel the download's transfer in slskd.
 pub fn cancel_transfer_of(c: &mut Change<'_>, row: &DownloadRow) -> Result<(), DbError> {
     c.enqueue(&SyncJob::CancelTransfer {
-        download_id: DownloadId(row.id),
+        download_id: row.id,
         username: row.username.clone(),
         filename: row.filename.clone(),
         slskd_id: row.slskd_id.clone(),
@@ -131,7 +129,10 @@ pub fn cancel_transfer_of(c: &mut Change<'_>, row: &DownloadRow) -> Result<(), D
     Ok(())
 }
 
-pub fn manual_retry(c: &mut Change<'_>, id: i64) -> Result<Result<DownloadRow, Refused>, DbError> {
+pub fn manual_retry(
+    c: &mut Change<'_>,
+    id: DownloadId,
+) -> Result<Result<DownloadRow, Refused>, DbError> {
     let now = c.now();
     let row = rows::get(c.conn(), id)?;
     if !row.state.accepts_manual_retry() {
@@ -149,7 +150,7 @@ pub fn manual_retry(c: &mut Change<'_>, id: i64) -> Result<Result<DownloadRow, R
     let updated = rows::requeue(c.conn(), id, true, now)?;
     rows::state_changed(c.conn(), id, now, row.state, DownloadState::Queued)?;
     c.emit(Event::DownloadQueued {
-        download_id: DownloadId(id),
+        download_id: id,
         username: row.username.clone(),
         filename: row.filename.clone(),
         by: QueuedBy::ManualRetry,
@@ -162,7 +163,10 @@ pub fn manual_retry(c: &mut Change<'_>, id: i64) -> Result<Result<DownloadRow, R
 /// download no longer waits for one. A submission interrupted by a crash
 /// keeps its first `submitted_at`, so the transfer it may have created is
 /// still recognised as its own.
-pub fn begin_submission(c: &mut Change<'_>, id: i64) -> Result<Option<DownloadRow>, DbError> {
+pub fn begin_submission(
+    c: &mut Change<'_>,
+    id: DownloadId,
+) -> Result<Option<DownloadRow>, DbError> {
     let now = c.now();
     let Some(row) = rows::find(c.conn(), id)? else {
         return Ok(None);
@@ -180,7 +184,7 @@ pub fn begin_submission(c: &mut Change<'_>, id: i64) -> Result<Option<DownloadRo
 /// cancelled meanwhile, its transfer is cancelled in slskd; false then.
 pub fn record_enqueued(
     c: &mut Change<'_>,
-    id: i64,
+    id: DownloadId,
     slskd_id: Option<&str>,
     adopted: bool,
 ) -> Result<bool, DbError> {
@@ -220,7 +224,7 @@ pub fn requeue_due(c: &mut Change<'_>, limit: i64) -> Result<usize, DbError> {
         let updated = rows::requeue(c.conn(), row.id, false, now)?;
         rows::state_changed(c.conn(), row.id, now, row.state, DownloadState::Queued)?;
         c.emit(Event::DownloadQueued {
-            download_id: DownloadId(row.id),
+            download_id: row.id,
             username: row.username.clone(),
             filename: row.filename.clone(),
             by: QueuedBy::ScheduledRetry,
@@ -239,10 +243,10 @@ pub fn resubmit_orphans(c: &mut Change<'_>, stale_after_ms: i64) -> Result<usize
     let candidates = rows::unsubmitted(c.conn(), now - stale_after_ms)?;
     let mut added = 0;
     for (id, priority) in candidates {
-        let key = SyncJob::submit_key(DownloadId(id));
+        let key = SyncJob::submit_key(id);
         if jobs::unfinished(c.conn(), SyncJob::WORKER.as_str(), &key)?.is_none() {
             c.enqueue(&SyncJob::Submit {
-                download_id: DownloadId(id),
+                download_id: id,
                 priority,
             })?;
             added += 1;
@@ -252,7 +256,7 @@ pub fn resubmit_orphans(c: &mut Change<'_>, stale_after_ms: i64) -> Result<usize
 }
 
 /// Remembers the library path before the move (see `rows::set_organize_target`).
-pub fn set_organize_target(c: &mut Change<'_>, id: i64, path: &str) -> Result<(), DbError> {
+pub fn set_organize_target(c: &mut Change<'_>, id: DownloadId, path: &str) -> Result<(), DbError> {
     let now = c.now();
     rows::set_organize_target(c.conn(), id, path, now)
 }
@@ -270,7 +274,7 @@ mod tests {
     use crate::domain::track::Track;
     use crate::lifecycle::download_outcomes;
 
-    fn fail_at(conn: &mut SqliteConnection, file: &str, due: UnixMillis) -> i64 {
+    fn fail_at(conn: &mut SqliteConnection, file: &str, due: UnixMillis) -> DownloadId {
         let track = Track::default();
         let new = NewDownload {
             username: "u",

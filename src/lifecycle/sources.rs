@@ -102,20 +102,16 @@ pub fn take_playlist_tracks(
 }
 
 /// Queues a check of this artist (at most one waiting per artist).
-pub fn request_check(c: &mut Change<'_>, id: i64) -> Result<(), DbError> {
-    c.enqueue(&WatchlistJob::Check {
-        watch_id: WatchId(id),
-    })?;
+pub fn request_check(c: &mut Change<'_>, id: WatchId) -> Result<(), DbError> {
+    c.enqueue(&WatchlistJob::Check { watch_id: id })?;
     Ok(())
 }
 
 /// A check asked for by the user runs now: a check already waiting (a retry
 /// after a failure, due later) is brought forward instead of being kept.
-pub fn request_check_now(c: &mut Change<'_>, id: i64) -> Result<(), DbError> {
+pub fn request_check_now(c: &mut Change<'_>, id: WatchId) -> Result<(), DbError> {
     let now = c.now();
-    let job = WatchlistJob::Check {
-        watch_id: WatchId(id),
-    };
+    let job = WatchlistJob::Check { watch_id: id };
     c.enqueue(&job)?;
     if let Some(key) = job.dedupe_key() {
         jobs::bring_forward(
@@ -144,7 +140,7 @@ pub fn request_due_checks(c: &mut Change<'_>, before: UnixMillis) -> Result<usiz
 /// remembered, in one transaction. Returns the tracks newly wanted.
 pub fn take_release(
     c: &mut Change<'_>,
-    watch_id: i64,
+    watch_id: WatchId,
     album_id: &str,
     name: &str,
     release_date: &str,
@@ -182,18 +178,18 @@ pub fn create_backfill(
     let now = c.now();
     let row = backfill_rows::create(c.conn(), max_items, expand_playlists, now)?;
     c.enqueue(&BackfillJob::Backfill {
-        backfill_id: BackfillId(row.id),
+        backfill_id: row.id,
     })?;
     Ok(row)
 }
 
 /// The run is done: `completed`, and announced with its counters.
-pub fn complete_backfill(c: &mut Change<'_>, id: i64) -> Result<(), DbError> {
+pub fn complete_backfill(c: &mut Change<'_>, id: BackfillId) -> Result<(), DbError> {
     let now = c.now();
     backfill_rows::complete(c.conn(), id, now)?;
     let done = backfill_rows::get(c.conn(), id)?;
     c.emit(Event::BackfillCompleted {
-        backfill_id: BackfillId(id),
+        backfill_id: id,
         details: json!({"processed": done.processed, "matched": done.matched,
                         "cache_hits": done.cache_hits, "expanded_tracks": done.expanded_tracks,
                         "errors": done.errors}),
@@ -206,7 +202,7 @@ pub fn complete_backfill(c: &mut Change<'_>, id: i64) -> Result<(), DbError> {
 /// are added), the counters and the cursor move, all in one transaction.
 pub fn record_backfill(
     c: &mut Change<'_>,
-    run: i64,
+    run: BackfillId,
     wanted: &WantedRow,
     outcome: &Outcome,
     cache_hit: bool,

@@ -36,7 +36,7 @@ pub enum Created {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Choice {
     /// A download was created (or the active one kept).
-    Downloading { download_id: i64 },
+    Downloading { download_id: DownloadId },
     /// Nothing acceptable left: searched again at `next_search_at`.
     NotFound { next_search_at: UnixMillis },
     /// Nothing acceptable left and the schedule is used up.
@@ -61,7 +61,7 @@ fn refused(row: &WantedRow, reason: &str) -> Refused {
 /// Queues (or brings forward) the track's search job.
 pub(super) fn schedule_search(
     c: &mut Change<'_>,
-    id: i64,
+    id: WantedId,
     priority: i32,
     run_at: UnixMillis,
 ) -> Result<(), DbError> {
@@ -70,14 +70,14 @@ pub(super) fn schedule_search(
     jobs::bring_forward(
         c.conn(),
         MatchingJob::WORKER.as_str(),
-        &MatchingJob::search_key(WantedId(id)),
+        &MatchingJob::search_key(id),
         run_at,
         Some(priority),
         now,
     )?;
     c.enqueue_at(
         &MatchingJob::Search {
-            wanted_id: WantedId(id),
+            wanted_id: id,
             priority,
         },
         run_at,
@@ -86,10 +86,8 @@ pub(super) fn schedule_search(
 }
 
 /// Queues a `choose` job: the next candidate without a new search.
-fn schedule_choice(c: &mut Change<'_>, id: i64) -> Result<(), DbError> {
-    c.enqueue(&MatchingJob::Choose {
-        wanted_id: WantedId(id),
-    })?;
+fn schedule_choice(c: &mut Change<'_>, id: WantedId) -> Result<(), DbError> {
+    c.enqueue(&MatchingJob::Choose { wanted_id: id })?;
     Ok(())
 }
 
@@ -167,7 +165,7 @@ fn active_download(c: &mut Change<'_>, row: &WantedRow) -> Result<Option<Downloa
 
 /// `DELETE /wanted/{id}`: `cancelled`, and its active download with it.
 /// A completed track is refused; a cancelled one stays as it is.
-pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<WantedRow, Refused>, DbError> {
+pub fn cancel(c: &mut Change<'_>, id: WantedId) -> Result<Result<WantedRow, Refused>, DbError> {
     let now = c.now();
     let row = rows::get(c.conn(), id)?;
     match row.state {
@@ -189,7 +187,10 @@ pub fn cancel(c: &mut Change<'_>, id: i64) -> Result<Result<WantedRow, Refused>,
 /// `POST /wanted/{id}/search`: search again now. A track given up on is
 /// searched for again; one with an active download keeps it unless the new
 /// search's choice differs.
-pub fn request_search(c: &mut Change<'_>, id: i64) -> Result<Result<WantedRow, Refused>, DbError> {
+pub fn request_search(
+    c: &mut Change<'_>,
+    id: WantedId,
+) -> Result<Result<WantedRow, Refused>, DbError> {
     let now = c.now();
     let row = rows::get(c.conn(), id)?;
     if !row.state.accepts_user_choice() {
@@ -216,7 +217,7 @@ pub fn request_search(c: &mut Change<'_>, id: i64) -> Result<Result<WantedRow, R
 /// A search job starts: `searching`, unless the track has an active
 /// download (a search the user asked for while it downloads) or no longer
 /// wants one. `None`: nothing to do.
-pub fn begin_search(c: &mut Change<'_>, id: i64) -> Result<Option<WantedRow>, DbError> {
+pub fn begin_search(c: &mut Change<'_>, id: WantedId) -> Result<Option<WantedRow>, DbError> {
     let now = c.now();
     let Some(row) = rows::find(c.conn(), id)? else {
         return Ok(None);
@@ -232,7 +233,7 @@ pub fn begin_search(c: &mut Change<'_>, id: i64) -> Result<Option<WantedRow>, Db
 
 /// A search could not run (slskd unreachable…): back to `pending` with the
 /// reason; its job is tried again.
-pub fn search_failed(c: &mut Change<'_>, id: i64, error: &str) -> Result<(), DbError> {
+pub fn search_failed(c: &mut Change<'_>, id: WantedId, error: &str) -> Result<(), DbError> {
     let now = c.now();
     rows::search_failed(c.conn(), id, error, now)
 }
@@ -241,7 +242,7 @@ pub fn search_failed(c: &mut Change<'_>, id: i64, error: &str) -> Result<(), DbE
 /// list) and counts the search. `false` when the track no longer wants it.
 pub fn store_search(
     c: &mut Change<'_>,
-    id: i64,
+    id: WantedId,
     ranked: &[StoredCandidate<'_>],
     queries: &[String],
 ) -> Result<bool, DbError> {
@@ -255,7 +256,7 @@ pub fn store_search(
     rows::replace_candidates(c.conn(), id, ranked)?;
     rows::count_search(c.conn(), id, now)?;
     c.emit(Event::WantedSearched {
-        wanted_id: WantedId(id),
+        wanted_id: id,
         queries: queries.to_vec(),
         candidates: ranked.len(),
         accepted: ranked.iter().filter(|c| c.accepted).count(),
@@ -269,7 +270,7 @@ pub fn store_search(
 /// `failed`.
 pub fn choose(
     c: &mut Change<'_>,
-    id: i64,
+    id: WantedId,
     schedule: &[std::time::Duration],
     defaults: DownloadDefaults,
 ) -> Result<Choice, DbError> {
@@ -309,7 +310,7 @@ fn start_download(
     row: &WantedRow,
     candidate: &CandidateRow,
     defaults: DownloadDefaults,
-) -> Result<i64, DbError> {
+) -> Result<DownloadId, DbError> {
     let now = c.now();
     let track = row.download_track();
     let new = NewDownload {
@@ -325,8 +326,8 @@ fn start_download(
     let (download, _) = downloads::create_or_get_active(c, &new)?;
     rows::set_choice(c.conn(), row.id, download.id, candidate, now)?;
     c.emit(Event::WantedMatched {
-        wanted_id: WantedId(row.id),
-        download_id: DownloadId(download.id),
+        wanted_id: row.id,
+        download_id: download.id,
         username: candidate.username.clone(),
         filename: candidate.filename.clone(),
         score: candidate.score,
@@ -352,7 +353,7 @@ fn nothing_left(
             rows::set_nothing_found(c.conn(), row.id, Some(at), error, now)?;
             schedule_search(c, row.id, row.priority, at)?;
             c.emit(Event::WantedNotFound {
-                wanted_id: WantedId(row.id),
+                wanted_id: row.id,
                 searches,
                 next_search_at: at,
             });
@@ -361,7 +362,7 @@ fn nothing_left(
         NothingFound::GiveUp => {
             rows::set_nothing_found(c.conn(), row.id, None, error, now)?;
             c.emit(Event::WantedFailed {
-                wanted_id: WantedId(row.id),
+                wanted_id: row.id,
                 searches,
             });
             Ok(Choice::Failed)
@@ -374,7 +375,7 @@ fn nothing_left(
 /// lifts a rejection of that file.
 pub fn pick(
     c: &mut Change<'_>,
-    id: i64,
+    id: WantedId,
     username: &str,
     filename: &str,
     defaults: DownloadDefaults,
@@ -411,7 +412,7 @@ pub fn pick(
 /// candidate is chosen.
 pub fn reject(
     c: &mut Change<'_>,
-    id: i64,
+    id: WantedId,
     username: &str,
     filename: &str,
 ) -> Result<Result<WantedRow, Refused>, DbError> {
@@ -503,8 +504,8 @@ pub fn resubmit_orphans(c: &mut Change<'_>) -> Result<usize, DbError> {
     let waiting = rows::waiting_for_search(c.conn())?;
     let mut added = 0;
     for (id, priority, next_search_at) in waiting {
-        let search = MatchingJob::search_key(WantedId(id));
-        let choice = MatchingJob::choose_key(WantedId(id));
+        let search = MatchingJob::search_key(id);
+        let choice = MatchingJob::choose_key(id);
         if !with_job.contains(&search) && !with_job.contains(&choice) {
             schedule_search(c, id, priority, next_search_at.unwrap_or(now).max(now))?;
             added += 1;

@@ -15,14 +15,14 @@ use crate::domain::wanted::dedupe_key;
 use crate::jobs::{encode, MatchingJob, WorkerJob};
 
 /// The wanted track id for each input, in input order.
-pub fn create_many(c: &mut Change<'_>, news: &[NewWanted<'_>]) -> Result<Vec<i64>, DbError> {
+pub fn create_many(c: &mut Change<'_>, news: &[NewWanted<'_>]) -> Result<Vec<WantedId>, DbError> {
     let now = c.now();
     let keys: Vec<String> = news
         .iter()
         .map(|n| dedupe_key(n.artist, n.title, n.album))
         .collect();
     let known = existing_by_key(c.conn(), &keys)?;
-    let mut ids = vec![0i64; news.len()];
+    let mut ids: Vec<Option<WantedId>> = vec![None; news.len()];
     // Index of the first input with each new key: later equal inputs share its row.
     let mut fresh: HashMap<&str, usize> = HashMap::new();
     let mut fresh_order = Vec::new();
@@ -34,9 +34,9 @@ pub fn create_many(c: &mut Change<'_>, news: &[NewWanted<'_>]) -> Result<Vec<i64
             .map(|(id, _)| *id);
         if new.spotify_track_id.is_some() || known.contains_key(key) && plain_known.is_none() {
             // Spotify-id dedupe and re-arming: the one-by-one path.
-            ids[i] = wanted::create_or_get(c, new)?.0.id;
+            ids[i] = Some(wanted::create_or_get(c, new)?.0.id);
         } else if let Some(id) = plain_known {
-            ids[i] = id;
+            ids[i] = Some(id);
         } else if !fresh.contains_key(key) {
             fresh.insert(key, i);
             fresh_order.push(i);
@@ -49,21 +49,24 @@ pub fn create_many(c: &mut Change<'_>, news: &[NewWanted<'_>]) -> Result<Vec<i64
             .iter()
             .filter(|(i, _)| !library.contains_key(i))
             .map(|&(i, id)| MatchingJob::Search {
-                wanted_id: WantedId(id),
+                wanted_id: id,
                 priority: news[i].priority,
             })
             .collect();
         queue_new_searches(c, &searches)?;
-        inserted.into_iter().for_each(|(i, id)| ids[i] = id);
+        inserted.into_iter().for_each(|(i, id)| ids[i] = Some(id));
     }
     for (i, key) in keys.iter().enumerate() {
-        if ids[i] == 0 {
+        if ids[i].is_none() {
             if let Some(first) = fresh.get(key.as_str()) {
                 ids[i] = ids[*first];
             }
         }
     }
-    Ok(ids)
+    // Every input found, re-armed or inserted its row above.
+    ids.into_iter()
+        .map(|id| id.ok_or_else(|| DbError::Task("a track without its wanted row".into())))
+        .collect()
 }
 
 /// Search jobs of tracks just inserted (none can have one yet), in one go.

@@ -5,6 +5,7 @@
 //! and optionally expands the imports' playlist links into wanted tracks.
 //! Each track's result, the counters and the resume point commit together.
 
+use crate::domain::ids::BackfillId;
 use std::time::Duration;
 
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
@@ -42,7 +43,7 @@ impl WorkerLogic for BackfillWorker {
     ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            let id = job.backfill_id().get();
+            let id = job.backfill_id();
             let last_attempt = meta.attempt >= meta.max_attempts;
             match run(&env, id).await {
                 Ok(()) => Ok(()),
@@ -78,7 +79,7 @@ fn db_error(e: DbError) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-async fn run(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
+async fn run(env: &WorkerEnv, id: BackfillId) -> Result<(), AccessError> {
     let row = env.db.read(move |c| store::get(c, id)).await?;
     if row.state.is_finished() {
         return Ok(());
@@ -189,7 +190,11 @@ async fn look_up(session: &mut Session, wanted: &WantedRow) -> Result<Option<Tra
 
 /// Every import's playlist links not expanded yet: their tracks become
 /// wanted for that import.
-async fn expand_links(env: &WorkerEnv, session: &mut Session, id: i64) -> Result<(), AccessError> {
+async fn expand_links(
+    env: &WorkerEnv,
+    session: &mut Session,
+    id: BackfillId,
+) -> Result<(), AccessError> {
     let links = env.db.read(|c| imports::pending_links(c, 1000)).await?;
     for link in links {
         match playlist_tracks(session, &link.playlist_id).await {

@@ -2,6 +2,7 @@
 //! download whose file they work on, and the way their errors become job
 //! errors.
 
+use crate::domain::ids::DownloadId;
 use std::path::PathBuf;
 
 use crate::actors::logic::{JobError, JobMeta, WorkerEnv};
@@ -44,8 +45,8 @@ impl Job {
     }
 }
 
-pub fn download_id(job: &Job) -> Result<i64, JobError> {
-    Ok(job.artifact.download_id.get())
+pub fn download_id(job: &Job) -> Result<DownloadId, JobError> {
+    Ok(job.artifact.download_id)
 }
 
 /// Asked for by a person (the refresh endpoints).
@@ -55,7 +56,7 @@ pub fn is_refresh(job: &Job) -> bool {
 
 /// The download and its file; `None` when it is gone or no longer
 /// completed (nothing to do: the job ends quietly).
-pub async fn load(env: &WorkerEnv, id: i64) -> Result<Option<CompletedFile>, JobError> {
+pub async fn load(env: &WorkerEnv, id: DownloadId) -> Result<Option<CompletedFile>, JobError> {
     let found = env
         .db
         .read(move |c| match downloads::get(c, id) {

@@ -7,6 +7,7 @@
 //! rejection. Choosing creates the download (with its submit job) for the
 //! sync worker, or leaves the track `not_found` until its next search.
 
+use crate::domain::ids::WantedId;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ impl WorkerLogic for MatchingWorker {
     ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            let id = job.wanted_id().get();
+            let id = job.wanted_id();
             match job {
                 MatchingJob::Search { .. } => search(&env, id).await,
                 MatchingJob::Choose { .. } => choose(&env, id).await,
@@ -83,7 +84,7 @@ fn query_of(row: &WantedRow) -> TrackQuery {
 }
 
 /// The track's blocklist and the users seen failing, for the engine.
-async fn rank_context(env: &WorkerEnv, id: i64) -> Result<RankContext, JobError> {
+async fn rank_context(env: &WorkerEnv, id: WantedId) -> Result<RankContext, JobError> {
     env.db
         .read(move |c| {
             let now = now_millis();
@@ -117,7 +118,7 @@ async fn rank_off_thread(
     .map_err(|e| JobError::Retry(format!("ranking failed: {e}")))
 }
 
-async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
+async fn search(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
     let Some(row) = env
         .lifecycle
         .change(move |c| wanted::begin_search(c, id))
@@ -157,11 +158,11 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
                 }
             }
             Err(SearchError::BadQuery(reason)) => {
-                tracing::debug!(wanted = id, query = %query, reason = %reason, "slskd refused the query");
+                tracing::debug!(wanted = %id, query = %query, reason = %reason, "slskd refused the query");
             }
             Err(e) if used.is_empty() => {
                 let error = e.to_string();
-                tracing::warn!(wanted = id, error = %error, "search failed; will try again");
+                tracing::warn!(wanted = %id, error = %error, "search failed; will try again");
                 let message = error.clone();
                 env.lifecycle
                     .change(move |c| wanted::search_failed(c, id, &message))
@@ -171,13 +172,13 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
             }
             // Later fallbacks failing: decide with what the earlier ones found.
             Err(e) => {
-                tracing::warn!(wanted = id, error = %e, "fallback search failed");
+                tracing::warn!(wanted = %id, error = %e, "fallback search failed");
                 break;
             }
         }
     }
     tracing::debug!(
-        wanted = id,
+        wanted = %id,
         queries = used.len(),
         candidates = candidates.len(),
         best = ?ranking.best,
@@ -213,7 +214,7 @@ async fn search(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     Ok(())
 }
 
-async fn choose(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
+async fn choose(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
     let config = env.config.current();
     let schedule = config.search_retry_schedule.clone();
     let defaults = config.download_defaults();
@@ -226,15 +227,15 @@ async fn choose(env: &WorkerEnv, id: i64) -> Result<(), JobError> {
     Ok(())
 }
 
-fn log_choice(id: i64, choice: &Choice) {
+fn log_choice(id: WantedId, choice: &Choice) {
     match choice {
         Choice::Downloading { download_id } => {
-            tracing::info!(wanted = id, download = download_id, "candidate chosen");
+            tracing::info!(wanted = %id, download = %download_id, "candidate chosen");
         }
         Choice::NotFound { next_search_at } => {
-            tracing::info!(wanted = id, next_search_at, "nothing acceptable found");
+            tracing::info!(wanted = %id, next_search_at, "nothing acceptable found");
         }
-        Choice::Failed => tracing::info!(wanted = id, "nothing found; given up"),
+        Choice::Failed => tracing::info!(wanted = %id, "nothing found; given up"),
         Choice::Nothing => {}
     }
 }

@@ -61,12 +61,12 @@ impl WorkerLogic for WatchlistWorker {
     ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
-            let id = job.watch_id().get();
+            let id = job.watch_id();
             match check(&env, id).await {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     let message = e.to_string();
-                    tracing::warn!(watch_id = id, error = %message, "watchlist check failed");
+                    tracing::warn!(watch_id = %id, error = %message, "watchlist check failed");
                     let error = message.clone();
                     env.db
                         .write(move |c| store::check_failed(c, id, &error))
@@ -97,7 +97,7 @@ fn day_of(ms: UnixMillis) -> NaiveDate {
         .date_naive()
 }
 
-async fn check(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
+async fn check(env: &WorkerEnv, id: WatchId) -> Result<(), AccessError> {
     let watch = match env.db.read(move |c| store::get(c, id)).await {
         Ok(watch) => watch,
         // Unwatched meanwhile: nothing to check.
@@ -157,7 +157,7 @@ async fn check(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
             store::checked(c.conn(), id, started_at, name.as_deref())?;
             if releases > 0 {
                 c.emit(Event::NewReleasesFound {
-                    watch_id: WatchId(id),
+                    watch_id: id,
                     spotify_artist_id,
                     releases,
                     tracks: tracks_wanted,
@@ -167,7 +167,7 @@ async fn check(env: &WorkerEnv, id: i64) -> Result<(), AccessError> {
         })
         .await?;
     tracing::info!(
-        watch_id = id,
+        watch_id = %id,
         releases,
         tracks_wanted,
         "watchlist check done"

@@ -2,6 +2,7 @@
 //! (`api.md` §3, §13 "Artifacts"). Reads come from the database and the
 //! file (on the blocking pool); a refresh is a job row, then a wake-up.
 
+use crate::domain::ids::DownloadId;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 
@@ -36,7 +37,10 @@ fn lyrics_enabled(state: &AppState) -> Result<(), ApiError> {
 }
 
 /// The download (404 when unknown) and what was done to its file.
-async fn load(state: &AppState, id: i64) -> Result<(DownloadRow, Option<ArtifactsRow>), ApiError> {
+async fn load(
+    state: &AppState,
+    id: DownloadId,
+) -> Result<(DownloadRow, Option<ArtifactsRow>), ApiError> {
     Ok(state
         .db
         .read(move |c| Ok((downloads::get(c, id)?, artifacts::get(c, id)?)))
@@ -52,7 +56,11 @@ async fn off_thread<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("file read failed: {e}")))
 }
 
-async fn refresh(state: &AppState, id: i64, artifact: Artifact) -> Result<HttpResponse, ApiError> {
+async fn refresh(
+    state: &AppState,
+    id: DownloadId,
+    artifact: Artifact,
+) -> Result<HttpResponse, ApiError> {
     state
         .lifecycle
         .change(move |c| lifecycle::artifacts::request_refresh(c, id, artifact))
@@ -68,7 +76,7 @@ pub async fn get_metadata(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let (_, art) = load(&state, id).await?;
     let written = art.and_then(|a| Some((a.metadata_path?, a.tags?)));
     let Some((path, tags)) = written else {
@@ -79,7 +87,7 @@ pub async fn get_metadata(
     let tags: TagSet =
         serde_json::from_str(&tags).map_err(|e| ApiError::Internal(format!("stored tags: {e}")))?;
     Ok(HttpResponse::Ok().json(MetadataView {
-        id,
+        id: id.get(),
         path,
         tags: tags.into(),
     }))
@@ -94,7 +102,7 @@ pub async fn refresh_metadata(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    refresh(&state, id.into_inner(), Artifact::Metadata).await
+    refresh(&state, DownloadId(id.into_inner()), Artifact::Metadata).await
 }
 
 #[utoipa::path(get, path = "/api/v1/downloads/{id}/artwork", tag = "downloads", operation_id = "get_download_artwork",
@@ -107,7 +115,7 @@ pub async fn get_artwork(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     artwork_enabled(&state)?;
-    let (row, _) = load(&state, id.into_inner()).await?;
+    let (row, _) = load(&state, DownloadId(id.into_inner())).await?;
     let path = row
         .organized_path
         .filter(|_| row.artwork_status == ArtifactStatus::Done)
@@ -135,7 +143,7 @@ pub async fn refresh_artwork(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     artwork_enabled(&state)?;
-    refresh(&state, id.into_inner(), Artifact::Artwork).await
+    refresh(&state, DownloadId(id.into_inner()), Artifact::Artwork).await
 }
 
 #[utoipa::path(get, path = "/api/v1/downloads/{id}/lyrics", tag = "downloads", operation_id = "get_download_lyrics",
@@ -150,7 +158,7 @@ pub async fn get_lyrics(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     lyrics_enabled(&state)?;
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let (row, art) = load(&state, id).await?;
     match row.lyrics_status {
         ArtifactStatus::Pending => return Ok(HttpResponse::Accepted().json(PendingView::new(id))),
@@ -180,5 +188,5 @@ pub async fn refresh_lyrics(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     lyrics_enabled(&state)?;
-    refresh(&state, id.into_inner(), Artifact::Lyrics).await
+    refresh(&state, DownloadId(id.into_inner()), Artifact::Lyrics).await
 }

@@ -1,5 +1,6 @@
 //! What the artifact endpoints answer (`api.md` §3).
 
+use crate::domain::ids::DownloadId;
 use serde::Serialize;
 
 use crate::media::tags::TagSet;
@@ -65,9 +66,9 @@ pub struct PendingView {
 }
 
 impl PendingView {
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: DownloadId) -> Self {
         PendingView {
-            id,
+            id: id.get(),
             status: "pending".into(),
         }
     }

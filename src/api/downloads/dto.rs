@@ -1,6 +1,7 @@
 //! What the downloads endpoints read and write (`api.md` §3), and the
 //! validation of what they read.
 
+use crate::domain::ids::WantedId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -113,7 +114,7 @@ pub struct DownloadView {
 impl From<DownloadRow> for DownloadView {
     fn from(r: DownloadRow) -> Self {
         DownloadView {
-            id: r.id,
+            id: r.id.get(),
             progress: r.progress.clamp(0.0, 100.0),
             track: Track::from_json(&r.track),
             next_retry_at: r.next_retry_at.map(to_rfc3339),
@@ -128,7 +129,7 @@ impl From<DownloadRow> for DownloadView {
             retry_count: r.retry_count,
             last_error: r.last_error,
             organized_path: r.organized_path,
-            wanted_id: r.wanted_id,
+            wanted_id: r.wanted_id.map(WantedId::get),
             metadata_status: r.metadata_status.as_str().to_string(),
             artwork_status: r.artwork_status.as_str().to_string(),
             lyrics_status: r.lyrics_status.as_str().to_string(),

@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod artifacts_dto;
 pub mod dto;
 
+use crate::domain::ids::DownloadId;
 use actix_web::{web, HttpResponse};
 
 use super::error::ApiError;
@@ -88,7 +89,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "Download id")),
     responses((status = 200, body = DownloadView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let row = state.db.read(move |c| download_rows::get(c, id)).await?;
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
@@ -103,7 +104,7 @@ pub async fn patch(
     id: web::Path<i64>,
     body: extract::Json<PatchDownload>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let priority = i32::try_from(body.priority)
         .map_err(|_| ApiError::validation("priority", "must be a 32-bit integer"))?;
     let row = state
@@ -122,7 +123,7 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     // A wanted track whose choice this was takes its next candidate.
     let done = state
         .lifecycle
@@ -140,7 +141,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let row = state
         .lifecycle
         .change(move |c| downloads::manual_retry(c, id))
@@ -156,7 +157,7 @@ pub async fn events(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = DownloadId(id.into_inner());
     let rows = state
         .db
         .read(move |c| {

@@ -1,6 +1,7 @@
 //! What the wanted-track endpoints read and write (`api.md` §4), the
 //! validation of what they read, and the order candidates are shown in.
 
+use crate::domain::ids::DownloadId;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -141,7 +142,7 @@ impl From<WantedRow> for WantedView {
             _ => None,
         };
         WantedView {
-            id: r.id,
+            id: r.id.get(),
             state: r.state.as_str().to_string(),
             artist: r.artist,
             title: r.title,
@@ -156,7 +157,7 @@ impl From<WantedRow> for WantedView {
             search_count: r.search_count,
             next_search_at: r.next_search_at.map(to_rfc3339),
             last_error: r.last_error,
-            download_id: r.download_id,
+            download_id: r.download_id.map(DownloadId::get),
             match_,
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
@@ -413,7 +414,7 @@ mod tests {
     fn row(rank: i32, user: &str, score: f64, accepted: bool) -> CandidateRow {
         CandidateRow {
             id: i64::from(rank),
-            wanted_id: 1,
+            wanted_id: crate::domain::ids::WantedId(1),
             rank,
             username: user.into(),
             filename: "f".into(),
@@ -444,7 +445,7 @@ mod tests {
             row(4, "refused-low", 0.3, false),
         ];
         let rejections = vec![RejectionRow {
-            wanted_id: 1,
+            wanted_id: crate::domain::ids::WantedId(1),
             username: "best".into(),
             filename: "f".into(),
             reason: "transfer_failed".into(),

@@ -5,6 +5,7 @@
 
 pub mod dto;
 
+use crate::domain::ids::WantedId;
 use actix_web::{web, HttpResponse};
 
 use super::error::ApiError;
@@ -91,7 +92,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "Wanted track id")),
     responses((status = 200, body = WantedView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let row = state.db.read(move |c| wanted_rows::get(c, id)).await?;
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
@@ -105,7 +106,7 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let row = state
         .lifecycle
         .change(move |c| wanted::cancel(c, id))
@@ -122,7 +123,7 @@ pub async fn search(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let row = state
         .lifecycle
         .change(move |c| wanted::request_search(c, id))
@@ -138,7 +139,7 @@ pub async fn candidates(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let (row, (candidates, rejections)) = state
         .db
         .read(move |c| Ok((wanted_rows::get(c, id)?, wanted_rows::candidates(c, id)?)))
@@ -164,7 +165,7 @@ pub async fn pick(
     body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let FileChoice { username, filename } = body.into_inner();
     let defaults = state.features.download_defaults();
     let row = state
@@ -191,7 +192,7 @@ pub async fn reject(
     body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
-    let id = id.into_inner();
+    let id = WantedId(id.into_inner());
     let FileChoice { username, filename } = body.into_inner();
     let row = state
         .lifecycle

@@ -2,6 +2,7 @@
 //! which download is which transfer, and what changed. Pure, so a poll of
 //! 10 000 transfers is just a hash join.
 
+use crate::domain::ids::DownloadId;
 use std::collections::HashMap;
 
 use crate::domain::downloads::state::DownloadState;
@@ -16,7 +17,7 @@ pub const CORRELATION_SLACK_MS: i64 = 120_000;
 /// A download handed to slskd and not finished yet.
 #[derive(Debug, Clone)]
 pub struct Tracked {
-    pub id: i64,
+    pub id: DownloadId,
     pub username: String,
     pub filename: String,
     pub slskd_id: Option<String>,
@@ -46,7 +47,7 @@ pub struct Report<'a> {
 pub enum Change {
     /// Still waiting or transferring.
     Progress {
-        id: i64,
+        id: DownloadId,
         from: DownloadState,
         to: DownloadState,
         progress: f64,
@@ -57,14 +58,14 @@ pub enum Change {
     },
     /// slskd finished the file: move it into the library next.
     Succeeded {
-        id: i64,
+        id: DownloadId,
         from: DownloadState,
         slskd_id: String,
     },
     /// Ended without the file (errored, timed out, rejected, aborted, or
     /// cancelled without the user asking).
     Failed {
-        id: i64,
+        id: DownloadId,
         from: DownloadState,
         error: String,
     },
@@ -74,10 +75,10 @@ pub enum Change {
 pub struct Reconciled {
     pub changes: Vec<Change>,
     /// (download id, the state string) for states Harmony does not know.
-    pub unknown_states: Vec<(i64, String)>,
+    pub unknown_states: Vec<(DownloadId, String)>,
     /// Downloads whose known transfer id is not in the list (removed from
     /// slskd's view, e.g. "clear completed"): to be looked up by id.
-    pub missing: Vec<i64>,
+    pub missing: Vec<DownloadId>,
 }
 
 /// Matches downloads with transfers — by slskd id when known, else by user
@@ -219,6 +220,7 @@ mod tests {
     use super::*;
 
     fn tracked(id: i64, file: &str, slskd_id: Option<&str>) -> Tracked {
+        let id = DownloadId(id);
         Tracked {
             id,
             username: "u".into(),
@@ -255,10 +257,10 @@ mod tests {
         let out = reconcile(&t, &r);
         assert_eq!(out.changes.len(), 2);
         assert!(
-            matches!(&out.changes[0], Change::Progress { id: 1, progress, .. } if *progress == 40.0)
+            matches!(&out.changes[0], Change::Progress { id: DownloadId(1), progress, .. } if *progress == 40.0)
         );
         assert!(
-            matches!(&out.changes[1], Change::Progress { id: 2, slskd_id, .. } if slskd_id == "g2")
+            matches!(&out.changes[1], Change::Progress { id: DownloadId(2), slskd_id, .. } if slskd_id == "g2")
         );
     }
 
@@ -328,7 +330,7 @@ mod tests {
     fn known_transfers_absent_from_the_list_are_reported_missing() {
         let t = [tracked(1, "a", Some("gone")), tracked(2, "b", None)];
         let out = reconcile(&t, &[report("other", "zzz", "InProgress", 1.0)]);
-        assert_eq!(out.missing, vec![1]);
+        assert_eq!(out.missing, vec![DownloadId(1)]);
         assert!(out.changes.is_empty());
     }
 
@@ -354,7 +356,10 @@ mod tests {
             report("g2", "b", "InProgress", 50.0),
         ];
         let out = reconcile(&t, &r);
-        assert_eq!(out.unknown_states, vec![(1, "Teleporting".to_string())]);
+        assert_eq!(
+            out.unknown_states,
+            vec![(DownloadId(1), "Teleporting".to_string())]
+        );
         assert_eq!(out.changes.len(), 1);
     }
 
@@ -387,12 +392,18 @@ mod tests {
             report("g3", "c", "Completed, Cancelled", 0.0),
         ];
         let out = reconcile(&t, &r);
-        assert!(matches!(&out.changes[0], Change::Succeeded { id: 1, .. }));
+        assert!(matches!(
+            &out.changes[0],
+            Change::Succeeded {
+                id: DownloadId(1),
+                ..
+            }
+        ));
         assert!(
-            matches!(&out.changes[1], Change::Failed { id: 2, error, .. } if error.contains("remote size of 5"))
+            matches!(&out.changes[1], Change::Failed { id: DownloadId(2), error, .. } if error.contains("remote size of 5"))
         );
         assert!(
-            matches!(&out.changes[2], Change::Failed { id: 3, error, .. } if error.contains("without Harmony asking"))
+            matches!(&out.changes[2], Change::Failed { id: DownloadId(3), error, .. } if error.contains("without Harmony asking"))
         );
     }
 }

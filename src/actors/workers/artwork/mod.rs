@@ -10,6 +10,7 @@ mod album_locks;
 mod cache_file;
 mod sources;
 
+use crate::domain::ids::DownloadId;
 use std::path::Path;
 
 use super::completed_file::{db_error, download_id, is_final, is_refresh, load, off_thread, Job};
@@ -72,7 +73,7 @@ enum NoCover {
 
 async fn record_no_cover(
     env: &WorkerEnv,
-    id: i64,
+    id: DownloadId,
     kind: NoCover,
     reason: String,
 ) -> Result<(), JobError> {
@@ -89,7 +90,12 @@ async fn record_no_cover(
 }
 
 /// A file error: tried again while it may pass, else the file's answer.
-async fn file_refused(env: &WorkerEnv, job: &Job, id: i64, e: TagError) -> Result<(), JobError> {
+async fn file_refused(
+    env: &WorkerEnv,
+    job: &Job,
+    id: DownloadId,
+    e: TagError,
+) -> Result<(), JobError> {
     if !is_final(&e, job) {
         return Err(JobError::Retry(e.to_string()));
     }
@@ -156,7 +162,7 @@ async fn embed(
                     if search.transient && job.attempt < job.max_attempts {
                         return Err(JobError::Retry(reason));
                     }
-                    tracing::info!(download = id, %reason, "no cover found");
+                    tracing::info!(download = %id, %reason, "no cover found");
                     return record_no_cover(env, id, NoCover::Failed, reason).await;
                 };
                 let cover = Cover {

@@ -9,6 +9,7 @@
 mod look_up;
 mod sidecar;
 
+use crate::domain::ids::DownloadId;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -71,7 +72,7 @@ fn known(value: &Option<String>) -> Option<&str> {
 
 async fn record(
     env: &WorkerEnv,
-    id: i64,
+    id: DownloadId,
     job_id: i64,
     outcome: LyricsOutcome<'static>,
 ) -> Result<(), JobError> {
@@ -83,7 +84,7 @@ async fn record(
 
 async fn record_failed(
     env: &WorkerEnv,
-    id: i64,
+    id: DownloadId,
     job_id: i64,
     reason: String,
 ) -> Result<(), JobError> {
@@ -211,7 +212,7 @@ async fn write(
     let embedded = off_thread(move || tags::apply(&audio, &changes)).await?;
     let embed_error = embedded.as_ref().err().map(ToString::to_string);
     if let Some(e) = &embed_error {
-        tracing::info!(download = id, error = %e, "lyrics not embedded; the sidecar has them");
+        tracing::info!(download = %id, error = %e, "lyrics not embedded; the sidecar has them");
     }
     let path = target.display().to_string();
     let job_id = job.id;

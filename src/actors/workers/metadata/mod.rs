@@ -101,7 +101,7 @@ async fn tag(env: &WorkerEnv, job: &Job) -> Result<(), JobError> {
         .await
         .map_err(db_error)?;
     if let Err(e) = &written {
-        tracing::warn!(download = id, error = %e, "file not tagged; left as it was");
+        tracing::warn!(download = %id, error = %e, "file not tagged; left as it was");
     }
     Ok(())
 }

@@ -103,13 +103,10 @@ impl WorkerLogic for SyncWorker {
         let organizing = Rc::clone(&self.organizing);
         Box::pin(async move {
             match job {
-                SyncJob::Submit { download_id, .. } => {
-                    submit::submit(&ctx, download_id.get()).await
-                }
+                SyncJob::Submit { download_id, .. } => submit::submit(&ctx, download_id).await,
                 SyncJob::Organize { download_id } => {
                     let _one_at_a_time = organizing.lock().await;
-                    organize::organize(&ctx, download_id.get(), meta.attempt, meta.max_attempts)
-                        .await
+                    organize::organize(&ctx, download_id, meta.attempt, meta.max_attempts).await
                 }
                 cancel @ SyncJob::CancelTransfer { .. } => {
                     cancel::cancel_transfer(&ctx, &cancel).await

@@ -2,6 +2,7 @@
 //! folder, record where it goes, move it, then mark the download completed
 //! and hand it to the metadata worker — each step safe to repeat.
 
+use crate::domain::ids::DownloadId;
 use std::path::PathBuf;
 
 use super::{db_error, Ctx};
@@ -11,7 +12,12 @@ use crate::domain::track::Track;
 use crate::lifecycle::{download_outcomes, downloads};
 use crate::media::organize::{execute, plan, Finished, Plan};
 
-pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Result<(), JobError> {
+pub async fn organize(
+    ctx: &Ctx,
+    id: DownloadId,
+    attempt: u32,
+    max_attempts: u32,
+) -> Result<(), JobError> {
     let env = &ctx.env;
     let Some(row) = env
         .db
@@ -65,7 +71,7 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
         .await
         .map_err(db_error)?;
     if completed {
-        tracing::info!(download = id, path = %path.display(), "download completed");
+        tracing::info!(download = %id, path = %path.display(), "download completed");
     }
     Ok(())
 }
@@ -75,7 +81,7 @@ pub async fn organize(ctx: &Ctx, id: i64, attempt: u32, max_attempts: u32) -> Re
 /// retry policy takes over.
 async fn give_up_or_retry(
     ctx: &Ctx,
-    id: i64,
+    id: DownloadId,
     attempt: u32,
     max_attempts: u32,
     error: String,
@@ -83,7 +89,7 @@ async fn give_up_or_retry(
     if attempt < max_attempts {
         return Err(JobError::Retry(error));
     }
-    tracing::warn!(download = id, error = %error, "could not organize the download");
+    tracing::warn!(download = %id, error = %error, "could not organize the download");
     let policy = ctx.env.config.current().retry_policy();
     ctx.env
         .lifecycle

@@ -6,6 +6,7 @@ use crate::actors::logic::JobError;
 use crate::db::downloads;
 use crate::domain::connections::state::ConnectionState;
 use crate::domain::downloads::reconcile::{reconcile, Change, Report, Tracked};
+use crate::domain::ids::DownloadId;
 use crate::integrations::slskd::{parse_user_groups, Transfer};
 use crate::lifecycle::download_outcomes;
 
@@ -68,11 +69,11 @@ pub async fn poll(ctx: Ctx) -> Result<(), JobError> {
 
 /// Correlates the transfers with the tracked downloads and logs what cannot
 /// be understood. Also returns the downloads whose transfer is not listed.
-pub fn changes_for(tracked: &[Tracked], transfers: &[Transfer]) -> (Vec<Change>, Vec<i64>) {
+pub fn changes_for(tracked: &[Tracked], transfers: &[Transfer]) -> (Vec<Change>, Vec<DownloadId>) {
     let reports: Vec<Report<'_>> = transfers.iter().map(Transfer::report).collect();
     let out = reconcile(tracked, &reports);
     for (id, state) in &out.unknown_states {
-        tracing::warn!(download = id, state = %state, "unknown slskd transfer state; this transfer is left as it was");
+        tracing::warn!(download = %id, state = %state, "unknown slskd transfer state; this transfer is left as it was");
     }
     (out.changes, out.missing)
 }
@@ -101,7 +102,7 @@ async fn look_up_missing(ctx: &Ctx, missing: &[Tracked]) -> Vec<Change> {
                 error: format!("slskd no longer knows transfer {slskd_id}"),
             }),
             Err(e) => {
-                tracing::warn!(download = d.id, error = %e, "could not look up a transfer missing from slskd's list");
+                tracing::warn!(download = %d.id, error = %e, "could not look up a transfer missing from slskd's list");
                 break;
             }
         }

@@ -7,11 +7,12 @@ use crate::actors::logic::JobError;
 use crate::db::downloads as download_rows;
 use crate::domain::connections::state::ConnectionState;
 use crate::domain::downloads::reconcile::{adoptable, Report};
+use crate::domain::ids::DownloadId;
 use crate::domain::time::now_millis;
 use crate::integrations::slskd::{EnqueueAnswer, SlskdError, Transfer, Via};
 use crate::lifecycle::{download_outcomes, downloads};
 
-pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
+pub async fn submit(ctx: &Ctx, id: DownloadId) -> Result<(), JobError> {
     let env = &ctx.env;
     let Some(row) = env
         .lifecycle
@@ -44,7 +45,7 @@ pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
         let reports: Vec<Report<'_>> = existing.iter().map(Transfer::report).collect();
         if let Some(found) = adoptable(&reports, &row.filename, since, &taken) {
             let slskd_id = found.id.to_string();
-            tracing::info!(download = id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
+            tracing::info!(download = %id, slskd_id = %slskd_id, "slskd already has this transfer; using it");
             return accepted(ctx, id, Some(slskd_id), true).await;
         }
 
@@ -69,7 +70,7 @@ pub async fn submit(ctx: &Ctx, id: i64) -> Result<(), JobError> {
                 failed(ctx, id, reason).await
             }
             Ok(EnqueueAnswer::Unanswered(message)) => {
-                tracing::info!(download = id, error = %message, "the enqueue got no answer; asking slskd whether it arrived");
+                tracing::info!(download = %id, error = %message, "the enqueue got no answer; asking slskd whether it arrived");
                 unanswered = Some(message);
                 continue;
             }
@@ -95,7 +96,7 @@ fn unavailable(ctx: &Ctx, e: SlskdError) -> JobError {
 
 async fn accepted(
     ctx: &Ctx,
-    id: i64,
+    id: DownloadId,
     slskd_id: Option<String>,
     adopted: bool,
 ) -> Result<(), JobError> {
@@ -112,9 +113,9 @@ async fn accepted(
     Ok(())
 }
 
-async fn failed(ctx: &Ctx, id: i64, reason: String) -> Result<(), JobError> {
+async fn failed(ctx: &Ctx, id: DownloadId, reason: String) -> Result<(), JobError> {
     let policy = ctx.env.config.current().retry_policy();
-    tracing::info!(download = id, reason = %reason, "slskd did not take the download");
+    tracing::info!(download = %id, reason = %reason, "slskd did not take the download");
     ctx.env
         .lifecycle
         .change(move |c| download_outcomes::fail(c, id, &reason, &policy, fastrand::f64()))
