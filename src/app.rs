@@ -178,7 +178,7 @@ pub async fn start_on(
         SearchHandle::start(shared.clone(), Arc::clone(&metrics), Some(registry.clone()));
     let observed = registry.clone();
     let spotify_access = SpotifyAccess::new(
-        db.clone(),
+        lifecycle.clone(),
         shared.clone(),
         Some(Arc::new(move |state| {
             observed.do_send(ConnectionObserved {

@@ -127,6 +127,8 @@ pub enum Event {
         backfill_id: BackfillId,
         details: Value,
     },
+    /// Spotify refused the refresh token: a person must connect again.
+    SpotifyAuthorizationNeeded,
     WorkerRestarted {
         worker: &'static str,
         error: String,
@@ -183,6 +185,7 @@ impl Event {
             Event::PlaylistSynced { .. } => "playlist.synced",
             Event::NewReleasesFound { .. } => "watchlist.new_releases",
             Event::BackfillCompleted { .. } => "backfill.completed",
+            Event::SpotifyAuthorizationNeeded => "spotify.authorization_needed",
             Event::WorkerRestarted { .. } => "worker.restarted",
             Event::WorkerStale { .. } => "worker.stale",
             Event::WorkersStarted { .. } => "worker.started",
@@ -211,7 +214,8 @@ impl Event {
                 ),
                 QueuedBy::ScheduledRetry => None,
             },
-            Event::DownloadProgressed { .. } => None,
+            // Progress is for live views; the account's state shows in `/status`.
+            Event::DownloadProgressed { .. } | Event::SpotifyAuthorizationNeeded => None,
             Event::DownloadStarted { download_id } => {
                 entry("download", "started", json!({"download_id": download_id}))
             }

@@ -240,7 +240,9 @@ async fn tokens_are_refreshed_after_a_401_and_a_refused_refresh_needs_a_new_auth
         "{listed}"
     );
 
-    // The refresh token is refused too: the account needs a new authorization.
+    // The refresh token is refused too: the account needs a new authorization,
+    // and that is announced.
+    let mut events = app.app.lifecycle.events().subscribe();
     fake.expire_access_tokens();
     fake.revoke_refresh_tokens();
     let (code, _) = app
@@ -252,6 +254,20 @@ async fn tokens_are_refreshed_after_a_401_and_a_refused_refresh_needs_a_new_auth
     })
     .await;
     assert_eq!(app.status().await["connections"]["spotify"], "unauthorized");
+    let announced = actix_rt::time::timeout(WAIT, async {
+        while let Ok(event) = events.recv().await {
+            if event == harmony::lifecycle::Event::SpotifyAuthorizationNeeded {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        announced,
+        Ok(true),
+        "spotify.authorization_needed announced"
+    );
     let (code, _) = app
         .send_json("POST", "/api/v1/spotify/sync", &json!({}))
         .await;

@@ -3,6 +3,7 @@
 //! and once on a 401, and `connections.spotify` kept true. Tokens go from
 //! the database to the client and back, never anywhere else.
 
+use crate::lifecycle::{Event, Lifecycle};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -67,6 +68,8 @@ pub type ConnectionObserver = Arc<dyn Fn(ConnectionState) + Send + Sync>;
 #[derive(Clone)]
 pub struct SpotifyAccess {
     db: Db,
+    /// The revoked grant is a state change with its event.
+    lifecycle: Lifecycle,
     config: SharedConfig,
     gate: RateGate,
     observer: Option<ConnectionObserver>,
@@ -75,9 +78,14 @@ pub struct SpotifyAccess {
 }
 
 impl SpotifyAccess {
-    pub fn new(db: Db, config: SharedConfig, observer: Option<ConnectionObserver>) -> Self {
+    pub fn new(
+        lifecycle: Lifecycle,
+        config: SharedConfig,
+        observer: Option<ConnectionObserver>,
+    ) -> Self {
         SpotifyAccess {
-            db,
+            db: lifecycle.db().clone(),
+            lifecycle,
             config,
             gate: RateGate::default(),
             observer,
@@ -227,7 +235,13 @@ impl SpotifyAccess {
             }
             Err(SpotifyError::Grant(reason)) => {
                 tracing::warn!(%reason, "Spotify refused the refresh token; authorize again");
-                self.db.write(move |c| store::mark_revoked(c, now)).await?;
+                self.lifecycle
+                    .change(move |c| {
+                        store::mark_revoked(c.conn(), now)?;
+                        c.emit(Event::SpotifyAuthorizationNeeded);
+                        Ok(())
+                    })
+                    .await?;
                 self.observe(ConnectionState::Unauthorized);
                 Err(AccessError::Unauthorized)
             }
