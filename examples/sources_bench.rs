@@ -189,7 +189,14 @@ async fn sync_figure() {
     let res = client().get(&url).send().await.unwrap();
     let location = res.headers().get("location").unwrap().to_str().unwrap();
     let query = location.split_once('?').unwrap().1.to_string();
-    get(&base, &format!("/api/v1/spotify/callback?{query}")).await;
+    // The callback answers an HTML page for the person's browser.
+    let mut res = client()
+        .get(format!("{base}/api/v1/spotify/callback?{query}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "callback: {}", res.status());
+    let _ = res.body().await;
     wait(|| async { get(&base, "/api/v1/spotify/playlists").await["total"] == 2 }).await;
 
     let from = fake.requests().len();
