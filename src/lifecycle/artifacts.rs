@@ -43,12 +43,16 @@ fn note(
 fn enqueue<J: WorkerJob>(c: &mut Change<'_>, job: &J, run_at: UnixMillis) -> Result<(), DbError> {
     let now = c.now();
     let waiting = c.enqueue_at(job, run_at)?;
-    if waiting.state != jobs::QUEUED || J::WORKER == MetadataJob::WORKER {
+    if waiting.state != jobs::QUEUED {
         return Ok(());
     }
-    let payload = encode(job)
-        .map_err(|e| DbError::Task(format!("unwritable job: {e}")))?
-        .payload;
+    let payload = if J::WORKER == MetadataJob::WORKER {
+        waiting.payload.clone()
+    } else {
+        encode(job)
+            .map_err(|e| DbError::Task(format!("unwritable job: {e}")))?
+            .payload
+    };
     if waiting.payload != payload || waiting.run_at > run_at {
         jobs::update_waiting(
             c.conn(),
@@ -375,6 +379,30 @@ mod tests {
                 Artifact::Metadata
             )
             .is_err_and(|e| e.is_not_found()));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+
+    #[actix_rt::test]
+    async fn a_refresh_brings_a_waiting_tag_job_forward_and_keeps_its_payload() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        db.write(|c| {
+            let id = download(c, true);
+            // The first tag job, waiting for its retry.
+            let mut first = ArtifactJob::new(id);
+            first.path = Some("/music/a/b/f.flac".into());
+            let waiting = Change::new(c, 0).enqueue_at(&MetadataJob::of(first), 5_000)?;
+            assert_eq!(
+                request_refresh(&mut Change::new(c, 10), id, Artifact::Metadata)?,
+                Ok(())
+            );
+            let job = jobs::get(c, waiting.id)?;
+            assert_eq!(job.run_at, 10, "due now");
+            assert!(job.payload.contains("\"path\""), "{}", job.payload);
+            assert!(!job.payload.contains("refresh"), "{}", job.payload);
             Ok(())
         })
         .await
