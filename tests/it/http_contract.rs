@@ -338,5 +338,11 @@ async fn openapi_documents_every_route() {
     let (code, html) = app.get_text("/docs").await;
     assert_eq!(code, 200);
     assert!(html.contains("openapi.json"));
+    // The viewer is in the page, not fetched from anywhere: it works offline.
+    assert!(html.contains("SwaggerUIBundle") && html.contains(".swagger-ui"));
+    for outside in ["src=\"http", "href=\"http", "@import", "cdn."] {
+        assert!(!html.contains(outside), "/docs must not load {outside}…");
+    }
+    assert!(html.contains("validatorUrl: null"), "no online validator");
     app.app.shutdown().await;
 }
