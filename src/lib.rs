@@ -8,6 +8,7 @@ pub mod config;
 pub mod data_dir_lock;
 pub mod db;
 pub mod domain;
+pub mod healthcheck;
 pub mod heap;
 pub mod integrations;
 pub mod jobs;

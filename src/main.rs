@@ -1,10 +1,89 @@
 use std::process::ExitCode;
+use std::time::Duration;
 
+use clap::{Parser, Subcommand};
 use harmony::app::{self, StartError, WorkerOverrides};
 use harmony::config;
 use harmony::data_dir_lock::DataDirLock;
 
+/// Harmony: Spotify playlists, liked songs, watched artists and pasted track
+/// lists into a tagged music library, through slskd. Configured by
+/// `config/default.toml`, `HARMONY_CONFIG` and the environment.
+#[derive(Parser)]
+#[command(name = "harmony", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (what `harmony` alone does).
+    Run,
+    /// Exit 0 when the service on the configured address answers
+    /// `/health/live`, 1 when it does not (for a container's health check).
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3.0)]
+        timeout: f64,
+    },
+    /// Check the configuration without starting: exit 0 and say where it
+    /// came from, or exit 2 with the first problem (the key, the value, what
+    /// was expected).
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    Check,
+}
+
 fn main() -> ExitCode {
+    match Cli::parse().command {
+        None | Some(Command::Run) => run(),
+        Some(Command::Healthcheck { timeout }) => healthcheck(timeout),
+        Some(Command::Config {
+            action: ConfigAction::Check,
+        }) => config_check(),
+    }
+}
+
+fn healthcheck(timeout: f64) -> ExitCode {
+    let config = match config::load_from_env()
+        .map_err(StartError::from)
+        .and_then(|raw| app::check(&raw))
+    {
+        Ok(config) => config,
+        Err(e) => return fail(&e.to_string(), e.exit_code()),
+    };
+    let timeout = Duration::try_from_secs_f64(timeout.max(0.1)).unwrap_or(Duration::from_secs(3));
+    match harmony::healthcheck::probe(config.bind, timeout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string(), 1),
+    }
+}
+
+fn config_check() -> ExitCode {
+    let checked = config::load_from_env()
+        .map_err(StartError::from)
+        .and_then(|raw| app::check(&raw).map(|config| (config, raw)));
+    match checked {
+        Ok((config, raw)) => {
+            println!(
+                "configuration ok: {} (from {})",
+                config.bind,
+                raw.sources().join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string(), e.exit_code()),
+    }
+}
+
+fn run() -> ExitCode {
     let raw = match config::load_from_env() {
         Ok(raw) => raw,
         Err(e) => return fail(&e.to_string(), 2),

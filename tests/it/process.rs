@@ -283,3 +283,56 @@ fn a_busy_port_exits_2_with_one_line_no_panic_and_nothing_written() {
         "the data directory was written to"
     );
 }
+
+#[test]
+fn the_command_line_tells_its_version_and_checks_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut version = harmony(&dir);
+    version.arg("--version");
+    let out = version.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("harmony {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    let mut check = harmony(&dir);
+    check.args(["config", "check"]);
+    let out = check.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("configuration ok"));
+
+    let mut bad = harmony(&dir);
+    bad.args(["config", "check"])
+        .env("SYNC_POLL_INTERVAL_SEC", "soon");
+    let (code, stderr) = run_to_end(bad);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("SYNC_POLL_INTERVAL_SEC"), "{stderr}");
+    // A check starts nothing and writes nothing.
+    assert!(!dir.path().join("data").exists());
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn healthcheck_says_whether_the_service_answers() {
+    let app = crate::common::TestApp::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = app.app.addr.to_string();
+    let probe = move |bind: String| {
+        let mut cmd = harmony(&dir);
+        cmd.args(["healthcheck", "--timeout", "2"])
+            .env("HARMONY_BIND", bind);
+        cmd
+    };
+    let live = probe(addr.clone());
+    let (code, stderr) = actix_web::web::block(move || run_to_end(live))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    app.app.shutdown().await;
+    let gone = probe(addr);
+    let (code, stderr) = actix_web::web::block(move || run_to_end(gone))
+        .await
+        .unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("nothing answers"), "{stderr}");
+}
