@@ -44,6 +44,24 @@ pub struct NewJob<'a> {
     pub run_at: i64,
 }
 
+/// The columns of a new `queued` row (one insert or many).
+macro_rules! new_job_values {
+    ($job:expr, $now:expr) => {
+        (
+            worker_jobs::worker.eq($job.worker),
+            worker_jobs::kind.eq($job.kind),
+            worker_jobs::payload.eq($job.payload),
+            worker_jobs::dedupe_key.eq($job.dedupe_key),
+            worker_jobs::priority.eq($job.priority),
+            worker_jobs::state.eq(QUEUED),
+            worker_jobs::max_attempts.eq($job.max_attempts),
+            worker_jobs::run_at.eq($job.run_at),
+            worker_jobs::created_at.eq($now),
+            worker_jobs::updated_at.eq($now),
+        )
+    };
+}
+
 /// Inserts the job, or returns the unfinished job with the same dedupe key.
 /// Call inside a write transaction.
 pub fn enqueue(conn: &mut SqliteConnection, job: &NewJob<'_>, now: i64) -> Result<JobRow, DbError> {
@@ -60,18 +78,7 @@ pub fn enqueue(conn: &mut SqliteConnection, job: &NewJob<'_>, now: i64) -> Resul
         }
     }
     Ok(diesel::insert_into(worker_jobs::table)
-        .values((
-            worker_jobs::worker.eq(job.worker),
-            worker_jobs::kind.eq(job.kind),
-            worker_jobs::payload.eq(job.payload),
-            worker_jobs::dedupe_key.eq(job.dedupe_key),
-            worker_jobs::priority.eq(job.priority),
-            worker_jobs::state.eq(QUEUED),
-            worker_jobs::max_attempts.eq(job.max_attempts),
-            worker_jobs::run_at.eq(job.run_at),
-            worker_jobs::created_at.eq(now),
-            worker_jobs::updated_at.eq(now),
-        ))
+        .values(new_job_values!(job, now))
         .returning(JobRow::as_returning())
         .get_result(conn)?)
 }
@@ -343,23 +350,7 @@ pub fn insert_many(
     new: &[NewJob<'_>],
     now: i64,
 ) -> Result<(), DbError> {
-    let rows: Vec<_> = new
-        .iter()
-        .map(|job| {
-            (
-                worker_jobs::worker.eq(job.worker),
-                worker_jobs::kind.eq(job.kind),
-                worker_jobs::payload.eq(job.payload),
-                worker_jobs::dedupe_key.eq(job.dedupe_key),
-                worker_jobs::priority.eq(job.priority),
-                worker_jobs::state.eq(QUEUED),
-                worker_jobs::max_attempts.eq(job.max_attempts),
-                worker_jobs::run_at.eq(job.run_at),
-                worker_jobs::created_at.eq(now),
-                worker_jobs::updated_at.eq(now),
-            )
-        })
-        .collect();
+    let rows: Vec<_> = new.iter().map(|job| new_job_values!(job, now)).collect();
     // 10 columns × 250 rows stays below SQLite's bound-parameter limit.
     for chunk in rows.chunks(250) {
         diesel::insert_into(worker_jobs::table)

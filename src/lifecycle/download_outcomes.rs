@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::downloads::{self, Cancelled};
-use super::events::Event;
+use super::events::{Event, Progress};
 use super::{wanted, Change, Refused};
 use crate::db::downloads as rows;
 use crate::db::downloads::FailedAttempt;
@@ -149,6 +149,7 @@ pub fn apply_poll(
 ) -> Result<PollApplied, DbError> {
     let now = c.now();
     let mut applied = PollApplied::default();
+    let mut moved = Vec::new();
     for change in changes {
         match change {
             TransferChange::Progress {
@@ -162,7 +163,7 @@ pub fn apply_poll(
             } if from == to => {
                 let n = rows::set_progress(c.conn(), *id, *from, *progress, *bytes, now)?;
                 if n == 1 {
-                    c.emit(Event::DownloadProgressed {
+                    moved.push(Progress {
                         download_id: *id,
                         progress: *progress,
                         bytes_transferred: *bytes,
@@ -191,7 +192,7 @@ pub fn apply_poll(
                 )?;
                 if n == 1 {
                     rows::mark_taken(c.conn(), *id, slskd_id, now)?;
-                    c.emit(Event::DownloadProgressed {
+                    moved.push(Progress {
                         download_id: *id,
                         progress: *progress,
                         bytes_transferred: *bytes,
@@ -224,6 +225,9 @@ pub fn apply_poll(
                 }
             }
         }
+    }
+    if !moved.is_empty() {
+        c.emit(Event::DownloadsProgressed { downloads: moved });
     }
     Ok(applied)
 }
@@ -260,4 +264,62 @@ pub fn complete(c: &mut Change<'_>, id: DownloadId, path: &str) -> Result<bool, 
     tag.path = Some(path.to_string());
     c.enqueue(&MetadataJob::of(tag))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::downloads::NewDownload;
+    use crate::db::Db;
+    use crate::domain::downloads::artifact_status::ArtifactStatus;
+    use crate::domain::track::Track;
+
+    #[actix_rt::test]
+    async fn a_poll_announces_its_progress_as_one_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let events = db
+            .write(|conn| {
+                let track = Track::default();
+                let mut changes = Vec::new();
+                for file in ["a.flac", "b.flac", "c.flac"] {
+                    let new = NewDownload {
+                        username: "u",
+                        filename: file,
+                        size: 100,
+                        priority: 0,
+                        track: &track,
+                        wanted_id: None,
+                        artwork_status: ArtifactStatus::Disabled,
+                        lyrics_status: ArtifactStatus::Disabled,
+                    };
+                    let row = rows::insert(conn, &new, 0)?;
+                    changes.push(TransferChange::Progress {
+                        id: row.id,
+                        from: DownloadState::Queued,
+                        to: DownloadState::Queued,
+                        progress: 10.0,
+                        bytes: 10,
+                        slskd_id: format!("t-{file}"),
+                        learned_id: false,
+                    });
+                }
+                let policy = RetryPolicy {
+                    max_attempts: 3,
+                    base: std::time::Duration::ZERO,
+                    jitter: 0.0,
+                };
+                let mut change = Change::new(conn, 1);
+                let applied = apply_poll(&mut change, &changes, &policy, &mut || 0.5)?;
+                assert_eq!(applied.updated, 3);
+                Ok(change.finish()?.events)
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        match &events[0] {
+            Event::DownloadsProgressed { downloads } => assert_eq!(downloads.len(), 3),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

@@ -45,11 +45,10 @@ pub enum Event {
         filename: String,
         by: QueuedBy,
     },
-    /// The transfer moved (only the numbers changed).
-    DownloadProgressed {
-        download_id: DownloadId,
-        progress: f64,
-        bytes_transferred: i64,
+    /// Transfers moved: one event per poll, however many downloads (a poll
+    /// of 10 000 transfers must not flood the broadcast past its buffer).
+    DownloadsProgressed {
+        downloads: Vec<Progress>,
     },
     DownloadStarted {
         download_id: DownloadId,
@@ -148,6 +147,14 @@ pub enum Event {
     },
 }
 
+/// Where one transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Progress {
+    pub download_id: DownloadId,
+    pub progress: f64,
+    pub bytes_transferred: i64,
+}
+
 /// One row of the activity feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityEntry {
@@ -169,7 +176,7 @@ impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Event::DownloadQueued { .. } => "download.queued",
-            Event::DownloadProgressed { .. } => "download.progressed",
+            Event::DownloadsProgressed { .. } => "download.progressed",
             Event::DownloadStarted { .. } => "download.started",
             Event::DownloadFailed { .. } => "download.failed",
             Event::DownloadRetryScheduled { .. } => "download.retry_scheduled",
@@ -215,7 +222,7 @@ impl Event {
                 QueuedBy::ScheduledRetry => None,
             },
             // Progress is for live views; the account's state shows in `/status`.
-            Event::DownloadProgressed { .. } | Event::SpotifyAuthorizationNeeded => None,
+            Event::DownloadsProgressed { .. } | Event::SpotifyAuthorizationNeeded => None,
             Event::DownloadStarted { download_id } => {
                 entry("download", "started", json!({"download_id": download_id}))
             }
@@ -420,10 +427,12 @@ mod tests {
             a.details,
             json!({"download_id": 3, "error": "refused", "wanted_id": 9})
         );
-        let progressed = Event::DownloadProgressed {
-            download_id: DownloadId(3),
-            progress: 10.0,
-            bytes_transferred: 5,
+        let progressed = Event::DownloadsProgressed {
+            downloads: vec![Progress {
+                download_id: DownloadId(3),
+                progress: 10.0,
+                bytes_transferred: 5,
+            }],
         };
         assert!(progressed.activity().is_none());
         assert_eq!(progressed.name(), "download.progressed");
