@@ -17,3 +17,4 @@ pub mod media;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
+pub mod ui;

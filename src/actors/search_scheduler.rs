@@ -174,11 +174,52 @@ impl SearchHandle {
         }
     }
 
+    /// The Soulseek search budget as it stands; `None` once stopped.
+    pub async fn budget(&self) -> Option<SearchBudget> {
+        self.addr.send(GetBudget).await.ok()
+    }
+
     /// Shutdown: every waiting request is answered [`SearchError::Stopped`]
     /// at once, running searches are stopped and deleted (their callers are
     /// answered the same), and new requests are refused.
     pub fn shutdown(&self) {
         self.addr.do_send(Shutdown);
+    }
+}
+
+/// What the dashboard shows of the search scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchBudget {
+    /// Creations within the current window, and how many it allows.
+    pub used: usize,
+    pub max_per_window: u32,
+    pub window: Duration,
+    /// Searches being created or running on slskd, and the limit.
+    pub running: usize,
+    pub max_concurrent: u32,
+    /// Requests waiting for a slot or the budget.
+    pub waiting: usize,
+}
+
+struct GetBudget;
+
+impl Message for GetBudget {
+    type Result = SearchBudget;
+}
+
+impl Handler<GetBudget> for SearchScheduler {
+    type Result = MessageResult<GetBudget>;
+
+    fn handle(&mut self, _: GetBudget, _: &mut Self::Context) -> Self::Result {
+        let limits = limits(&self.config.current());
+        MessageResult(SearchBudget {
+            used: self.queue.used_at(Instant::now(), limits.window),
+            max_per_window: limits.max_per_window,
+            window: limits.window,
+            running: self.queue.running(),
+            max_concurrent: limits.max_concurrent,
+            waiting: self.queue.waiting(),
+        })
     }
 }
 

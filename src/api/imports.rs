@@ -204,6 +204,13 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_body(&req, payload).await?;
+    let created = start(&state, parsed).await?;
+    Ok(HttpResponse::Accepted().json(created))
+}
+
+/// Starts an import of what was read (shared with the UI): 422 over a
+/// limit or with nothing valid, 429 while too many are unfinished.
+pub async fn start(state: &AppState, parsed: ParsedImport) -> Result<ImportCreated, ApiError> {
     // Over a limit the whole request is refused, whatever else it holds.
     parsed
         .check_limits()
@@ -240,13 +247,13 @@ pub async fn create(
                 "{max_pending} imports are still in progress (INGEST_MAX_PENDING_JOBS); try again later"
             ))
         })?;
-    Ok(HttpResponse::Accepted().json(ImportCreated {
+    Ok(ImportCreated {
         id: view.row.id,
         state: view.counts.state(view.links_pending),
         accepted,
         skipped: answer_skipped,
         skipped_total,
-    }))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", operation_id = "get_import",

@@ -14,6 +14,14 @@ use super::AppState;
 /// authorization this service started is what protects it.
 pub const OPEN_PATHS: [&str; 3] = ["/health/live", "/health/ready", "/api/v1/spotify/callback"];
 
+/// The paths this API answers; every other path belongs to the web UI,
+/// which asks for its own session instead of a key.
+pub fn owns(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/health/")
+        || matches!(path, "/status" | "/metrics" | "/openapi.json" | "/docs")
+}
+
 fn presented_key(req: &ServiceRequest) -> Option<&str> {
     let headers = req.headers();
     if let Some(key) = headers.get("X-API-Key").and_then(|v| v.to_str().ok()) {
@@ -34,7 +42,11 @@ pub async fn require_api_key(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let allowed = match req.app_data::<web::Data<AppState>>() {
-        Some(state) if !state.api_keys.is_empty() && !OPEN_PATHS.contains(&req.path()) => {
+        Some(state)
+            if !state.api_keys.is_empty()
+                && owns(req.path())
+                && !OPEN_PATHS.contains(&req.path()) =>
+        {
             // Compare against every key so the time taken does not depend on which one matched.
             presented_key(&req).is_some_and(|k| {
                 state

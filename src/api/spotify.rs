@@ -176,8 +176,17 @@ pub async fn patch_playlist(
     id: web::Path<String>,
     body: Json<PlaylistPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, sync) = (id.into_inner(), body.sync);
-    let row = state
+    let row = set_playlist_sync(&state, id.into_inner(), body.sync).await?;
+    Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
+}
+
+/// Turns a playlist's sync on (syncing it now) or off; shared with the UI.
+pub async fn set_playlist_sync(
+    state: &AppState,
+    id: String,
+    sync: bool,
+) -> Result<PlaylistRow, ApiError> {
+    Ok(state
         .lifecycle
         .change(move |c| {
             let now = c.now();
@@ -187,8 +196,7 @@ pub async fn patch_playlist(
             }
             Ok(row)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(PlaylistView::from(row)))
+        .await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/spotify/sync", tag = "spotify", operation_id = "sync_spotify_playlists",

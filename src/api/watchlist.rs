@@ -96,17 +96,25 @@ pub async fn add(
     body: extract::Json<NewWatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let id = body.spotify_artist_id.trim().to_string();
+    let row = add_artist(&state, &body.spotify_artist_id, body.name).await?;
+    Ok(HttpResponse::Created().json(WatchView::from(row)))
+}
+
+/// Watches an artist (shared with the UI): 422 for a bad id or name, 409
+/// when already watched.
+pub async fn add_artist(
+    state: &AppState,
+    spotify_artist_id: &str,
+    name: Option<String>,
+) -> Result<WatchRow, ApiError> {
+    let id = spotify_artist_id.trim().to_string();
     if !is_spotify_id(&id) {
         return Err(ApiError::validation(
             "spotify_artist_id",
             "must be a Spotify id: 22 characters 0-9, A-Z, a-z",
         ));
     }
-    let name = body
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
+    let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if name.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(ApiError::validation(
             "name",
@@ -118,7 +126,7 @@ pub async fn add(
         .write(move |c| store::add(c, &id, name.as_deref(), now_millis()))
         .await?
     {
-        Added::New(row) => Ok(HttpResponse::Created().json(WatchView::from(row))),
+        Added::New(row) => Ok(row),
         Added::AlreadyWatched(row) => Err(ApiError::Conflict {
             message: format!(
                 "artist {} is already watched (id {})",
@@ -129,6 +137,31 @@ pub async fn add(
     }
 }
 
+/// No longer watched (its wanted tracks stay).
+pub async fn remove_artist(state: &AppState, id: WatchId) -> Result<(), ApiError> {
+    if state.db.write(move |c| store::remove(c, id)).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "watchlist entry {id} not found"
+        )))
+    }
+}
+
+/// Checked now by the watchlist worker; refused while Spotify is not authorized.
+pub async fn check_artist(state: &AppState, id: WatchId) -> Result<WatchRow, ApiError> {
+    // A check that cannot run is refused now, not queued to fail later.
+    state.spotify.require_authorized().await?;
+    Ok(state
+        .lifecycle
+        .change(move |c| {
+            let row = store::get(c.conn(), id)?;
+            sources::request_check_now(c, id)?;
+            Ok(row)
+        })
+        .await?)
+}
+
 #[utoipa::path(delete, path = "/api/v1/watchlist/{id}", tag = "watchlist", operation_id = "remove_watchlist_artist",
     params(("id" = i64, Path, description = "Watchlist entry id")),
     responses((status = 204, description = "No longer watched; its wanted tracks stay"),
@@ -137,14 +170,8 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = WatchId(id.into_inner());
-    if state.db.write(move |c| store::remove(c, id)).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound(format!(
-            "watchlist entry {id} not found"
-        )))
-    }
+    remove_artist(&state, WatchId(id.into_inner())).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(post, path = "/api/v1/watchlist/{id}/check", tag = "watchlist", operation_id = "check_watchlist_artist",
@@ -156,16 +183,6 @@ pub async fn check(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = WatchId(id.into_inner());
-    // A check that cannot run is refused now, not queued to fail later.
-    state.spotify.require_authorized().await?;
-    let row = state
-        .lifecycle
-        .change(move |c| {
-            let row = store::get(c.conn(), id)?;
-            sources::request_check_now(c, id)?;
-            Ok(row)
-        })
-        .await?;
+    let row = check_artist(&state, WatchId(id.into_inner())).await?;
     Ok(HttpResponse::Accepted().json(WatchView::from(row)))
 }

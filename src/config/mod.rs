@@ -2,6 +2,7 @@
 //! environment → settings stored in the database (settable keys only).
 
 mod error;
+pub mod help;
 pub mod keys;
 mod raw;
 mod shared;

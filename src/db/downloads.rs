@@ -248,6 +248,20 @@ pub fn events(conn: &mut SqliteConnection, id: DownloadId) -> Result<Vec<EventRo
 }
 
 /// Queued and downloading downloads: the sync worker's queue.
+/// The downloads a wanted track made, newest first (at most `limit`).
+pub fn for_wanted(
+    conn: &mut SqliteConnection,
+    wanted: WantedId,
+    limit: i64,
+) -> Result<Vec<DownloadRow>, DbError> {
+    Ok(downloads::table
+        .filter(downloads::wanted_id.eq(wanted))
+        .order(downloads::id.desc())
+        .limit(limit)
+        .select(DownloadRow::as_select())
+        .load(conn)?)
+}
+
 pub fn count_active(conn: &mut SqliteConnection) -> Result<i64, DbError> {
     Ok(downloads::table
         .filter(downloads::state.eq_any(ACTIVE))

@@ -12,6 +12,7 @@ pub mod schema;
 pub mod settings;
 pub mod spotify;
 pub mod sql_types;
+pub mod ui_sessions;
 pub mod wanted;
 pub mod wanted_bulk;
 pub mod watchlist;

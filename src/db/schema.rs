@@ -285,6 +285,7 @@ diesel::table! {
         match_score -> Nullable<Double>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        search_query -> Nullable<Text>,
     }
 }
 
@@ -337,6 +338,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ui_sessions (token_hash) {
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(download_artifacts -> downloads (download_id));
 diesel::joinable!(download_events -> downloads (download_id));
 diesel::joinable!(import_items -> imports (import_id));
@@ -369,6 +378,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     spotify_lookups,
     spotify_playlist_tracks,
     spotify_playlists,
+    ui_sessions,
     wanted_candidates,
     wanted_rejections,
     wanted_tracks,

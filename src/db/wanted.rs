@@ -48,6 +48,8 @@ pub struct WantedRow {
     pub match_score: Option<f64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The user's own search text, searched instead of the derived queries.
+    pub search_query: Option<String>,
 }
 
 impl WantedRow {
@@ -195,23 +197,71 @@ pub fn find(conn: &mut SqliteConnection, id: WantedId) -> Result<Option<WantedRo
         .optional()?)
 }
 
-/// Newest first; `states` empty means all, `source` `None` any source.
+/// Which wanted tracks a list shows: every filter `None`/empty means all.
+#[derive(Debug, Clone, Default)]
+pub struct WantedFilter {
+    pub states: Vec<WantedState>,
+    /// Exactly this source.
+    pub source: Option<String>,
+    /// Words found in the artist, title or album (case-insensitive).
+    pub text: Option<String>,
+}
+
+/// `%word%` for LIKE, the wildcards in the word itself escaped with `\`.
+fn like_pattern(word: &str) -> String {
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Newest first.
 pub fn list(
     conn: &mut SqliteConnection,
-    states: &[WantedState],
-    source: Option<&str>,
+    filter: &WantedFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<WantedRow>, i64), DbError> {
     let mut query = wanted_tracks::table.into_boxed();
     let mut count = wanted_tracks::table.into_boxed();
-    if !states.is_empty() {
-        query = query.filter(wanted_tracks::state.eq_any(states.to_vec()));
-        count = count.filter(wanted_tracks::state.eq_any(states.to_vec()));
+    if !filter.states.is_empty() {
+        query = query.filter(wanted_tracks::state.eq_any(filter.states.clone()));
+        count = count.filter(wanted_tracks::state.eq_any(filter.states.clone()));
     }
-    if let Some(source) = source {
-        query = query.filter(wanted_tracks::source.eq(source.to_string()));
-        count = count.filter(wanted_tracks::source.eq(source.to_string()));
+    if let Some(source) = &filter.source {
+        query = query.filter(wanted_tracks::source.eq(source.clone()));
+        count = count.filter(wanted_tracks::source.eq(source.clone()));
+    }
+    // Each word must appear somewhere; at most 8 words are read.
+    for word in filter
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .take(8)
+    {
+        let pattern = like_pattern(word);
+        query = query.filter(
+            wanted_tracks::artist
+                .like(pattern.clone())
+                .escape('\\')
+                .or(wanted_tracks::title.like(pattern.clone()).escape('\\'))
+                .or(wanted_tracks::album
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .assume_not_null()),
+        );
+        count = count.filter(
+            wanted_tracks::artist
+                .like(pattern.clone())
+                .escape('\\')
+                .or(wanted_tracks::title.like(pattern.clone()).escape('\\'))
+                .or(wanted_tracks::album
+                    .like(pattern)
+                    .escape('\\')
+                    .assume_not_null()),
+        );
     }
     let rows = query
         .order((wanted_tracks::created_at.desc(), wanted_tracks::id.desc()))
@@ -229,6 +279,32 @@ pub fn count_to_search(conn: &mut SqliteConnection) -> Result<i64, DbError> {
         .filter(wanted_tracks::state.eq_any([WantedState::Pending, WantedState::Searching]))
         .count()
         .get_result(conn)?)
+}
+
+/// The sources wanted tracks came from, for a filter (at most `limit`).
+pub fn sources(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<String>, DbError> {
+    Ok(wanted_tracks::table
+        .select(wanted_tracks::source)
+        .distinct()
+        .order(wanted_tracks::source)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Stores (or, with `None`, clears) the user's own search text.
+pub fn set_search_query(
+    conn: &mut SqliteConnection,
+    id: WantedId,
+    query: Option<&str>,
+    now: i64,
+) -> Result<(), DbError> {
+    diesel::update(wanted_tracks::table.find(id))
+        .set((
+            wanted_tracks::search_query.eq(query),
+            wanted_tracks::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn count_by_state(conn: &mut SqliteConnection) -> Result<Vec<(WantedState, i64)>, DbError> {

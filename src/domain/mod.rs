@@ -13,5 +13,6 @@ pub mod secret;
 pub mod spotify;
 pub mod time;
 pub mod track;
+pub mod ui_session;
 pub mod wanted;
 pub mod workers;

@@ -187,6 +187,27 @@ pub fn cancel(c: &mut Change<'_>, id: WantedId) -> Result<Result<WantedRow, Refu
 /// `POST /wanted/{id}/search`: search again now. A track given up on is
 /// searched for again; one with an active download keeps it unless the new
 /// search's choice differs.
+/// Searches again now; `query`: `Some` stores the person's own search text
+/// first (`Some(None)` goes back to the queries derived from the track).
+pub fn request_search_with(
+    c: &mut Change<'_>,
+    id: WantedId,
+    query: Option<Option<&str>>,
+) -> Result<Result<WantedRow, Refused>, DbError> {
+    let row = rows::get(c.conn(), id)?;
+    if !row.state.accepts_user_choice() {
+        return Ok(Err(refused(
+            &row,
+            "a completed or cancelled track is not searched again",
+        )));
+    }
+    if let Some(query) = query {
+        let now = c.now();
+        rows::set_search_query(c.conn(), id, query, now)?;
+    }
+    request_search(c, id)
+}
+
 pub fn request_search(
     c: &mut Change<'_>,
     id: WantedId,

@@ -32,5 +32,6 @@ mod spotify;
 mod spotify_client;
 mod status;
 mod supervision;
+mod ui;
 mod wanted;
 mod watchlist;

@@ -139,8 +139,13 @@ async fn search(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
         best: None,
         candidates: Vec::new(),
     };
-    // Fallback queries only while nothing acceptable has been found.
-    for query in search_queries(&track) {
+    // A person's own search text replaces the derived queries; otherwise
+    // fallback queries only while nothing acceptable has been found.
+    let queries = match &row.search_query {
+        Some(own) => vec![own.clone()],
+        None => search_queries(&track),
+    };
+    for query in queries {
         match env.searches.search(query.clone()).await {
             Ok(results) => {
                 for candidate in to_candidates(&results.responses) {

@@ -6,6 +6,7 @@
 pub mod artifacts;
 pub mod artifacts_dto;
 pub mod dto;
+pub mod ops;
 
 use crate::domain::ids::DownloadId;
 use actix_web::{web, HttpResponse};
@@ -15,7 +16,7 @@ use super::extract;
 use super::AppState;
 use crate::db::downloads::{self as download_rows, NewDownload};
 use crate::domain::downloads::state::DownloadState;
-use crate::lifecycle::{download_outcomes, downloads};
+use crate::lifecycle::downloads;
 use dto::{
     CreateDownloads, DownloadItems, DownloadPage, DownloadView, EventItems, ListQuery,
     PatchDownload,
@@ -104,13 +105,7 @@ pub async fn patch(
     id: web::Path<i64>,
     body: extract::Json<PatchDownload>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DownloadId(id.into_inner());
-    let priority = i32::try_from(body.priority)
-        .map_err(|_| ApiError::validation("priority", "must be a 32-bit integer"))?;
-    let row = state
-        .lifecycle
-        .change(move |c| downloads::set_priority(c, id, priority))
-        .await??;
+    let row = ops::set_priority(&state, DownloadId(id.into_inner()), body.priority).await?;
     Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
@@ -123,13 +118,8 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DownloadId(id.into_inner());
-    // A wanted track whose choice this was takes its next candidate.
-    let done = state
-        .lifecycle
-        .change(move |c| download_outcomes::cancel(c, id))
-        .await??;
-    Ok(HttpResponse::Ok().json(DownloadView::from(done.row)))
+    let row = ops::cancel(&state, DownloadId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(DownloadView::from(row)))
 }
 
 #[utoipa::path(post, path = "/api/v1/downloads/{id}/retry", tag = "downloads", operation_id = "retry_download",
@@ -141,11 +131,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DownloadId(id.into_inner());
-    let row = state
-        .lifecycle
-        .change(move |c| downloads::manual_retry(c, id))
-        .await??;
+    let row = ops::retry(&state, DownloadId(id.into_inner())).await?;
     Ok(HttpResponse::Accepted().json(DownloadView::from(row)))
 }
 

@@ -84,6 +84,16 @@ pub struct FileChoice {
     pub filename: String,
 }
 
+/// `POST /wanted/{id}/search`'s optional body.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct SearchAgain {
+    /// Searched instead of the queries derived from the track, from now on
+    /// (at most 200 characters); empty goes back to the derived ones;
+    /// absent keeps what the track has.
+    #[schema(max_length = 200)]
+    pub query: Option<String>,
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Comma-separated states (`not_found,failed`); absent or empty: every state.
@@ -91,6 +101,8 @@ pub struct ListQuery {
     pub state: Option<String>,
     /// Exactly this source (`api`, `playlist:<id>`, `watchlist:<artist id>`, `import:<id>`).
     pub source: Option<String>,
+    /// Words that must each appear in the artist, title or album (case-insensitive).
+    pub q: Option<String>,
     /// Default 50; above 500 is read as 500.
     #[param(value_type = i64, required = false, minimum = 1)]
     pub limit: Option<String>,
@@ -129,6 +141,9 @@ pub struct WantedView {
     pub match_: Option<MatchView>,
     pub created_at: String,
     pub updated_at: String,
+    /// The user's own search text, searched instead of the queries derived
+    /// from the track; null when the derived ones are used.
+    pub search_query: Option<String>,
 }
 
 impl From<WantedRow> for WantedView {
@@ -161,6 +176,7 @@ impl From<WantedRow> for WantedView {
             match_,
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
+            search_query: r.search_query,
         }
     }
 }

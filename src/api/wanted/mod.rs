@@ -4,6 +4,7 @@
 //! commit); searching and choosing happen in the matching worker.
 
 pub mod dto;
+pub mod ops;
 
 use crate::domain::ids::WantedId;
 use actix_web::{web, HttpResponse};
@@ -11,11 +12,11 @@ use actix_web::{web, HttpResponse};
 use super::error::ApiError;
 use super::extract;
 use super::AppState;
-use crate::db::wanted::{self as wanted_rows, NewWanted};
+use crate::db::wanted::{self as wanted_rows, WantedFilter};
 use crate::domain::wanted::WantedState;
-use crate::lifecycle::wanted::{self, PickRefused};
 use dto::{
-    CandidateItems, CreateWanted, FileChoice, ListQuery, WantedItems, WantedPage, WantedView,
+    CandidateItems, CreateWanted, FileChoice, ListQuery, SearchAgain, WantedItems, WantedPage,
+    WantedView,
 };
 
 #[utoipa::path(post, path = "/api/v1/wanted", tag = "wanted", operation_id = "create_wanted",
@@ -26,31 +27,7 @@ pub async fn create(
     body: extract::Json<CreateWanted>,
 ) -> Result<HttpResponse, ApiError> {
     let items = dto::validate(body.into_inner())?;
-    let rows = state
-        .lifecycle
-        .change(move |c| {
-            items
-                .iter()
-                .map(|item| {
-                    let track = item.track();
-                    let new = NewWanted {
-                        artist: &item.artist,
-                        title: &item.title,
-                        album: item.album.as_deref(),
-                        duration_ms: item.duration_ms,
-                        isrc: item.isrc.as_deref(),
-                        spotify_track_id: item.spotify_track_id.as_deref(),
-                        track_number: item.track_number,
-                        disc_number: item.disc_number,
-                        priority: item.priority,
-                        source: "api",
-                        track: &track,
-                    };
-                    wanted::create_or_get(c, &new).map(|(row, _)| row)
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
+    let rows = ops::create(&state, items, "api").await?;
     Ok(HttpResponse::Accepted().json(WantedItems {
         items: rows.into_iter().map(WantedView::from).collect(),
     }))
@@ -72,15 +49,19 @@ pub async fn list(
     let states = parse_states(query.state.as_deref())?;
     let limit = extract::limit(query.limit.as_deref())?;
     let offset = extract::offset(query.offset.as_deref())?;
-    let source = query
-        .source
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let nonblank = |v: Option<&String>| {
+        v.map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let filter = WantedFilter {
+        states,
+        source: nonblank(query.source.as_ref()),
+        text: nonblank(query.q.as_ref()),
+    };
     let (rows, total) = state
         .db
-        .read(move |c| wanted_rows::list(c, &states, source.as_deref(), limit, offset))
+        .read(move |c| wanted_rows::list(c, &filter, limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(WantedPage {
         items: rows.into_iter().map(WantedView::from).collect(),
@@ -106,28 +87,37 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = WantedId(id.into_inner());
-    let row = state
-        .lifecycle
-        .change(move |c| wanted::cancel(c, id))
-        .await??;
+    let row = ops::cancel(&state, WantedId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(WantedView::from(row)))
 }
 
 #[utoipa::path(post, path = "/api/v1/wanted/{id}/search", tag = "wanted", operation_id = "search_wanted",
     params(("id" = i64, Path, description = "Wanted track id")),
+    request_body(content = Option<SearchAgain>, description = "Optional: the search text to use for this track from now on"),
     responses((status = 202, body = WantedView, description = "Searched again now"),
+              (status = 422, body = super::error::ErrorBody, description = "A query over 200 characters"),
               (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
 pub async fn search(
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = WantedId(id.into_inner());
-    let row = state
-        .lifecycle
-        .change(move |c| wanted::request_search(c, id))
-        .await??;
+    // The body is optional: none searches with what the track has.
+    let query = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+        let again: SearchAgain = super::json::from_value(value)?;
+        again
+            .query
+            .as_deref()
+            .map(ops::check_search_query)
+            .transpose()?
+    };
+    let row = ops::search(&state, id, query).await?;
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
@@ -139,11 +129,8 @@ pub async fn candidates(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = WantedId(id.into_inner());
-    let (row, (candidates, rejections)) = state
-        .db
-        .read(move |c| Ok((wanted_rows::get(c, id)?, wanted_rows::candidates(c, id)?)))
-        .await?;
+    let (row, candidates, rejections) =
+        ops::with_candidates(&state, WantedId(id.into_inner())).await?;
     let chosen = match (&row.match_username, &row.match_filename) {
         (Some(u), Some(f)) => Some((u.as_str(), f.as_str())),
         _ => None,
@@ -165,19 +152,8 @@ pub async fn pick(
     body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
-    let id = WantedId(id.into_inner());
     let FileChoice { username, filename } = body.into_inner();
-    let defaults = state.features.download_defaults();
-    let row = state
-        .lifecycle
-        .change(move |c| wanted::pick(c, id, &username, &filename, defaults))
-        .await?
-        .map_err(|refused| match refused {
-            PickRefused::NotACandidate => {
-                ApiError::NotFound("the file is not among the last search's candidates".into())
-            }
-            PickRefused::State(r) => r.into(),
-        })?;
+    let row = ops::pick(&state, WantedId(id.into_inner()), username, filename).await?;
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 
@@ -192,12 +168,8 @@ pub async fn reject(
     body: extract::Json<FileChoice>,
 ) -> Result<HttpResponse, ApiError> {
     dto::validate_choice(&body)?;
-    let id = WantedId(id.into_inner());
     let FileChoice { username, filename } = body.into_inner();
-    let row = state
-        .lifecycle
-        .change(move |c| wanted::reject(c, id, &username, &filename))
-        .await??;
+    let row = ops::reject(&state, WantedId(id.into_inner()), username, filename).await?;
     Ok(HttpResponse::Accepted().json(WantedView::from(row)))
 }
 

@@ -167,6 +167,11 @@ impl<T> SearchQueue<T> {
     pub fn in_window(&self) -> usize {
         self.window.len()
     }
+
+    /// Creations counting against the budget at `now`.
+    pub fn used_at(&self, now: Instant, window: Duration) -> usize {
+        self.window.used_at(now, window)
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,15 @@ impl SearchWindow {
         self.recent.insert(position, at);
     }
 
+    /// Creations that count against the budget at `now` (what a person sees
+    /// as "used in the current window").
+    pub fn used_at(&self, now: Instant, window: Duration) -> usize {
+        self.recent
+            .iter()
+            .filter(|&&t| now.saturating_duration_since(t) < window)
+            .count()
+    }
+
     /// Creations still inside the window as of the last `wait_before_next`.
     pub fn len(&self) -> usize {
         self.recent.len()
@@ -58,6 +67,18 @@ impl SearchWindow {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn what_is_used_counts_only_creations_inside_the_window() {
+        let start = Instant::now();
+        let window = Duration::from_secs(220);
+        let mut w = SearchWindow::new();
+        w.record(start);
+        w.record(start + Duration::from_secs(100));
+        assert_eq!(w.used_at(start + Duration::from_secs(150), window), 2);
+        assert_eq!(w.used_at(start + Duration::from_secs(220), window), 1);
+        assert_eq!(w.used_at(start + Duration::from_secs(400), window), 0);
+    }
+
     use super::*;
 
     const W: Duration = Duration::from_secs(10);

@@ -19,7 +19,8 @@ pub fn render(user_id: &str, display_name: Option<&str>) -> String {
          <body style=\"font-family: sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem\">\n\
          <h1>Spotify connected</h1>\n\
          <p>Harmony is now connected to the Spotify account <strong>{}</strong>. \
-         Your playlists are being read; you can close this page.</p>\n\
+         Your playlists are being read.</p>\n\
+         <p><a href=\"/sources\">Back to Harmony</a></p>\n\
          </body>\n\
          </html>\n",
         escape(account)

@@ -2,6 +2,7 @@
 //! browser lands on), release dates for the watchlist, and which Spotify
 //! track an imported "artist – title" is.
 
+pub mod artist_link;
 pub mod connected_page;
 pub mod pkce;
 pub mod release_date;

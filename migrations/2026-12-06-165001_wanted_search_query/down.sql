@@ -1,0 +1,1 @@
+ALTER TABLE wanted_tracks DROP COLUMN search_query;
