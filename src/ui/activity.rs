@@ -115,8 +115,8 @@ pub async fn page(
         }
         @if before.is_none() {
             // The newest page follows what happens; older pages stay still.
-            section.panel #activity-feed hx-get={ "/activity?" (type_query) } hx-trigger="sse:activity delay:500ms"
-                hx-select="#activity-feed" hx-swap="outerHTML" {
+            section.panel #activity-feed hx-get={ "/activity?" (type_query) } hx-trigger="sse:activity delay:50ms"
+                hx-select="#activity-feed" hx-swap="outerHTML" hx-disinherit="*" {
                 (entry_rows(&rows))
             }
         } @else {

@@ -44,10 +44,10 @@ impl Part {
     fn trigger(self) -> &'static str {
         match self {
             // Heartbeats change states without events: the stream's tick too.
-            Part::Workers => "sse:workers delay:300ms, sse:tick, sse:wanted delay:1s",
-            Part::Wanted => "sse:wanted delay:300ms",
-            Part::Downloads => "sse:downloads delay:300ms",
-            Part::Activity => "sse:activity delay:300ms",
+            Part::Workers => "sse:workers delay:50ms, sse:tick, sse:wanted delay:50ms",
+            Part::Wanted => "sse:wanted delay:50ms",
+            Part::Downloads => "sse:downloads delay:50ms",
+            Part::Activity => "sse:activity delay:50ms",
         }
     }
 }
@@ -56,7 +56,7 @@ impl Part {
 fn frame(part: Part, title: &str, inner: Markup) -> Markup {
     html! {
         section.panel class=[(part == Part::Workers).then_some("wide")] id={ "part-" (part.name()) } aria-labelledby={ "h-" (part.name()) }
-            hx-get={ "/ui/parts/" (part.name()) } hx-trigger=(part.trigger()) hx-swap="outerHTML" {
+            hx-get={ "/ui/parts/" (part.name()) } hx-trigger=(part.trigger()) hx-swap="outerHTML" hx-disinherit="*" {
             h2 id={ "h-" (part.name()) } { (title) }
             (inner)
         }
@@ -127,12 +127,12 @@ async fn render(state: &AppState, part: Part) -> Result<Markup, UiError> {
 fn workers(report: &crate::actors::registry::StatusReport, budget: Option<SearchBudget>) -> Markup {
     html! {
         div.scroll { table {
-            thead { tr { th { "Worker" } th { "State" } th.num { "Queue" } th.num { "Restarts" } th.opt { "Last error" } } }
+            thead { tr { th { "Worker" } th { "State" } th.num { "Queue" } th.num.opt { "Restarts" } th.opt { "Last error" } } }
             tbody { @for w in &report.workers { tr {
                 td { (w.name.as_str()) }
                 td { @if w.enabled { (state_chip(w.state.as_str())) } @else { span.muted { "off" } } }
                 td.num { @if let Some(q) = w.queue_size { (q) } @else { "—" } }
-                td.num { (w.restarts) }
+                td.num.opt { (w.restarts) }
                 td.opt.wrap.small { @if let Some(e) = &w.last_error { (e) } @else { span.muted { "—" } } }
             } } }
         } }

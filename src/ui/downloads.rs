@@ -118,8 +118,8 @@ pub async fn list(
             }
             div { button type="submit" { "Show" } }
         }
-        section.panel #download-list hx-get=(here) hx-trigger="sse:downloads delay:300ms"
-            hx-select="#download-list" hx-swap="outerHTML" {
+        section.panel #download-list hx-get=(here) hx-trigger="sse:downloads delay:50ms"
+            hx-select="#download-list" hx-swap="outerHTML" hx-disinherit="*" {
             @if rows.is_empty() { p.muted { "No downloads." } } @else { (table(&rows)) }
             (view::pager("/downloads", &state_query, offset, PAGE, total))
         }
@@ -191,9 +191,10 @@ pub async fn detail(
     let body = html! {
         p.small { a href="/downloads" { "← Downloads" } }
         h1.wrap { (label) }
-        div.grid {
-            section.panel #download-facts hx-get={ "/downloads/" (id.get()) } hx-trigger="sse:downloads delay:300ms"
-                hx-select="#download-facts" hx-swap="outerHTML" aria-label="Download" {
+        // The state, the progress and the results follow the download live.
+        div.grid #download-live hx-get={ "/downloads/" (id.get()) } hx-trigger="sse:downloads delay:50ms"
+            hx-select="#download-live" hx-swap="outerHTML" hx-disinherit="*" {
+            section.panel #download-facts aria-label="Download" {
                 dl.facts {
                     dt { "State" } dd { (state_chip(row.state.as_str())) }
                     dt { "Progress" } dd { (progress_cell(&row)) }

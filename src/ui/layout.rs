@@ -105,4 +105,6 @@ pub fn bare(title: &str, body: Markup) -> Markup {
 }
 
 /// The policy of every UI page: nothing from elsewhere, no inline script.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// No `form-action`: "Connect Spotify" posts, then is redirected to
+/// Spotify's consent page, which Chromium would block under it.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -46,8 +46,8 @@ async fn render(state: &AppState, feedback: Feedback) -> Result<HttpResponse, Ui
     let failed = !feedback.watch.is_empty() || !feedback.import.is_empty();
     let body = html! {
         h1 { "Sources" }
-        section.panel #spotify aria-labelledby="h-spotify" hx-get="/sources" hx-trigger="sse:sources delay:500ms"
-            hx-select="#spotify" hx-swap="outerHTML" {
+        section.panel #spotify aria-labelledby="h-spotify" hx-get="/sources" hx-trigger="sse:sources delay:50ms"
+            hx-select="#spotify" hx-swap="outerHTML" hx-disinherit="*" {
             h2 #h-spotify { "Spotify" }
             @if !spotify.configured {
                 p.muted { "Not configured: set SPOTIFY_CLIENT_ID (see the README) to sync playlists and liked songs." }
@@ -341,8 +341,8 @@ pub async fn import_page(
     };
     let body = html! {
         p.small { a href="/sources#imports" { "← Sources" } }
-        section.panel #import hx-get={ "/imports/" (id) } hx-trigger="sse:wanted delay:1s, sse:sources delay:1s"
-            hx-select="#import" hx-swap="outerHTML" {
+        section.panel #import hx-get={ "/imports/" (id) } hx-trigger="sse:wanted delay:50ms, sse:sources delay:50ms"
+            hx-select="#import" hx-swap="outerHTML" hx-disinherit="*" {
             h1 { "Import " (id) " " (state_chip(status.state)) }
             dl.facts {
                 dt { "Accepted" } dd { (status.accepted.tracks) " tracks, " (status.accepted.links) " links" }

@@ -338,8 +338,8 @@ pub async fn detail(
     };
     let body = html! {
         p.small { a href="/wanted" { "← Wanted tracks" } }
-        div #wanted-detail hx-get={ "/wanted/" (id.get()) } hx-trigger="sse:wanted delay:500ms, sse:downloads delay:1s"
-            hx-select="#wanted-detail" hx-swap="outerHTML" {
+        div #wanted-detail hx-get={ "/wanted/" (id.get()) } hx-trigger="sse:wanted delay:50ms, sse:downloads delay:50ms"
+            hx-select="#wanted-detail" hx-swap="outerHTML" hx-disinherit="*" {
         h1.wrap { (row.artist) " – " (row.title) }
         div.grid {
             section.panel aria-label="Track" {

@@ -14,6 +14,7 @@ mod common;
 mod architecture;
 mod artifacts;
 mod backfill;
+mod browser;
 mod crash;
 mod downloads;
 mod fake_slskd;
