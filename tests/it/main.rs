@@ -24,6 +24,7 @@ mod lifecycle;
 mod matching_api;
 mod matching_corpus;
 mod media;
+mod notify;
 mod openapi;
 mod process;
 mod request_errors;

@@ -1,0 +1,723 @@
+//! Notifications (issue 16): targets through the API and the settings file,
+//! each event to the targets that want it in each target's format, bursts
+//! grouped, retries that lose nothing and send nothing twice, refusals not
+//! retried, a hanging target that slows nothing, secrets never shown.
+
+use crate::common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::fake_notify::{Credentials, FakeNotify, Scripted};
+use common::fake_slskd::FakeOptions;
+use common::{eventually, TestApp};
+use harmony::domain::ids::{DownloadId, WantedId};
+use harmony::lifecycle::Event;
+use serde_json::{json, Value};
+
+const WEBHOOK_SECRET: &str = "hook-secret-1";
+const NTFY_TOKEN: &str = "tk_ntfy_secret";
+const GOTIFY_TOKEN: &str = "gotify-app-token";
+
+/// Fast grouping and retries.
+const FAST: [(&str, &str); 4] = [
+    ("NOTIFY_BATCH_SEC", "0.2"),
+    ("NOTIFY_RETRY_BASE_SEC", "0.05"),
+    ("NOTIFY_RETRY_MAX_SEC", "0.3"),
+    ("NOTIFY_TIMEOUT_SEC", "5"),
+];
+
+async fn add_target(app: &TestApp, body: Value) -> Value {
+    let (code, res) = app
+        .send_json("POST", "/api/v1/notifications/targets", &body)
+        .await;
+    assert_eq!(code, 201, "{res}");
+    res
+}
+
+async fn target(app: &TestApp, id: &Value) -> Value {
+    let (code, res) = app
+        .get(&format!("/api/v1/notifications/targets/{id}"))
+        .await;
+    assert_eq!(code, 200, "{res}");
+    res
+}
+
+/// Nothing waits to be grouped or delivered.
+async fn settled(app: &TestApp) -> bool {
+    let db = app.app.db.clone();
+    let (pending, jobs) = db
+        .read(|c| {
+            Ok((
+                harmony::db::notify::pending(c)?.len(),
+                harmony::db::jobs::count_pending(c, "notify")?,
+            ))
+        })
+        .await
+        .unwrap();
+    pending == 0 && jobs == 0
+}
+
+async fn wait_settled(app: &TestApp) {
+    eventually(Duration::from_secs(20), "notifications settled", || {
+        settled(app)
+    })
+    .await;
+}
+
+async fn announce(app: &TestApp, event: Event) {
+    app.app.lifecycle.announce(event).await.unwrap();
+}
+
+fn completed(i: i64) -> Event {
+    Event::DownloadCompleted {
+        download_id: DownloadId(i),
+        path: format!("/music/A/B/{i:03} - T.flac"),
+        wanted_id: None,
+    }
+}
+
+async fn activity(app: &TestApp, status: &str) -> Vec<Value> {
+    let (code, body) = app.get("/api/v1/activity?type=notify&limit=500").await;
+    assert_eq!(code, 200, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == status)
+        .cloned()
+        .collect()
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn targets_are_kept_through_the_api_with_their_secrets_masked() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let declared = json!([{"name": "file-ntfy", "kind": "ntfy", "url": fake.ntfy_url("declared"),
+                           "secret": "declared-token-xyz", "events": ["slskd.unreachable"]}])
+    .to_string();
+    let app = TestApp::start(&[("NOTIFY_TARGETS", declared.as_str())]).await;
+
+    let hook = add_target(
+        &app,
+        json!({"name": " hook ", "kind": "webhook", "url": fake.webhook_url("a"),
+               "secret": WEBHOOK_SECRET, "events": ["download.completed"]}),
+    )
+    .await;
+    assert_eq!(hook["name"], "hook");
+    assert_eq!(hook["secret"], "********");
+    assert_eq!(hook["events"], json!(["download.completed"]));
+    assert_eq!(hook["enabled"], true);
+    assert_eq!(hook["read_only"], false);
+    let discord = add_target(
+        &app,
+        json!({"name": "discord", "kind": "discord", "url": fake.discord_url()}),
+    )
+    .await;
+    assert_eq!(discord["events"], json!(["*"]));
+    assert!(discord["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/123456/********"));
+    assert!(discord["secret"].is_null());
+
+    // Bad input: 422 naming the field, nothing written.
+    for (body, field) in [
+        (json!({"kind": "ntfy", "url": "http://x/t"}), "name"),
+        (
+            json!({"name": "n", "kind": "slack", "url": "http://x"}),
+            "kind",
+        ),
+        (
+            json!({"name": "n", "kind": "ntfy", "url": "ftp://x"}),
+            "url",
+        ),
+        (
+            json!({"name": "n", "kind": "gotify", "url": "http://x"}),
+            "secret",
+        ),
+        (
+            json!({"name": "n", "kind": "ntfy", "url": "http://x", "events": ["download.queued"]}),
+            "events",
+        ),
+        (
+            json!({"name": "n", "kind": "ntfy", "url": "http://x", "enabled": "yes"}),
+            "enabled",
+        ),
+    ] {
+        let (code, res) = app
+            .send_json("POST", "/api/v1/notifications/targets", &body)
+            .await;
+        assert_eq!(code, 422, "{body}: {res}");
+        assert_eq!(res["error"]["details"][0]["field"], field, "{res}");
+    }
+    let (code, _) = app
+        .send_json(
+            "POST",
+            "/api/v1/notifications/targets",
+            &json!({"name": "hook", "kind": "ntfy", "url": "http://x/t"}),
+        )
+        .await;
+    assert_eq!(code, 409, "a name is taken once");
+
+    // PATCH: the mask keeps the secret, other fields change.
+    let (code, patched) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/notifications/targets/{}", hook["id"]),
+            &json!({"secret": "********", "events": ["wanted.failed", "download.completed"], "enabled": false}),
+        )
+        .await;
+    assert_eq!(code, 200, "{patched}");
+    assert_eq!(
+        patched["events"],
+        json!(["wanted.failed", "download.completed"])
+    );
+    assert_eq!(patched["secret"], "********");
+    assert_eq!(patched["enabled"], false);
+    let secret: Option<String> = app
+        .app
+        .db
+        .read(|c| {
+            Ok(harmony::db::notify::find_target_by_name(c, "hook")?
+                .unwrap()
+                .secret)
+        })
+        .await
+        .unwrap();
+    assert_eq!(secret.as_deref(), Some(WEBHOOK_SECRET));
+    let (code, res) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/notifications/targets/{}", hook["id"]),
+            &json!({"url": "not a url"}),
+        )
+        .await;
+    assert_eq!(
+        (code, &res["error"]["details"][0]["field"]),
+        (422, &json!("url"))
+    );
+
+    // The declared target is listed, masked, and read-only.
+    let (code, list) = app.get("/api/v1/notifications/targets").await;
+    assert_eq!(code, 200);
+    assert_eq!(list["total"], 3);
+    let file = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "file-ntfy")
+        .unwrap()
+        .clone();
+    assert_eq!(file["read_only"], true);
+    assert_eq!(file["secret"], "********");
+    let path = format!("/api/v1/notifications/targets/{}", file["id"]);
+    let (code, _) = app
+        .send_json("PATCH", &path, &json!({"enabled": false}))
+        .await;
+    assert_eq!(code, 409);
+    let (code, _) = app.send_json("DELETE", &path, &json!({})).await;
+    assert_eq!(code, 409);
+
+    // No answer shows a secret: targets, settings, the test outcome.
+    let (_, test) = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/notifications/targets/{}/test", discord["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(test["delivered"], true, "{test}");
+    for path in [
+        "/api/v1/notifications/targets",
+        "/api/v1/settings",
+        "/api/v1/activity?limit=500",
+    ] {
+        let (_, text) = app.get_text(path).await;
+        for secret in [
+            WEBHOOK_SECRET,
+            "declared-token-xyz",
+            "discord-webhook-token",
+        ] {
+            assert!(!text.contains(secret), "{path} shows {secret}: {text}");
+        }
+    }
+
+    let (code, _) = app
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/notifications/targets/{}", hook["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(code, 204);
+    let (code, _) = app
+        .get(&format!("/api/v1/notifications/targets/{}", hook["id"]))
+        .await;
+    assert_eq!(code, 404);
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn each_event_reaches_the_targets_that_want_it_in_their_format() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&FAST).await;
+    let webhook = add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("a"),
+        "secret": WEBHOOK_SECRET, "events": ["download.completed", "wanted.failed"]}),
+    )
+    .await;
+    add_target(
+        &app,
+        json!({"name": "phone", "kind": "ntfy", "url": fake.ntfy_url("harmony"),
+        "secret": NTFY_TOKEN, "events": ["download.dead_lettered"]}),
+    )
+    .await;
+    add_target(
+        &app,
+        json!({"name": "chat", "kind": "discord", "url": fake.discord_url(),
+        "events": ["wanted.failed", "spotify.authorization_needed"]}),
+    )
+    .await;
+    add_target(
+        &app,
+        json!({"name": "gotify", "kind": "gotify", "url": fake.gotify_url(),
+        "secret": GOTIFY_TOKEN, "events": ["*"]}),
+    )
+    .await;
+    add_target(
+        &app,
+        json!({"name": "apprise", "kind": "apprise", "url": fake.apprise_url(),
+        "apprise_key": "harmony", "events": ["slskd.unreachable", "download.completed"]}),
+    )
+    .await;
+
+    announce(&app, completed(1)).await;
+    announce(
+        &app,
+        Event::DownloadDeadLettered {
+            download_id: DownloadId(2),
+            error: "peer offline".into(),
+        },
+    )
+    .await;
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(3),
+            searches: 7,
+        },
+    )
+    .await;
+    announce(&app, Event::SpotifyAuthorizationNeeded).await;
+    announce(
+        &app,
+        Event::SlskdUnreachable {
+            since: 0,
+            seconds: 600,
+        },
+    )
+    .await;
+    // Not a notification event: nobody hears of it.
+    announce(
+        &app,
+        Event::DownloadStarted {
+            download_id: DownloadId(1),
+        },
+    )
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "every message delivered",
+        || async { fake.received().iter().filter(|r| r.delivered()).count() == 2 + 1 + 2 + 5 + 2 },
+    )
+    .await;
+    wait_settled(&app).await;
+
+    let events_of = |kind: &str| -> Vec<String> {
+        let mut e: Vec<String> = fake
+            .delivered(kind)
+            .iter()
+            .map(|r| match kind {
+                "webhook" => r.header("X-Harmony-Event").unwrap().to_string(),
+                "ntfy" => r
+                    .header("X-Harmony-Delivery")
+                    .map(|_| "download.dead_lettered".to_string())
+                    .unwrap(),
+                "gotify" => r.json()["extras"]["harmony::event"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                _ => r.body.clone(),
+            })
+            .collect();
+        e.sort();
+        e
+    };
+    assert_eq!(
+        events_of("webhook"),
+        vec!["download.completed", "wanted.failed"]
+    );
+    assert_eq!(
+        events_of("gotify"),
+        vec![
+            "download.completed",
+            "download.dead_lettered",
+            "slskd.unreachable",
+            "spotify.authorization_needed",
+            "wanted.failed"
+        ]
+    );
+    assert_eq!(fake.delivered("ntfy").len(), 1);
+    assert_eq!(fake.delivered("discord").len(), 2);
+    assert_eq!(fake.delivered("apprise").len(), 2);
+    assert!(
+        fake.received().iter().all(|r| r.delivered()),
+        "nothing refused"
+    );
+
+    // Webhook: signed body with event, at, data and the idempotency id.
+    for r in fake.delivered("webhook") {
+        assert_eq!(r.signature_ok, Some(true));
+        let body = r.json();
+        assert_eq!(body["event"], r.header("X-Harmony-Event").unwrap());
+        assert_eq!(body["id"], r.header("X-Harmony-Delivery").unwrap());
+        assert!(body["at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(body["count"], 1);
+        if body["event"] == "download.completed" {
+            assert_eq!(body["data"]["path"], "/music/A/B/001 - T.flac");
+            assert_eq!(body["data"]["download_id"], 1);
+        } else {
+            assert_eq!(
+                body["data"]["reason"],
+                "nothing acceptable found in 7 searches"
+            );
+        }
+    }
+    // ntfy: text body, title, priority and tags, the token.
+    let ntfy = &fake.delivered("ntfy")[0];
+    assert_eq!(ntfy.path, "/ntfy/harmony");
+    assert_eq!(
+        ntfy.header("Authorization"),
+        Some(format!("Bearer {NTFY_TOKEN}").as_str())
+    );
+    assert_eq!(
+        ntfy.header("Title"),
+        Some("Download gave up after every retry")
+    );
+    assert_eq!(ntfy.header("Priority"), Some("4"));
+    assert_eq!(ntfy.header("Tags"), Some("warning,skull"));
+    assert!(ntfy.body.contains("peer offline"), "{}", ntfy.body);
+    // Discord: embeds.
+    for r in fake.delivered("discord") {
+        let embed = &r.json()["embeds"][0];
+        assert!(
+            embed["title"].is_string() && embed["color"].is_number(),
+            "{embed}"
+        );
+        assert!(embed["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+    // Gotify: the app token in its header, title/message/priority.
+    for r in fake.delivered("gotify") {
+        assert_eq!(r.path, "/gotify/message");
+        assert_eq!(r.header("X-Gotify-Key"), Some(GOTIFY_TOKEN));
+        let b = r.json();
+        assert!(b["title"].is_string() && b["message"].is_string() && b["priority"].is_number());
+    }
+    // Apprise: /notify/<key>, title, body, type.
+    let mut types: Vec<String> = fake
+        .delivered("apprise")
+        .iter()
+        .map(|r| {
+            assert_eq!(r.path, "/apprise/notify/harmony");
+            r.json()["type"].as_str().unwrap().to_string()
+        })
+        .collect();
+    types.sort();
+    assert_eq!(types, vec!["failure", "success"]);
+
+    // Activity and metrics.
+    assert_eq!(activity(&app, "sent").await.len(), 12);
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(
+        metrics.contains("harmony_notifications_total{target_kind=\"gotify\",outcome=\"sent\"} 5"),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains("harmony_notifications_total{target_kind=\"webhook\",outcome=\"failed\"} 0"));
+    let t = target(&app, &webhook["id"]).await;
+    assert!(t["last_sent_at"].as_str().unwrap().ends_with('Z'));
+    assert!(t["last_error"].is_null());
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_burst_of_300_completions_arrives_as_a_handful_of_messages() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&[("NOTIFY_BATCH_SEC", "1")]).await;
+    add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("a"),
+        "secret": WEBHOOK_SECRET, "events": ["download.completed"]}),
+    )
+    .await;
+    add_target(
+        &app,
+        json!({"name": "phone", "kind": "ntfy", "url": fake.ntfy_url("t"),
+        "secret": NTFY_TOKEN}),
+    )
+    .await;
+    for i in 1..=300 {
+        announce(&app, completed(i)).await;
+    }
+    wait_settled(&app).await;
+
+    let hooks = fake.delivered("webhook");
+    assert!(
+        (1..=5).contains(&hooks.len()),
+        "{} messages for 300 completions",
+        hooks.len()
+    );
+    let total: u64 = hooks
+        .iter()
+        .map(|r| r.json()["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 300, "every completion counted once");
+    let first = hooks[0].json();
+    if first["count"].as_u64().unwrap() > 1 {
+        assert!(first["data"]["items"].as_array().unwrap().len() <= 10);
+        assert_eq!(first["data"]["count"], first["count"]);
+    }
+    let phones = fake.delivered("ntfy");
+    assert_eq!(phones.len(), hooks.len());
+    assert!(
+        phones[0]
+            .header("Title")
+            .unwrap()
+            .contains("downloads completed")
+            || phones[0].body.lines().count() == 1
+    );
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_refusal_is_not_retried_and_rate_limits_and_5xx_are() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&FAST).await;
+    let chat = add_target(
+        &app,
+        json!({"name": "chat", "kind": "discord", "url": fake.discord_url(),
+        "events": ["wanted.failed"]}),
+    )
+    .await;
+    // 429 (Retry-After), then 503, then the real answer.
+    fake.script([Scripted::RateLimited(0.2), Scripted::Status(503)]);
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(1),
+            searches: 7,
+        },
+    )
+    .await;
+    wait_settled(&app).await;
+    let seen: Vec<u16> = fake.received().iter().map(|r| r.status).collect();
+    assert_eq!(seen, vec![429, 503, 204]);
+    let t = target(&app, &chat["id"]).await;
+    assert!(t["last_error"].as_str().unwrap().contains("503"), "{t}");
+
+    // 400: given up at once, the reason kept.
+    fake.script([Scripted::Status(400)]);
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(2),
+            searches: 7,
+        },
+    )
+    .await;
+    wait_settled(&app).await;
+    let seen: Vec<u16> = fake.received().iter().map(|r| r.status).collect();
+    assert_eq!(seen, vec![429, 503, 204, 400], "the 400 was not retried");
+    let t = target(&app, &chat["id"]).await;
+    assert!(
+        t["last_error"].as_str().unwrap().starts_with("HTTP 400"),
+        "{t}"
+    );
+    let failed = activity(&app, "failed").await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["details"]["event"], "wanted.failed");
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(
+        metrics
+            .contains("harmony_notifications_total{target_kind=\"discord\",outcome=\"retried\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains("harmony_notifications_total{target_kind=\"discord\",outcome=\"failed\"} 1"));
+
+    // A redirect to another host is refused, not followed.
+    let other = FakeNotify::start(Credentials::default()).await;
+    fake.script([Scripted::Redirect(other.discord_url())]);
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(3),
+            searches: 7,
+        },
+    )
+    .await;
+    wait_settled(&app).await;
+    assert!(
+        other.received().is_empty(),
+        "followed a redirect to another host"
+    );
+    let t = target(&app, &chat["id"]).await;
+    assert!(
+        t["last_error"].as_str().unwrap().contains("redirect"),
+        "{t}"
+    );
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_target_down_for_a_while_receives_every_message_once_after_it_recovers() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&FAST).await;
+    let hook = add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("a"),
+        "secret": WEBHOOK_SECRET}),
+    )
+    .await;
+    fake.stop().await;
+    announce(&app, completed(1)).await;
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(2),
+            searches: 7,
+        },
+    )
+    .await;
+    announce(&app, Event::SpotifyAuthorizationNeeded).await;
+    // Several attempts fail on the closed port.
+    eventually(
+        Duration::from_secs(20),
+        "attempts on the closed port",
+        || async {
+            let (_, m) = app.get_text("/metrics").await;
+            m.lines()
+                .find(|l| {
+                    l.starts_with(
+                        "harmony_notifications_total{target_kind=\"webhook\",outcome=\"retried\"}",
+                    )
+                })
+                .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+                .is_some_and(|n| n >= 6)
+        },
+    )
+    .await;
+    let t = target(&app, &hook["id"]).await;
+    assert!(
+        t["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("could not reach"),
+        "{t}"
+    );
+    fake.restart().await;
+    wait_settled(&app).await;
+
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for r in fake.delivered("webhook") {
+        assert_eq!(r.signature_ok, Some(true));
+        *by_id
+            .entry(r.header("X-Harmony-Delivery").unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(by_id.len(), 3, "{by_id:?}");
+    assert!(
+        by_id.values().all(|&n| n == 1),
+        "a message arrived twice: {by_id:?}"
+    );
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_hanging_target_does_not_slow_downloads() {
+    let (app, slskd, _music) = common::start_with_fake(
+        FakeOptions::default(),
+        &[],
+        &[("NOTIFY_BATCH_SEC", "0.05"), ("NOTIFY_TIMEOUT_SEC", "600")],
+    )
+    .await;
+    let fake = FakeNotify::start(Credentials::default()).await;
+    add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("a"),
+        "secret": WEBHOOK_SECRET}),
+    )
+    .await;
+    fake.script(std::iter::repeat_n(Scripted::Hang, 50));
+    // The target hangs on the first message …
+    announce(&app, Event::SpotifyAuthorizationNeeded).await;
+    eventually(Duration::from_secs(10), "the target hangs", || async {
+        !fake.received().is_empty()
+    })
+    .await;
+    // … while downloads go on to completion.
+    let items: Vec<Value> = (1..=3)
+        .map(|i| json!({"username": "peer", "filename": format!("@@s\\Music\\Artist\\Album\\{i:02} - Song {i}.flac"),
+                        "size": 1000 + i, "track": {"artist": "Artist", "album": "Album", "title": format!("Song {i}")}}))
+        .collect();
+    let (code, res) = app
+        .send_json("POST", "/api/v1/downloads", &json!({"items": items}))
+        .await;
+    assert_eq!(code, 202, "{res}");
+    eventually(Duration::from_secs(30), "downloads completed", || async {
+        app.get("/api/v1/downloads?state=completed").await.1["total"] == 3
+    })
+    .await;
+    assert!(
+        fake.received().iter().all(|r| r.status == 0),
+        "the target is still hanging"
+    );
+    assert!(fake.received().iter().all(|r| !r.delivered()));
+    let _ = slskd;
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_completed_download_is_told_with_its_artist_title_and_source() {
+    let (app, _slskd, _music) =
+        common::start_with_fake(FakeOptions::default(), &[], &[("NOTIFY_BATCH_SEC", "0.05")]).await;
+    let fake = FakeNotify::start(Credentials::default()).await;
+    add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("a"),
+        "secret": WEBHOOK_SECRET, "events": ["download.completed"]}),
+    )
+    .await;
+    let item = json!({"username": "peer", "filename": "@@s\\Music\\Björk\\Post\\01 - Army of Me.flac",
+                      "size": 4242, "track": {"artist": "Björk", "album": "Post", "title": "Army of Me"}});
+    let (code, res) = app
+        .send_json("POST", "/api/v1/downloads", &json!({"items": [item]}))
+        .await;
+    assert_eq!(code, 202, "{res}");
+    eventually(Duration::from_secs(30), "told", || async {
+        !fake.delivered("webhook").is_empty()
+    })
+    .await;
+    let body = fake.delivered("webhook")[0].json();
+    assert_eq!(body["event"], "download.completed");
+    assert_eq!(body["data"]["artist"], "Björk");
+    assert_eq!(body["data"]["title"], "Army of Me");
+    assert_eq!(body["data"]["source"], "download");
+    assert_eq!(body["data"]["username"], "peer");
+    assert!(body["data"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("/Björk/Post/Army of Me.flac"));
+    app.app.shutdown().await;
+}
