@@ -721,3 +721,256 @@ async fn a_completed_download_is_told_with_its_artist_title_and_source() {
         .ends_with("/Björk/Post/Army of Me.flac"));
     app.app.shutdown().await;
 }
+
+mod crash {
+    use super::*;
+
+    use std::io::{BufRead, BufReader};
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use common::fake_slskd::FakeSlskd;
+
+    /// The real binary; every line it logs is kept in `log`.
+    #[allow(clippy::zombie_processes)] // the caller kills and waits for the child
+    fn spawn(
+        dir: &Path,
+        slskd: &FakeSlskd,
+        targets: &str,
+        batch: &str,
+        log: &Arc<Mutex<Vec<String>>>,
+    ) -> (Child, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HARMONY_DATA_DIR", dir.join("data"))
+            .env("HARMONY_BIND", "127.0.0.1:0")
+            .env("HARMONY_LOG_FORMAT", "json")
+            .env("HARMONY_LOG_LEVEL", "debug")
+            .env("SLSKD_URL", &slskd.url)
+            .env("SLSKD_DOWNLOADS_DIR", &slskd.downloads_dir)
+            .env("MUSIC_DIR", dir.join("music"))
+            .env("SYNC_POLL_INTERVAL_SEC", "0.05")
+            .env("SYNC_IDLE_POLL_INTERVAL_SEC", "0.2")
+            .env("NOTIFY_TARGETS", targets)
+            .env("NOTIFY_BATCH_SEC", batch)
+            .env("NOTIFY_RETRY_BASE_SEC", "0.05")
+            .env("NOTIFY_RETRY_MAX_SEC", "0.2")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (tx, log) = (tx.clone(), Arc::clone(log));
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line.clone());
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("no start line");
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if v["fields"]["message"] == "harmony started" {
+                    let bind = v["fields"]["bind"].as_str().unwrap().to_string();
+                    return (child, format!("http://{bind}"));
+                }
+            }
+        }
+    }
+
+    async fn get(base: &str, path: &str) -> Value {
+        let mut res = common::client()
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(&res.body().await.unwrap()).unwrap()
+    }
+
+    async fn first_target(base: &str) -> Value {
+        get(base, "/api/v1/notifications/targets").await["items"][0].clone()
+    }
+
+    #[actix_rt::test(system = "crate::common::TestSystem")]
+    async fn sigkill_before_and_after_grouping_loses_no_message_and_sends_none_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let slskd = FakeSlskd::start(FakeOptions::default(), dir.path().join("slskd")).await;
+        let hook = FakeNotify::start(Credentials::default()).await;
+        hook.stop().await;
+        let targets = json!([{"name": "hook", "kind": "webhook", "url": hook.webhook_url("crash"),
+                              "secret": WEBHOOK_SECRET}])
+        .to_string();
+        let log = Arc::new(Mutex::new(Vec::new()));
+
+        // 1. Downloads complete; the window (30 s) is still open when the process dies.
+        let (mut first, base) = spawn(dir.path(), &slskd, &targets, "30", &log);
+        let items: Vec<Value> = (1..=3)
+            .map(|i| json!({"username": "peer", "filename": format!("@@s\\Music\\A\\B\\{i:02} - S{i}.flac"),
+                            "size": 2000 + i, "track": {"artist": "A", "album": "B", "title": format!("S{i}")}}))
+            .collect();
+        let mut res = common::client()
+            .post(format!("{base}/api/v1/downloads"))
+            .send_json(&json!({ "items": items }))
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 202);
+        let _ = res.body().await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get(&base, "/api/v1/downloads?state=completed").await["total"] != 3 {
+            assert!(Instant::now() < deadline, "downloads never completed");
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        first.kill().unwrap(); // SIGKILL
+        first.wait().unwrap();
+
+        // 2. The pending events survived; grouped and tried on the closed port, then killed.
+        let (mut second, base) = spawn(dir.path(), &slskd, &targets, "0.1", &log);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while first_target(&base).await["last_error"].is_null() {
+            assert!(Instant::now() < deadline, "no delivery was tried");
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        second.kill().unwrap();
+        second.wait().unwrap();
+
+        // 3. The delivery jobs survived: the target is back and gets the message once.
+        hook.restart().await;
+        let (mut third, base) = spawn(dir.path(), &slskd, &targets, "0.1", &log);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while first_target(&base).await["last_sent_at"].is_null() {
+            assert!(Instant::now() < deadline, "never delivered");
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        let delivered = hook.delivered("webhook");
+        assert_eq!(delivered.len(), 1, "one message for the three completions");
+        let body = delivered[0].json();
+        assert_eq!(body["count"], 3);
+        assert_eq!(delivered[0].signature_ok, Some(true));
+        third.kill().unwrap();
+        third.wait().unwrap();
+
+        let log = log.lock().unwrap();
+        assert!(log.len() > 10, "the runs logged");
+        for line in log.iter() {
+            assert!(
+                !line.contains(WEBHOOK_SECRET),
+                "a secret in the log: {line}"
+            );
+        }
+    }
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn an_slskd_outage_is_told_after_the_threshold_and_so_is_its_end() {
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let slskd_dir = tempfile::tempdir().unwrap();
+    let slskd =
+        common::fake_slskd::FakeSlskd::start(FakeOptions::default(), slskd_dir.path().join("dl"))
+            .await;
+    let url = format!("http://{closed}");
+    let app = TestApp::start(&[
+        ("SLSKD_URL", url.as_str()),
+        ("SYNC_IDLE_POLL_INTERVAL_SEC", "0.05"),
+        ("NOTIFY_OUTAGE_AFTER_SEC", "0.3"),
+        ("NOTIFY_BATCH_SEC", "0.05"),
+    ])
+    .await;
+    add_target(
+        &app,
+        json!({"name": "phone", "kind": "ntfy", "url": fake.ntfy_url("ops"),
+        "secret": NTFY_TOKEN, "events": ["slskd.unreachable", "slskd.recovered"]}),
+    )
+    .await;
+    eventually(Duration::from_secs(20), "outage told", || async {
+        !fake.delivered("ntfy").is_empty()
+    })
+    .await;
+    let told = &fake.delivered("ntfy")[0];
+    assert_eq!(told.header("Title"), Some("slskd is unreachable"));
+    assert_eq!(told.header("Priority"), Some("5"));
+
+    // slskd comes back (at the address the settings now name).
+    let (code, res) = app
+        .send_json("PUT", "/api/v1/settings", &json!({"SLSKD_URL": slskd.url}))
+        .await;
+    assert_eq!(code, 200, "{res}");
+    eventually(Duration::from_secs(20), "recovery told", || async {
+        fake.delivered("ntfy").len() == 2
+    })
+    .await;
+    assert_eq!(
+        fake.delivered("ntfy")[1].header("Title"),
+        Some("slskd is reachable again")
+    );
+    wait_settled(&app).await;
+    assert_eq!(fake.delivered("ntfy").len(), 2, "each told once");
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_worker_restarting_over_and_over_is_told_once() {
+    use common::{scripted, JobRequest, Journal};
+    use harmony::app::WorkerOverrides;
+    use harmony::domain::workers::name::WorkerName;
+
+    let journal = Journal::default();
+    let overrides = WorkerOverrides::default().with(WorkerName::Metadata, scripted(&journal, 1));
+    let app = TestApp::start_with(&[("NOTIFY_BATCH_SEC", "0.05")], overrides).await;
+    let fake = FakeNotify::start(Credentials::default()).await;
+    add_target(
+        &app,
+        json!({"name": "ops", "kind": "apprise", "url": fake.apprise_url(),
+        "apprise_key": "harmony", "events": ["worker.restarting_repeatedly"]}),
+    )
+    .await;
+    // Every attempt kills the worker: five restarts in a row.
+    app.app
+        .lifecycle
+        .enqueue(JobRequest::new(WorkerName::Metadata, "fatal", json!({})).max_attempts(5))
+        .await
+        .unwrap();
+    app.wait_for_worker("metadata", Duration::from_secs(30), |w| {
+        w["restarts"] == 5 && w["state"] == "running"
+    })
+    .await;
+    eventually(Duration::from_secs(20), "told", || async {
+        !fake.delivered("apprise").is_empty()
+    })
+    .await;
+    wait_settled(&app).await;
+    let told = fake.delivered("apprise");
+    assert_eq!(told.len(), 1, "once per storm");
+    let body = told[0].json();
+    assert_eq!(body["type"], "failure");
+    assert!(
+        body["body"]
+            .as_str()
+            .unwrap()
+            .contains("worker metadata restarted 4 times"),
+        "{body}"
+    );
+    let (_, feed) = app.get("/api/v1/activity?type=worker").await;
+    assert!(feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["status"] == "restarting_repeatedly"));
+    app.app.shutdown().await;
+}
