@@ -228,6 +228,7 @@ pub async fn create(
         .lifecycle
         .change(move |c| {
             let now = c.now();
+            sources::finish_imports(c)?;
             if store::count_unfinished(c.conn(), now)? >= max_pending {
                 return Ok(None);
             }

@@ -974,3 +974,63 @@ async fn a_worker_restarting_over_and_over_is_told_once() {
         .any(|e| e["status"] == "restarting_repeatedly"));
     app.app.shutdown().await;
 }
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn an_import_whose_tracks_all_ended_is_told_with_its_counts() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&[("NOTIFY_BATCH_SEC", "0.05")]).await;
+    add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("i"),
+        "secret": WEBHOOK_SECRET, "events": ["import.finished"]}),
+    )
+    .await;
+    let (code, created) = app
+        .send_json(
+            "POST",
+            "/api/v1/imports",
+            &json!({"tracks": [{"artist": "Air", "title": "Sexy Boy"}, {"artist": "Air", "title": "Kelly Watch the Stars"}]}),
+        )
+        .await;
+    assert_eq!(code, 202, "{created}");
+    let import_id = created["id"].clone();
+    let (_, wanted) = app
+        .get(&format!("/api/v1/wanted?source=import:{import_id}"))
+        .await;
+    let ids: Vec<i64> = wanted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{wanted}");
+    let (code, _) = app
+        .send_json("DELETE", &format!("/api/v1/wanted/{}", ids[0]), &json!({}))
+        .await;
+    assert_eq!(code, 200);
+    // One track still wanted: not finished.
+    wait_settled(&app).await;
+    assert!(fake.received().is_empty());
+    let (code, _) = app
+        .send_json("DELETE", &format!("/api/v1/wanted/{}", ids[1]), &json!({}))
+        .await;
+    assert_eq!(code, 200);
+    eventually(Duration::from_secs(20), "told", || async {
+        !fake.delivered("webhook").is_empty()
+    })
+    .await;
+    wait_settled(&app).await;
+    let told = fake.delivered("webhook");
+    assert_eq!(told.len(), 1);
+    let body = told[0].json();
+    assert_eq!(body["event"], "import.finished");
+    assert_eq!(body["data"]["import_id"], import_id);
+    assert_eq!(body["data"]["counts"]["registered"], 2, "{body}");
+    let (_, feed) = app.get("/api/v1/activity?type=import").await;
+    assert!(feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["status"] == "finished"));
+    app.app.shutdown().await;
+}

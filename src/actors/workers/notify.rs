@@ -1,5 +1,5 @@
-//! The notify worker: turns closed grouping windows into delivery jobs (its
-//! periodic work) and delivers each message to its target (its jobs), with
+//! The notify worker: turns closed grouping windows into delivery jobs and
+//! announces imports whose last track ended (its periodic work) and delivers each message to its target (its jobs), with
 //! retries on connect errors, timeouts, 5xx and 429 (`Retry-After`). It
 //! runs apart from the other workers: a slow or dead target only holds its
 //! own deliveries, each bounded by `NOTIFY_TIMEOUT_SEC`.
@@ -68,6 +68,18 @@ impl WorkerLogic for NotifyWorker {
         Box::pin(async move {
             let batch_ms =
                 i64::try_from(env.config.current().notify_batch.as_millis()).unwrap_or(i64::MAX);
+            // Imports whose last track ended since the last look.
+            let finished = env
+                .db
+                .read(crate::db::imports::newly_finished)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            if !finished.is_empty() {
+                env.lifecycle
+                    .change(crate::lifecycle::sources::finish_imports)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+            }
             // Most looks find nothing: read first, write only when a window closed.
             let pending = env
                 .db
