@@ -1034,3 +1034,63 @@ async fn an_import_whose_tracks_all_ended_is_told_with_its_counts() {
         .any(|e| e["status"] == "finished"));
     app.app.shutdown().await;
 }
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn new_releases_and_playlists_with_new_tracks_are_told_quiet_syncs_are_not() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    let app = TestApp::start(&[("NOTIFY_BATCH_SEC", "0.05")]).await;
+    add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("s"),
+        "secret": WEBHOOK_SECRET, "events": ["playlist.synced", "watchlist.new_releases"]}),
+    )
+    .await;
+    announce(
+        &app,
+        Event::PlaylistSynced {
+            playlist_id: "p0".into(),
+            name: "Quiet".into(),
+            added: 0,
+        },
+    )
+    .await;
+    announce(
+        &app,
+        Event::PlaylistSynced {
+            playlist_id: "p1".into(),
+            name: "Fresh".into(),
+            added: 3,
+        },
+    )
+    .await;
+    announce(
+        &app,
+        Event::NewReleasesFound {
+            watch_id: harmony::domain::ids::WatchId(9),
+            spotify_artist_id: "4tZwfgrHOc3mvqYlEYSvVi".into(),
+            releases: 2,
+            tracks: 14,
+        },
+    )
+    .await;
+    eventually(Duration::from_secs(20), "told", || async {
+        fake.delivered("webhook").len() == 2
+    })
+    .await;
+    wait_settled(&app).await;
+    let mut bodies: Vec<Value> = fake.delivered("webhook").iter().map(|r| r.json()).collect();
+    bodies.sort_by_key(|b| b["event"].as_str().unwrap().to_string());
+    assert_eq!(bodies.len(), 2, "the quiet sync was not told");
+    assert_eq!(bodies[0]["event"], "playlist.synced");
+    assert_eq!(
+        bodies[0]["data"],
+        json!({"playlist_id": "p1", "name": "Fresh", "new_tracks": 3})
+    );
+    assert_eq!(bodies[1]["event"], "watchlist.new_releases");
+    assert_eq!(
+        bodies[1]["data"]["artist"], "4tZwfgrHOc3mvqYlEYSvVi",
+        "no name known: the id"
+    );
+    assert_eq!(bodies[1]["data"]["tracks"], 14);
+    app.app.shutdown().await;
+}
