@@ -229,3 +229,73 @@ fn kind_str(kind: &str) -> &'static str {
         .map(|k| k.as_str())
         .unwrap_or("unknown")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::notify::TargetFields;
+    use crate::db::Db;
+    use crate::domain::ids::WantedId;
+    use crate::lifecycle::Lifecycle;
+
+    fn failed(id: i64) -> Event {
+        Event::WantedFailed {
+            wanted_id: WantedId(id),
+            searches: 7,
+        }
+    }
+
+    async fn pending(db: &Db) -> usize {
+        db.read(|c| Ok(store::pending(c)?.len())).await.unwrap()
+    }
+
+    #[actix_rt::test]
+    async fn pending_rows_are_written_with_the_change_only_while_a_target_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        let lifecycle = Lifecycle::without_workers(db.clone());
+        lifecycle.announce(failed(1)).await.unwrap();
+        assert_eq!(pending(&db).await, 0, "nobody listens: nothing kept");
+
+        let target = TargetFields {
+            name: "t".into(),
+            kind: "webhook".into(),
+            url: "http://h/x".into(),
+            secret: None,
+            apprise_key: None,
+            events: vec!["download.completed".into()],
+            enabled: true,
+        };
+        db.write(move |c| store::insert_target(c, &target, false, 0))
+            .await
+            .unwrap();
+        lifecycle.announce(failed(2)).await.unwrap();
+        // Not a notification event.
+        lifecycle
+            .announce(Event::DownloadStarted {
+                download_id: crate::domain::ids::DownloadId(1),
+            })
+            .await
+            .unwrap();
+        assert_eq!(pending(&db).await, 1);
+
+        let rolled_back = lifecycle
+            .change(|c| {
+                c.emit(failed(3));
+                Err::<(), _>(DbError::Task("refused".into()))
+            })
+            .await;
+        assert!(rolled_back.is_err());
+        assert_eq!(pending(&db).await, 1, "rolled back with its change");
+
+        // The window closed: the filter does not want it, so no job, and the row is gone.
+        let next = lifecycle.change(|c| group_due(c, 0)).await.unwrap();
+        assert_eq!(next, None);
+        assert_eq!(pending(&db).await, 0);
+        let jobs = db
+            .read(|c| crate::db::jobs::count_pending(c, "notify"))
+            .await
+            .unwrap();
+        assert_eq!(jobs, 0);
+    }
+}

@@ -810,7 +810,9 @@ mod crash {
         let hook = FakeNotify::start(Credentials::default()).await;
         hook.stop().await;
         let targets = json!([{"name": "hook", "kind": "webhook", "url": hook.webhook_url("crash"),
-                              "secret": WEBHOOK_SECRET}])
+                              "secret": WEBHOOK_SECRET},
+                             {"name": "gotify", "kind": "gotify", "url": hook.gotify_url(),
+                              "secret": GOTIFY_TOKEN}])
         .to_string();
         let log = Arc::new(Mutex::new(Vec::new()));
 
@@ -864,10 +866,9 @@ mod crash {
         let log = log.lock().unwrap();
         assert!(log.len() > 10, "the runs logged");
         for line in log.iter() {
-            assert!(
-                !line.contains(WEBHOOK_SECRET),
-                "a secret in the log: {line}"
-            );
+            for secret in [WEBHOOK_SECRET, GOTIFY_TOKEN] {
+                assert!(!line.contains(secret), "a secret in the log: {line}");
+            }
         }
     }
 }
