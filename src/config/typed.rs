@@ -421,6 +421,28 @@ mod tests {
     }
 
     #[test]
+    fn declared_notification_targets_are_checked_and_their_secrets_masked() {
+        let ok = with(&[(
+            "NOTIFY_TARGETS",
+            r#"[{"name":"p","kind":"ntfy","url":"http://n/t","secret":"tk-123"}]"#,
+        )])
+        .unwrap();
+        assert_eq!(ok.notify_targets.len(), 1);
+        assert!(!format!("{ok:?}").contains("tk-123"));
+        let err = with(&[(
+            "NOTIFY_TARGETS",
+            r#"[{"name":"p","kind":"pager","url":"http://n/t","secret":"tk-123"}]"#,
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("NOTIFY_TARGETS") && err.contains("kind"),
+            "{err}"
+        );
+        assert!(!err.contains("tk-123"), "{err}");
+    }
+
+    #[test]
     fn embedded_defaults_are_valid() {
         let c = with(&[]).unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
