@@ -20,6 +20,11 @@ impl NotifyJob {
         }
     }
 
+    /// How every delivery key to this target ends (`…:<target id>`).
+    pub fn target_key_suffix(target_id: i64) -> String {
+        format!(":{target_id}")
+    }
+
     pub fn message(&self) -> &Message {
         match self {
             NotifyJob::Deliver { message, .. } => message,
@@ -33,10 +38,10 @@ impl WorkerJob for NotifyJob {
     /// One delivery per message and target.
     fn dedupe_key(&self) -> Option<String> {
         Some(format!(
-            "{}:{}:{}",
+            "{}:{}{}",
             kind_of(self),
             self.message().id,
-            self.target_id()
+            Self::target_key_suffix(self.target_id())
         ))
     }
 

@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 use super::events::Event;
 use super::Change;
 use crate::db::notify::{self as store, TargetRow};
-use crate::db::{downloads, wanted, watchlist, DbError};
+use crate::db::{downloads, jobs, wanted, watchlist, DbError};
 use crate::domain::notify::filter;
 use crate::domain::notify::grouping::{due_groups, next_due};
 use crate::domain::notify::message::Message;
 use crate::domain::time::{to_rfc3339, UnixMillis};
 use crate::domain::track::Track;
+use crate::domain::workers::name::WorkerName;
 use crate::jobs::NotifyJob;
 
 /// What a download was, for its notification.
@@ -186,6 +187,11 @@ pub fn group_due(c: &mut Change<'_>, batch_ms: i64) -> Result<Option<UnixMillis>
 pub fn record_sent(c: &mut Change<'_>, target: &TargetRow, job: &NotifyJob) -> Result<(), DbError> {
     let now = c.now();
     store::record_sent(c.conn(), target.id, now)?;
+    // The target answers again: its messages waiting for a retry go now.
+    let suffix = NotifyJob::target_key_suffix(target.id);
+    if jobs::bring_forward_by_key_suffix(c.conn(), WorkerName::Notify.as_str(), &suffix, now)? > 0 {
+        c.wake(WorkerName::Notify);
+    }
     let m = job.message();
     c.emit(Event::NotificationSent {
         target_id: target.id,

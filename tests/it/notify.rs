@@ -1095,3 +1095,51 @@ async fn new_releases_and_playlists_with_new_tracks_are_told_quiet_syncs_are_not
     assert_eq!(bodies[1]["data"]["tracks"], 14);
     app.app.shutdown().await;
 }
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_target_that_answers_again_gets_its_backlog_at_once() {
+    let fake = FakeNotify::start(Credentials::default()).await;
+    // Retries ten minutes apart: only the recovery can bring them forward.
+    let app = TestApp::start(&[
+        ("NOTIFY_BATCH_SEC", "0.05"),
+        ("NOTIFY_RETRY_BASE_SEC", "600"),
+        ("NOTIFY_RETRY_MAX_SEC", "600"),
+    ])
+    .await;
+    let hook = add_target(
+        &app,
+        json!({"name": "hook", "kind": "webhook", "url": fake.webhook_url("b"),
+        "secret": WEBHOOK_SECRET}),
+    )
+    .await;
+    fake.set_down(true);
+    announce(&app, completed(1)).await;
+    announce(
+        &app,
+        Event::WantedFailed {
+            wanted_id: WantedId(2),
+            searches: 7,
+        },
+    )
+    .await;
+    eventually(Duration::from_secs(20), "both tried once", || async {
+        fake.received().iter().filter(|r| r.status == 503).count() == 2
+    })
+    .await;
+    fake.set_down(false);
+    // The test message gets through: the target is back.
+    let (code, test) = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/notifications/targets/{}/test", hook["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((code, &test["delivered"]), (200, &json!(true)), "{test}");
+    eventually(Duration::from_secs(20), "the backlog delivered", || async {
+        fake.delivered("webhook").len() == 3
+    })
+    .await;
+    wait_settled(&app).await;
+    app.app.shutdown().await;
+}
