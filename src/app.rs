@@ -101,6 +101,7 @@ pub fn prepare(raw: RawConfig) -> Result<(Config, RawConfig, Db), StartError> {
     let db = Db::open(&layered.database_path)?;
     let overrides = db.read_blocking(db::settings::overrides)?;
     let config = Config::from_raw(&with_overrides(&raw, &overrides))?;
+    seed_notification_targets(&db, &config)?;
     Ok((config, raw, db))
 }
 
@@ -172,6 +173,7 @@ pub async fn start_on(
         (slskd, spotify),
         lifecycle.clone(),
     )
+    .with_outage_after(config.notify_outage_after)
     .start();
 
     let searches =
@@ -314,4 +316,17 @@ fn spawn_event_counter(lifecycle: &Lifecycle, metrics: Arc<Metrics>) {
             }
         }
     });
+}
+
+/// Notification targets declared in the settings file replace the previous
+/// declaration (read-only through the API).
+fn seed_notification_targets(db: &Db, config: &Config) -> Result<(), StartError> {
+    let declared: Vec<db::notify::TargetFields> = config
+        .notify_targets
+        .iter()
+        .map(api::notifications::fields)
+        .collect();
+    let now = crate::domain::time::now_millis();
+    db.read_blocking(move |c| db::notify::seed_declared(c, &declared, now))?;
+    Ok(())
 }

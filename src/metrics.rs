@@ -46,6 +46,8 @@ pub struct Metrics {
     searches: AtomicU64,
     /// Announced events by name (a subscriber of the event broadcast).
     events: Mutex<BTreeMap<&'static str, u64>>,
+    /// Notification attempts by target kind and outcome (`sent`, `retried`, `failed`).
+    notifications: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
@@ -86,5 +88,28 @@ impl Metrics {
 
     pub fn events(&self) -> BTreeMap<&'static str, u64> {
         self.events.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// Outcomes of a notification attempt, as `harmony_notifications_total` counts them.
+pub const NOTIFY_OUTCOMES: [&str; 3] = ["sent", "retried", "failed"];
+
+impl Metrics {
+    pub fn notification(&self, kind: &'static str, outcome: &'static str) {
+        if let Ok(mut map) = self.notifications.lock() {
+            *map.entry((kind, outcome)).or_default() += 1;
+        }
+    }
+
+    pub fn notifications(&self, kind: &str, outcome: &str) -> u64 {
+        self.notifications
+            .lock()
+            .ok()
+            .and_then(|m| {
+                m.iter()
+                    .find(|((k, o), _)| *k == kind && *o == outcome)
+                    .map(|(_, n)| *n)
+            })
+            .unwrap_or(0)
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+use crate::domain::notify::outage::{OutageNews, OutageWatch};
 use crate::domain::time::{now_millis, UnixMillis};
 use crate::domain::workers::name::WorkerName;
 use crate::domain::workers::state::{derive_state, WorkerState};
@@ -70,9 +71,18 @@ pub struct WorkerRegistry {
     spotify: ConnectionState,
     workers_enabled: bool,
     lifecycle: Lifecycle,
+    /// slskd outages worth telling (`NOTIFY_OUTAGE_AFTER_SEC`).
+    slskd_outage: OutageWatch,
+    outage_after_ms: i64,
 }
 
 impl WorkerRegistry {
+    /// slskd failing this long is announced (`slskd.unreachable`).
+    pub fn with_outage_after(mut self, after: Duration) -> Self {
+        self.outage_after_ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
     pub fn new(
         enabled: &[WorkerName],
         workers_enabled: bool,
@@ -100,6 +110,8 @@ impl WorkerRegistry {
             spotify: initial.1,
             workers_enabled,
             lifecycle,
+            slskd_outage: OutageWatch::default(),
+            outage_after_ms: 600_000,
         }
     }
 
@@ -283,7 +295,21 @@ impl Handler<ConnectionObserved> for WorkerRegistry {
     type Result = ();
     fn handle(&mut self, msg: ConnectionObserved, _: &mut Self::Context) {
         match msg.service {
-            Service::Slskd => self.slskd = msg.state,
+            Service::Slskd => {
+                self.slskd = msg.state;
+                let news = self
+                    .slskd_outage
+                    .observe(msg.state, now_millis(), self.outage_after_ms);
+                match news {
+                    Some(OutageNews::Unreachable { since, seconds }) => self
+                        .lifecycle
+                        .spawn_announce(Event::SlskdUnreachable { since, seconds }),
+                    Some(OutageNews::Recovered { outage_seconds }) => self
+                        .lifecycle
+                        .spawn_announce(Event::SlskdRecovered { outage_seconds }),
+                    None => {}
+                }
+            }
             Service::Spotify => self.spotify = msg.state,
         }
     }

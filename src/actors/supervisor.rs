@@ -24,6 +24,8 @@ use super::panic_capture::{bind_current_thread, PanicSlot};
 use super::registry::{WorkerRestarted, WorkerStopped};
 use super::worker::{WorkerActor, WorkerExited};
 use crate::actors::services::Services;
+use crate::domain::notify::restarts::{RestartWatch, WINDOW_MS};
+use crate::domain::time::now_millis;
 use crate::domain::workers::backoff::doubling_delay;
 use crate::domain::workers::name::WorkerName;
 use crate::lifecycle::Event;
@@ -60,6 +62,8 @@ struct Slot {
     failures: u32,
     started_at: Instant,
     restart_pending: bool,
+    /// Restarts in the last ten minutes, for `worker.restarting_repeatedly`.
+    storm: RestartWatch,
 }
 
 pub struct WorkerSupervisor {
@@ -89,6 +93,7 @@ impl WorkerSupervisor {
                     failures: 0,
                     started_at: Instant::now(),
                     restart_pending: false,
+                    storm: RestartWatch::default(),
                 };
                 (name, slot)
             })
@@ -171,6 +176,20 @@ impl WorkerSupervisor {
             error: error.to_string(),
             delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         });
+        let storm = self
+            .slots
+            .get_mut(&name)
+            .and_then(|slot| slot.storm.restarted(now_millis()));
+        if let Some(restarts) = storm {
+            self.deps
+                .lifecycle
+                .spawn_announce(Event::WorkerRestartingRepeatedly {
+                    worker: name.as_str(),
+                    restarts,
+                    window_seconds: WINDOW_MS / 1000,
+                    last_error: error.to_string(),
+                });
+        }
     }
 
     /// Catches deaths whose exit notice never came.

@@ -235,6 +235,7 @@ pub async fn start(state: &AppState, parsed: ParsedImport) -> Result<ImportCreat
         .lifecycle
         .change(move |c| {
             let now = c.now();
+            sources::finish_imports(c)?;
             if store::count_unfinished(c.conn(), now)? >= max_pending {
                 return Ok(None);
             }

@@ -109,6 +109,22 @@ fn render(report: &StatusReport, metrics: &Metrics) -> String {
             .collect(),
     );
     family(
+        "harmony_notifications_total",
+        "counter",
+        "Notification delivery attempts, by target kind and outcome.",
+        crate::domain::notify::kind::TargetKind::ALL
+            .iter()
+            .flat_map(|k| {
+                crate::metrics::NOTIFY_OUTCOMES.iter().map(move |o| {
+                    (
+                        format!("{{target_kind=\"{}\",outcome=\"{o}\"}}", k.as_str()),
+                        metrics.notifications(k.as_str(), o).to_string(),
+                    )
+                })
+            })
+            .collect(),
+    );
+    family(
         "harmony_uptime_seconds",
         "gauge",
         "Seconds since start.",

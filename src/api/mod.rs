@@ -13,6 +13,7 @@ pub mod json;
 pub mod matching;
 pub mod metrics;
 pub mod middleware;
+pub mod notifications;
 pub mod openapi;
 pub mod search;
 pub mod settings;
@@ -168,7 +169,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/imports").post(imports::create))
                 .service(resource("/imports/{id}").get(imports::get))
                 .service(resource("/backfill").post(backfill::create))
-                .service(resource("/backfill/{id}").get(backfill::get)),
+                .service(resource("/backfill/{id}").get(backfill::get))
+                .service(
+                    resource("/notifications/targets")
+                        .get(notifications::list)
+                        .post(notifications::create),
+                )
+                .service(
+                    resource("/notifications/targets/{id}")
+                        .get(notifications::get)
+                        .patch(notifications::patch)
+                        .delete(notifications::delete),
+                )
+                .service(resource("/notifications/targets/{id}/test").post(notifications::test)),
         )
         .default_service(web::to(not_found));
 }

@@ -122,6 +122,17 @@ pub const KEYS: &[KeySpec] = &[
     key("INGEST_MAX_PENDING_JOBS", "100"),
     key("BACKFILL_MAX_ITEMS", "2000"),
     key("BACKFILL_CACHE_TTL_SEC", "604800"),
+    key("NOTIFY_BATCH_SEC", "60"),
+    key("NOTIFY_OUTAGE_AFTER_SEC", "600"),
+    key("NOTIFY_TIMEOUT_SEC", "10"),
+    key("NOTIFY_RETRY_BASE_SEC", "5"),
+    key("NOTIFY_RETRY_MAX_SEC", "600"),
+    KeySpec {
+        name: "NOTIFY_TARGETS",
+        default: "",
+        settable: Settable::No,
+        secret: true,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static KeySpec> {

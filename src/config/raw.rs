@@ -76,11 +76,17 @@ impl RawConfig {
                 key: name.clone(),
                 path: path.to_path_buf(),
             })?;
-            let text = toml_to_text(&value).ok_or_else(|| ConfigError::Invalid {
-                key: spec.name.to_string(),
-                value: value.to_string(),
-                origin: path.display().to_string(),
-                expected: "a string, number, boolean or list of strings".to_string(),
+            // Notification targets may be written as `[[NOTIFY_TARGETS]]` tables.
+            let structured = (spec.name == "NOTIFY_TARGETS" && value.is_array())
+                .then(|| serde_json::to_string(&value).ok())
+                .flatten();
+            let text = structured.or_else(|| toml_to_text(&value)).ok_or_else(|| {
+                ConfigError::Invalid {
+                    key: spec.name.to_string(),
+                    value: value.to_string(),
+                    origin: path.display().to_string(),
+                    expected: "a string, number, boolean or list of strings".to_string(),
+                }
             })?;
             self.set(spec, text, Source::File(path.to_path_buf()));
         }
@@ -203,5 +209,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(raw.get("MATCH_PREFERRED_FORMATS"), "flac,opus");
+    }
+
+    #[test]
+    fn notification_targets_may_be_tables() {
+        let mut raw = RawConfig::defaults();
+        raw.merge_toml_str(
+            "[[NOTIFY_TARGETS]]\nname = \"phone\"\nkind = \"ntfy\"\nurl = \"http://n/t\"\nevents = [\"wanted.failed\"]",
+            Path::new("d.toml"),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(raw.get("NOTIFY_TARGETS")).unwrap();
+        assert_eq!(v[0]["name"], "phone");
+        assert_eq!(v[0]["events"][0], "wanted.failed");
     }
 }

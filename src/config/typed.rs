@@ -82,6 +82,16 @@ pub struct Config {
     pub ingest_max_pending_jobs: u32,
     pub backfill_max_items: u32,
     pub backfill_cache_ttl: Duration,
+    /// Events of one kind within this window become one message.
+    pub notify_batch: Duration,
+    /// slskd unreachable this long is told.
+    pub notify_outage_after: Duration,
+    /// Per delivery attempt.
+    pub notify_timeout: Duration,
+    pub notify_retry_base: Duration,
+    pub notify_retry_max: Duration,
+    /// Targets declared in the settings file (`NOTIFY_TARGETS`).
+    pub notify_targets: Vec<crate::domain::notify::target::ValidTarget>,
 }
 
 impl Config {
@@ -189,6 +199,20 @@ impl Config {
             ingest_max_pending_jobs: r.uint("INGEST_MAX_PENDING_JOBS", 1, 1_000_000)? as u32,
             backfill_max_items: r.uint("BACKFILL_MAX_ITEMS", 1, 10_000)? as u32,
             backfill_cache_ttl: r.secs("BACKFILL_CACHE_TTL_SEC", 0.0)?,
+            notify_batch: r.secs("NOTIFY_BATCH_SEC", 0.0)?,
+            notify_outage_after: r.secs("NOTIFY_OUTAGE_AFTER_SEC", 0.0)?,
+            notify_timeout: r.secs("NOTIFY_TIMEOUT_SEC", 0.001)?,
+            notify_retry_base: r.secs("NOTIFY_RETRY_BASE_SEC", 0.001)?,
+            notify_retry_max: r.secs("NOTIFY_RETRY_MAX_SEC", 0.001)?,
+            notify_targets: {
+                let text = r.text("NOTIFY_TARGETS");
+                crate::domain::notify::target::parse_declared(&text).map_err(|why| {
+                    r.invalid(
+                        "NOTIFY_TARGETS",
+                        &format!("a JSON array of targets ({why})"),
+                    )
+                })?
+            },
         })
     }
 
@@ -394,6 +418,28 @@ mod tests {
             raw.set(spec, v.to_string(), Source::Environment);
         }
         Config::from_raw(&raw)
+    }
+
+    #[test]
+    fn declared_notification_targets_are_checked_and_their_secrets_masked() {
+        let ok = with(&[(
+            "NOTIFY_TARGETS",
+            r#"[{"name":"p","kind":"ntfy","url":"http://n/t","secret":"tk-123"}]"#,
+        )])
+        .unwrap();
+        assert_eq!(ok.notify_targets.len(), 1);
+        assert!(!format!("{ok:?}").contains("tk-123"));
+        let err = with(&[(
+            "NOTIFY_TARGETS",
+            r#"[{"name":"p","kind":"pager","url":"http://n/t","secret":"tk-123"}]"#,
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("NOTIFY_TARGETS") && err.contains("kind"),
+            "{err}"
+        );
+        assert!(!err.contains("tk-123"), "{err}");
     }
 
     #[test]

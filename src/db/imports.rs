@@ -73,6 +73,26 @@ pub fn count_unfinished(conn: &mut SqliteConnection, now: UnixMillis) -> Result<
         .get_result(conn)?)
 }
 
+/// Imports whose tracks have all ended, not marked finished yet.
+pub fn newly_finished(conn: &mut SqliteConnection) -> Result<Vec<i64>, DbError> {
+    let still_wanted = import_items::table
+        .inner_join(wanted_tracks::table)
+        .filter(import_items::import_id.eq(imports::id))
+        .filter(wanted_tracks::state.eq_any(UNFINISHED));
+    Ok(imports::table
+        .filter(imports::finished_at.is_null())
+        .filter(diesel::dsl::not(exists(still_wanted)))
+        .select(imports::id)
+        .load(conn)?)
+}
+
+pub fn mark_finished(conn: &mut SqliteConnection, id: i64, now: UnixMillis) -> Result<(), DbError> {
+    diesel::update(imports::table.find(id))
+        .set(imports::finished_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Registers an import: every accepted track becomes wanted (`source`
 /// `import:<id>`; one already wanted is linked, not duplicated) and the
 /// playlist links are kept for a backfill to expand.

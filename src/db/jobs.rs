@@ -321,6 +321,25 @@ pub fn bring_forward(
     Ok(())
 }
 
+/// Waiting jobs of `worker` whose dedupe key ends with `key_suffix` are due
+/// now (a target that answered again gets its backlog at once); how many.
+pub fn bring_forward_by_key_suffix(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    key_suffix: &str,
+    now: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        worker_jobs::table
+            .filter(worker_jobs::worker.eq(worker))
+            .filter(worker_jobs::state.eq(QUEUED))
+            .filter(worker_jobs::dedupe_key.like(format!("%{key_suffix}")))
+            .filter(worker_jobs::run_at.gt(now)),
+    )
+    .set((worker_jobs::run_at.eq(now), worker_jobs::updated_at.eq(now)))
+    .execute(conn)?)
+}
+
 /// A waiting job takes a newer request's payload and the earlier due time.
 pub fn update_waiting(
     conn: &mut SqliteConnection,

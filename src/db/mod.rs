@@ -7,6 +7,7 @@ pub mod backfill;
 pub mod downloads;
 pub mod imports;
 pub mod jobs;
+pub mod notify;
 mod pool;
 pub mod schema;
 pub mod settings;

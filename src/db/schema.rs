@@ -386,3 +386,31 @@ diesel::allow_tables_to_appear_in_same_query!(
     watchlist_releases,
     worker_jobs,
 );
+
+diesel::table! {
+    notification_targets (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        url -> Text,
+        secret -> Nullable<Text>,
+        apprise_key -> Nullable<Text>,
+        events -> Text,
+        enabled -> Bool,
+        from_config -> Bool,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<BigInt>,
+        last_sent_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notification_events (id) {
+        id -> BigInt,
+        event -> Text,
+        data -> Text,
+        at -> BigInt,
+    }
+}

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod imports;
 pub mod lyrics;
 pub mod matching;
+pub mod notify;
 pub mod searches;
 pub mod secret;
 pub mod spotify;

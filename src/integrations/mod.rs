@@ -3,5 +3,6 @@
 pub mod covers;
 pub mod http;
 pub mod lrclib;
+pub mod notify;
 pub mod slskd;
 pub mod spotify;

@@ -8,6 +8,7 @@
 mod codec;
 pub mod matching;
 pub mod media;
+pub mod notify;
 pub mod sources;
 pub mod sync;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use codec::{decode, encode, kind_of, Encoded, JobDecodeError};
 pub use matching::MatchingJob;
 pub use media::{ArtifactJob, ArtworkJob, LyricsJob, MetadataJob};
+pub use notify::NotifyJob;
 pub use sources::{BackfillJob, WatchlistJob};
 pub use sync::SyncJob;
 

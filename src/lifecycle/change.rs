@@ -106,6 +106,8 @@ impl<'c> Change<'c> {
                 )?;
             }
         }
+        // Notifications are a projection too: a crash after the commit loses none.
+        super::notify::project(self.conn, self.now, &self.effects.events)?;
         Ok(self.effects)
     }
 }

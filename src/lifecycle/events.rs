@@ -11,7 +11,7 @@ use crate::domain::ids::{BackfillId, DownloadId, WantedId, WatchId};
 use crate::domain::time::{to_rfc3339, UnixMillis};
 
 /// The activity feed's types (`type` of its entries), as the contract lists them.
-pub const ACTIVITY_TYPES: [&str; 10] = [
+pub const ACTIVITY_TYPES: [&str; 11] = [
     "worker",
     "download",
     "matching",
@@ -22,6 +22,7 @@ pub const ACTIVITY_TYPES: [&str; 10] = [
     "metadata",
     "artwork",
     "lyrics",
+    "notify",
 ];
 
 /// How a download came to be queued.
@@ -145,6 +146,46 @@ pub enum Event {
         workers: Vec<&'static str>,
         unfinished: Vec<&'static str>,
     },
+    /// Every track of an import has ended (completed, failed or cancelled).
+    ImportFinished {
+        import_id: i64,
+        counts: Value,
+    },
+    /// slskd has failed every call for `NOTIFY_OUTAGE_AFTER_SEC`.
+    SlskdUnreachable {
+        since: UnixMillis,
+        seconds: i64,
+    },
+    /// slskd answers again after a told outage.
+    SlskdRecovered {
+        outage_seconds: i64,
+    },
+    /// More than 3 restarts of one worker within 10 minutes.
+    WorkerRestartingRepeatedly {
+        worker: &'static str,
+        restarts: usize,
+        window_seconds: i64,
+        last_error: String,
+    },
+    /// A notification reached its target.
+    NotificationSent {
+        target_id: i64,
+        target: String,
+        kind: &'static str,
+        about: String,
+        count: usize,
+        message_id: String,
+    },
+    /// A notification was given up (a refusal, or out of attempts).
+    NotificationFailed {
+        target_id: i64,
+        target: String,
+        kind: &'static str,
+        about: String,
+        count: usize,
+        message_id: String,
+        error: String,
+    },
 }
 
 /// Where one transfer stands.
@@ -197,6 +238,12 @@ impl Event {
             Event::WorkerStale { .. } => "worker.stale",
             Event::WorkersStarted { .. } => "worker.started",
             Event::WorkersStopped { .. } => "worker.stopped",
+            Event::ImportFinished { .. } => "import.finished",
+            Event::SlskdUnreachable { .. } => "slskd.unreachable",
+            Event::SlskdRecovered { .. } => "slskd.recovered",
+            Event::WorkerRestartingRepeatedly { .. } => "worker.restarting_repeatedly",
+            Event::NotificationSent { .. } => "notification.sent",
+            Event::NotificationFailed { .. } => "notification.failed",
         }
     }
 
@@ -376,6 +423,52 @@ impl Event {
                 "worker",
                 "stopped",
                 json!({"workers": workers, "unfinished": unfinished}),
+            ),
+            Event::ImportFinished { import_id, counts } => entry(
+                "import",
+                "finished",
+                json!({"import_id": import_id, "counts": counts}),
+            ),
+            // The connection's state shows in `/status`; the notification tells it.
+            Event::SlskdUnreachable { .. } | Event::SlskdRecovered { .. } => None,
+            Event::WorkerRestartingRepeatedly {
+                worker,
+                restarts,
+                window_seconds,
+                last_error,
+            } => entry(
+                "worker",
+                "restarting_repeatedly",
+                json!({"worker": worker, "restarts": restarts,
+                       "window_seconds": window_seconds, "last_error": last_error}),
+            ),
+            Event::NotificationSent {
+                target_id,
+                target,
+                kind,
+                about,
+                count,
+                message_id,
+            } => entry(
+                "notify",
+                "sent",
+                json!({"target_id": target_id, "target": target, "kind": kind,
+                       "event": about, "count": count, "message_id": message_id}),
+            ),
+            Event::NotificationFailed {
+                target_id,
+                target,
+                kind,
+                about,
+                count,
+                message_id,
+                error,
+            } => entry(
+                "notify",
+                "failed",
+                json!({"target_id": target_id, "target": target, "kind": kind,
+                       "event": about, "count": count, "message_id": message_id,
+                       "error": error}),
             ),
         }
     }

@@ -11,6 +11,7 @@ mod change;
 pub mod download_outcomes;
 pub mod downloads;
 pub mod events;
+pub mod notify;
 pub mod sources;
 pub mod wanted;
 pub mod wanted_bulk;

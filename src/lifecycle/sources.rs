@@ -34,6 +34,24 @@ pub fn create_import(
     Ok(row)
 }
 
+/// Imports whose every track has ended (completed, failed, cancelled) are
+/// marked finished and announced (`import.finished`, with their counts).
+/// Runs before anything else marks them (`count_unfinished`), so none is
+/// marked silently.
+pub fn finish_imports(c: &mut Change<'_>) -> Result<usize, DbError> {
+    let now = c.now();
+    let ids = import_rows::newly_finished(c.conn())?;
+    for &id in &ids {
+        import_rows::mark_finished(c.conn(), id, now)?;
+        let view = import_rows::get(c.conn(), id)?;
+        c.emit(Event::ImportFinished {
+            import_id: id,
+            counts: json!(view.counts),
+        });
+    }
+    Ok(ids.len())
+}
+
 /// Makes tracks wanted on behalf of import `import_id` and links them to it
 /// (in batches: a 10 000-track import is one short transaction).
 pub fn add_import_tracks(

@@ -8,10 +8,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use actix_rt::time::Instant;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
-use actix_rt::time::Instant;
 use futures_util::future::{select, Either};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -110,9 +110,7 @@ pub async fn stream(state: web::Data<AppState>) -> HttpResponse {
     });
     // The first bytes open the stream at once (and set the reconnect delay).
     let opening = stream::once(async { Bytes::from_static(b"retry: 3000\n\n") });
-    let body = opening
-        .chain(updates)
-        .map(Ok::<Bytes, actix_web::Error>);
+    let body = opening.chain(updates).map(Ok::<Bytes, actix_web::Error>);
     HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

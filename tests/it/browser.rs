@@ -169,7 +169,11 @@ impl Browser {
         let png = self.client.screenshot().await.unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
-        let width = if width <= u64::from(PHONE.0) { "phone" } else { "desktop" };
+        let width = if width <= u64::from(PHONE.0) {
+            "phone"
+        } else {
+            "desktop"
+        };
         let scheme = if dark { "dark" } else { "light" };
         std::fs::write(dir.join(format!("{name}-{width}-{scheme}.png")), png).unwrap();
     }
@@ -305,7 +309,8 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
     let poor = "@@cheap\\Daft Punk\\Discovery\\One More Time [96].mp3";
     w.slskd.share_content("daftfan", flac, fixture("tone.flac"));
     w.slskd.script("daftfan", flac, vec![Outcome::Stall]);
-    w.slskd.share_content("otherfan", mp3, with_cover("tone.mp3"));
+    w.slskd
+        .share_content("otherfan", mp3, with_cover("tone.mp3"));
     let mut low = SharedFile::new(poor, 3_840_000);
     low.bit_rate = Some(96);
     w.slskd.share_file("cheapskate", low);
@@ -367,9 +372,11 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
     // A second track: reject the chosen file and see the next one taken.
     let first = "@@a\\Daft Punk\\Discovery\\03 - Digital Love.flac";
     let second = "@@b\\Daft Punk\\Discovery\\03 Digital Love.mp3";
-    w.slskd.share_content("lovefan", first, fixture("tone.flac"));
+    w.slskd
+        .share_content("lovefan", first, fixture("tone.flac"));
     w.slskd.script("lovefan", first, vec![Outcome::Stall]);
-    w.slskd.share_content("lovefan2", second, fixture("tone.mp3"));
+    w.slskd
+        .share_content("lovefan2", second, fixture("tone.mp3"));
     b.goto(&format!("{base}/wanted")).await;
     b.fill("#artist", "Daft Punk").await;
     b.fill("#title", "Digital Love").await;
@@ -381,7 +388,8 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
 
     // Paste an import.
     b.goto(&format!("{base}/sources")).await;
-    b.fill("#list", "Air - Sexy Boy\nthis line is no track\n").await;
+    b.fill("#list", "Air - Sexy Boy\nthis line is no track\n")
+        .await;
     b.click("#imports button[type=submit]").await;
     b.wait_text("h1", "Import").await;
     b.wait_text("body", "this line is no track").await;
@@ -390,7 +398,8 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
     // A bad setting: the error beside the field, nothing saved.
     b.goto(&format!("{base}/settings")).await;
     b.fill("#MATCH_MIN_SCORE", "2.5").await;
-    b.click("form[action='/settings'] button[type=submit]").await;
+    b.click("form[action='/settings'] button[type=submit]")
+        .await;
     b.wait_for("#MATCH_MIN_SCORE-error").await;
     let invalid = b
         .wait_for("#MATCH_MIN_SCORE")
@@ -441,7 +450,10 @@ async fn wait_download_of(app: &TestApp, wanted_path: &str, filename: &str) -> i
                 return d;
             }
         }
-        assert!(Instant::now() < deadline, "no download of {filename}: {wanted}");
+        assert!(
+            Instant::now() < deadline,
+            "no download of {filename}: {wanted}"
+        );
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }

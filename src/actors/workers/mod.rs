@@ -1,4 +1,4 @@
-//! The nine workers of the contract.
+//! The workers of the contract (the nine of the seeds, and `notify`).
 
 mod artwork;
 mod backfill;
@@ -6,6 +6,7 @@ mod completed_file;
 mod lyrics;
 mod matching;
 mod metadata;
+mod notify;
 mod playlist_sync;
 mod retry_scheduler;
 mod spotify_album;
@@ -17,6 +18,7 @@ pub use backfill::BackfillWorker;
 pub use lyrics::LyricsWorker;
 pub use matching::MatchingWorker;
 pub use metadata::MetadataWorker;
+pub use notify::NotifyWorker;
 pub use playlist_sync::PlaylistSyncWorker;
 pub use retry_scheduler::RetryScheduler;
 pub use sync::SyncWorker;
@@ -37,5 +39,6 @@ pub fn spawner_for(name: WorkerName) -> SpawnWorker {
         WorkerName::Backfill => spawner(BackfillWorker::default),
         WorkerName::Watchlist => spawner(WatchlistWorker::default),
         WorkerName::RetryScheduler => spawner(RetryScheduler::default),
+        WorkerName::Notify => spawner(NotifyWorker::default),
     }
 }

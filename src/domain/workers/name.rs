@@ -15,10 +15,11 @@ pub enum WorkerName {
     Backfill,
     Watchlist,
     RetryScheduler,
+    Notify,
 }
 
 impl WorkerName {
-    pub const ALL: [WorkerName; 9] = [
+    pub const ALL: [WorkerName; 10] = [
         WorkerName::Sync,
         WorkerName::Matching,
         WorkerName::PlaylistSync,
@@ -28,6 +29,7 @@ impl WorkerName {
         WorkerName::Backfill,
         WorkerName::Watchlist,
         WorkerName::RetryScheduler,
+        WorkerName::Notify,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +43,7 @@ impl WorkerName {
             WorkerName::Backfill => "backfill",
             WorkerName::Watchlist => "watchlist",
             WorkerName::RetryScheduler => "retry_scheduler",
+            WorkerName::Notify => "notify",
         }
     }
 
