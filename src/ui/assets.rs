@@ -6,8 +6,6 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::error::UiError;
-
 struct Asset {
     name: &'static str,
     content_type: &'static str,
@@ -64,11 +62,10 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
-pub async fn serve(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, UiError> {
-    let asset = ASSETS
-        .iter()
-        .find(|a| a.name == name.as_str())
-        .ok_or(UiError::NotFound)?;
+pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    let Some(asset) = ASSETS.iter().find(|a| a.name == name.as_str()) else {
+        return HttpResponse::NotFound().finish();
+    };
     let mut response = HttpResponse::Ok();
     response
         .content_type(asset.content_type)
@@ -78,9 +75,9 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> Result<HttpResp
     match asset.gzip {
         Some(gzip) if accepts_gzip(&req) => {
             response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
-            Ok(response.body(gzip))
+            response.body(gzip)
         }
-        _ => Ok(response.body(asset.plain)),
+        _ => response.body(asset.plain),
     }
 }
 

@@ -108,7 +108,7 @@ async fn api_keys_guard_every_route_but_health() {
         "/api/v1/activity",
         "/openapi.json",
         "/docs",
-        "/nope",
+        "/api/v1/nope",
     ] {
         let (code, body) = app.get(path).await;
         assert_eq!(code, 401, "{path}");

@@ -100,6 +100,7 @@ pub async fn cancel(
               (status = 409, body = super::error::ErrorBody, description = "completed or cancelled")))]
 pub async fn search(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -108,6 +109,22 @@ pub async fn search(
     let query = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
+        let json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            });
+        if !json {
+            return Err(ApiError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            ));
+        }
         let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
         let again: SearchAgain = super::json::from_value(value)?;

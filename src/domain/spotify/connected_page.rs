@@ -78,10 +78,12 @@ mod tests {
     }
 
     #[test]
-    fn no_external_assets() {
+    fn no_external_assets_and_one_link_back_to_the_ui() {
         let page = render("x", None);
-        for needle in ["<script", "<link", "src=", "href=", "http://", "https://"] {
+        for needle in ["<script", "<link", "src=", "http://", "https://"] {
             assert!(!page.contains(needle), "{needle}");
         }
+        assert_eq!(page.matches("href=").count(), 1);
+        assert!(page.contains("<a href=\"/sources\">"));
     }
 }
