@@ -33,6 +33,12 @@ const ASSETS: &[Asset] = &[
         gzip: Some(include_bytes!("assets/sse.min.js.gz")),
     },
     Asset {
+        name: "ui.js",
+        content_type: "text/javascript; charset=utf-8",
+        plain: include_bytes!("assets/ui.js"),
+        gzip: None,
+    },
+    Asset {
         name: "icon.svg",
         content_type: "image/svg+xml",
         plain: include_bytes!("assets/icon.svg"),

@@ -51,6 +51,7 @@ pub fn page(chrome: Chrome, title: &str, current: Nav, body: Markup) -> Markup {
                 link rel="stylesheet" href=(assets::url("style.css"));
                 script src=(assets::url("htmx.min.js")) defer {}
                 script src=(assets::url("sse.min.js")) defer {}
+                script src=(assets::url("ui.js")) defer {}
             }
             body hx-boost="true" {
                 a.skip href="#main" { "Skip to content" }

@@ -78,6 +78,10 @@ impl Browser {
         let scheme = if dark { 0 } else { 1 };
         let caps = json!({
             "browserName": "chrome",
+            // Pages stay live (server-sent events, live parts): a navigation
+            // is done when the document is parsed; the tests wait for what
+            // they look at.
+            "pageLoadStrategy": "eager",
             "goog:chromeOptions": {
                 "binary": chromium.display().to_string(),
                 "args": [
