@@ -46,6 +46,8 @@ pub struct Metrics {
     searches: AtomicU64,
     /// Announced events by name (a subscriber of the event broadcast).
     events: Mutex<BTreeMap<&'static str, u64>>,
+    /// The library index and the media servers (issue 15).
+    pub library: crate::metrics_library::LibraryMetrics,
 }
 
 impl Metrics {

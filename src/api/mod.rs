@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod json;
+pub mod library;
 pub mod matching;
 pub mod metrics;
 pub mod middleware;
@@ -168,7 +169,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/imports").post(imports::create))
                 .service(resource("/imports/{id}").get(imports::get))
                 .service(resource("/backfill").post(backfill::create))
-                .service(resource("/backfill/{id}").get(backfill::get)),
+                .service(resource("/backfill/{id}").get(backfill::get))
+                .service(resource("/library").get(library::get))
+                .service(resource("/library/files").get(library::files))
+                .service(resource("/library/scan").post(library::scan)),
         )
         .default_service(web::to(not_found));
 }

@@ -9,6 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
+use super::library;
 use super::{activity, backfill, doc_schemas, downloads, error, health, imports, matching};
 use super::{metrics, middleware, search, settings, spotify, status, wanted, watchlist};
 
@@ -61,6 +62,9 @@ use super::{metrics, middleware, search, settings, spotify, status, wanted, watc
         imports::get,
         backfill::create,
         backfill::get,
+        library::get,
+        library::files,
+        library::scan,
         openapi_json,
         docs,
     ),

@@ -122,6 +122,10 @@ pub const KEYS: &[KeySpec] = &[
     key("INGEST_MAX_PENDING_JOBS", "100"),
     key("BACKFILL_MAX_ITEMS", "2000"),
     key("BACKFILL_CACHE_TTL_SEC", "604800"),
+    live("LIBRARY_EXTRA_DIRS", ""),
+    live("LIBRARY_SCAN_INTERVAL", "21600"),
+    live("PLAYLISTS_DIR", ""),
+    live("WRITE_PLAYLISTS", "true"),
 ];
 
 pub fn find(name: &str) -> Option<&'static KeySpec> {

@@ -82,6 +82,12 @@ pub struct Config {
     pub ingest_max_pending_jobs: u32,
     pub backfill_max_items: u32,
     pub backfill_cache_ttl: Duration,
+    /// Read-only library folders besides `music_dir`.
+    pub library_extra_dirs: Vec<PathBuf>,
+    pub library_scan_interval: Duration,
+    /// Where `.m3u8` playlists go: `PLAYLISTS_DIR`, else `<MUSIC_DIR>/Playlists`.
+    pub playlists_dir: PathBuf,
+    pub write_playlists: bool,
 }
 
 impl Config {
@@ -189,6 +195,29 @@ impl Config {
             ingest_max_pending_jobs: r.uint("INGEST_MAX_PENDING_JOBS", 1, 1_000_000)? as u32,
             backfill_max_items: r.uint("BACKFILL_MAX_ITEMS", 1, 10_000)? as u32,
             backfill_cache_ttl: r.secs("BACKFILL_CACHE_TTL_SEC", 0.0)?,
+            library_extra_dirs: r.parse(
+                "LIBRARY_EXTRA_DIRS",
+                "comma-separated directory paths",
+                |s| {
+                    Some(
+                        s.split(',')
+                            .map(str::trim)
+                            .filter(|d| !d.is_empty())
+                            .map(PathBuf::from)
+                            .collect(),
+                    )
+                    .filter(|dirs: &Vec<PathBuf>| {
+                        dirs.iter()
+                            .all(|d| !d.as_os_str().to_string_lossy().contains('\0'))
+                    })
+                },
+            )?,
+            library_scan_interval: r.secs("LIBRARY_SCAN_INTERVAL", 60.0)?,
+            playlists_dir: match r.text("PLAYLISTS_DIR") {
+                dir if dir.is_empty() => r.path("MUSIC_DIR")?.join("Playlists"),
+                _ => r.path("PLAYLISTS_DIR")?,
+            },
+            write_playlists: r.bool("WRITE_PLAYLISTS")?,
         })
     }
 

@@ -285,6 +285,7 @@ diesel::table! {
         match_score -> Nullable<Double>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        library_path -> Nullable<Text>,
     }
 }
 

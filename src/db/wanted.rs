@@ -48,6 +48,8 @@ pub struct WantedRow {
     pub match_score: Option<f64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The indexed file that made the track `completed` (issue 15).
+    pub library_path: Option<String>,
 }
 
 impl WantedRow {

@@ -20,6 +20,7 @@ mod fake_slskd;
 mod http_contract;
 mod imports;
 mod jobs;
+mod library;
 mod lifecycle;
 mod matching_api;
 mod matching_corpus;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::TestApp;
 use serde_json::Value;
 
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 10] = [
     "sync",
     "matching",
     "playlist_sync",
@@ -17,6 +17,7 @@ const NAMES: [&str; 9] = [
     "backfill",
     "watchlist",
     "retry_scheduler",
+    "library",
 ];
 
 fn state(status: &Value, name: &str) -> String {
@@ -36,7 +37,7 @@ async fn nine_workers_run_and_stay_running_while_idle() {
     // Idle for three times the stale threshold: heartbeats keep every worker running.
     actix_rt::time::sleep(Duration::from_millis(1500)).await;
     let status = app.status().await;
-    assert_eq!(status["workers"].as_object().unwrap().len(), 9);
+    assert_eq!(status["workers"].as_object().unwrap().len(), 10);
     let (_, raw) = app.get_text("/status").await;
     let positions: Vec<usize> = NAMES
         .iter()
@@ -65,6 +66,7 @@ async fn nine_workers_run_and_stay_running_while_idle() {
         "metadata",
         "backfill",
         "watchlist",
+        "library",
     ] {
         assert_eq!(status["workers"][queued]["queue_size"], 0, "{queued}");
     }

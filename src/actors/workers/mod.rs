@@ -1,8 +1,9 @@
-//! The nine workers of the contract.
+//! The workers of the contract.
 
 mod artwork;
 mod backfill;
 mod completed_file;
+pub mod library;
 mod lyrics;
 mod matching;
 mod metadata;
@@ -14,6 +15,7 @@ mod watchlist;
 
 pub use artwork::ArtworkWorker;
 pub use backfill::BackfillWorker;
+pub use library::LibraryWorker;
 pub use lyrics::LyricsWorker;
 pub use matching::MatchingWorker;
 pub use metadata::MetadataWorker;
@@ -37,5 +39,6 @@ pub fn spawner_for(name: WorkerName) -> SpawnWorker {
         WorkerName::Backfill => spawner(BackfillWorker::default),
         WorkerName::Watchlist => spawner(WatchlistWorker::default),
         WorkerName::RetryScheduler => spawner(RetryScheduler::default),
+        WorkerName::Library => spawner(LibraryWorker::default),
     }
 }

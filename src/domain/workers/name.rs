@@ -1,9 +1,10 @@
-//! The nine background workers of the contract, by name.
+//! The background workers of the contract, by name: the nine of the seeds
+//! and `library` (issue 15).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// One of the nine workers. The order is the order `/status` lists them in.
+/// One of the workers. The order is the order `/status` lists them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WorkerName {
     Sync,
@@ -15,10 +16,11 @@ pub enum WorkerName {
     Backfill,
     Watchlist,
     RetryScheduler,
+    Library,
 }
 
 impl WorkerName {
-    pub const ALL: [WorkerName; 9] = [
+    pub const ALL: [WorkerName; 10] = [
         WorkerName::Sync,
         WorkerName::Matching,
         WorkerName::PlaylistSync,
@@ -28,6 +30,7 @@ impl WorkerName {
         WorkerName::Backfill,
         WorkerName::Watchlist,
         WorkerName::RetryScheduler,
+        WorkerName::Library,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl WorkerName {
             WorkerName::Backfill => "backfill",
             WorkerName::Watchlist => "watchlist",
             WorkerName::RetryScheduler => "retry_scheduler",
+            WorkerName::Library => "library",
         }
     }
 

@@ -1,0 +1,3 @@
+ALTER TABLE wanted_tracks DROP COLUMN library_path;
+DROP TABLE library_scans;
+DROP TABLE library_files;

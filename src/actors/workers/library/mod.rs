@@ -1,0 +1,84 @@
+//! LibraryWorker (issue 15, heir of the seeds' ScanWorker): indexes the
+//! audio files under `MUSIC_DIR` and `LIBRARY_EXTRA_DIRS` — at start, every
+//! `LIBRARY_SCAN_INTERVAL`, on demand (`POST /library/scan` runs the tick
+//! now) — and each file Harmony organizes as it lands (`LibraryJob::Index`).
+//! The walk and the tag reads run on a blocking thread with a few
+//! low-priority readers (`scan.rs`), never on the async threads.
+
+pub mod scan;
+
+use std::time::Duration;
+
+use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
+use crate::config::Config;
+use crate::jobs::LibraryJob;
+
+#[derive(Default)]
+pub struct LibraryWorker;
+
+fn roots(config: &Config) -> Vec<std::path::PathBuf> {
+    scan::configured_roots(&config.music_dir, &config.library_extra_dirs)
+}
+
+impl WorkerLogic for LibraryWorker {
+    type Job = LibraryJob;
+
+    fn tick_interval(&self, config: &Config) -> Option<Duration> {
+        Some(config.library_scan_interval)
+    }
+
+    fn tick(&mut self, env: &WorkerEnv) -> WorkFuture<Result<(), JobError>> {
+        let env = env.clone();
+        Box::pin(async move {
+            let (db, dirs) = (env.db.clone(), roots(&env.config.current()));
+            let summary = actix_web::web::block(move || scan::scan(&db, &dirs))
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            env.metrics.library.scanned(
+                u64::try_from(summary.counts.read).unwrap_or(0),
+                summary.seconds,
+            );
+            let c = summary.counts;
+            tracing::info!(
+                seen = c.seen,
+                read = c.read,
+                skipped = c.skipped,
+                unreadable = c.unreadable,
+                removed = c.removed,
+                seconds = summary.seconds,
+                "library scanned"
+            );
+            for error in &summary.root_errors {
+                tracing::warn!(%error, "library root not fully scanned");
+            }
+            Ok(())
+        })
+    }
+
+    fn run_job(
+        &mut self,
+        env: &WorkerEnv,
+        job: LibraryJob,
+        _meta: JobMeta,
+    ) -> WorkFuture<Result<(), JobError>> {
+        let env = env.clone();
+        Box::pin(async move {
+            match job {
+                LibraryJob::Index { path } => {
+                    let (db, dirs) = (env.db.clone(), roots(&env.config.current()));
+                    let path = std::path::PathBuf::from(path);
+                    let indexed = actix_web::web::block(move || scan::index_one(&db, &dirs, &path))
+                        .await
+                        .map_err(|e| JobError::Retry(e.to_string()))?
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                    if indexed {
+                        env.metrics.library.indexed(1);
+                    }
+                    Ok(())
+                }
+                LibraryJob::WritePlaylists {} => Ok(()),
+            }
+        })
+    }
+}

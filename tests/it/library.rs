@@ -1,0 +1,338 @@
+//! The library index (issue 15): a real tree of tagged audio files (nested
+//! folders, a corrupt file, a link out of the roots, a non-audio file, an
+//! extra root), exact counts, incremental rescans, deletions.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::TestApp;
+use harmony::media::tags::{write_tags, Id3Version, TagSet};
+use serde_json::Value;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Copies a fixture to `to` (creating folders) and tags it.
+pub fn tagged(fixture_name: &str, to: &Path, artist: &str, album: &str, title: &str) {
+    tagged_with(
+        fixture_name,
+        to,
+        TagSet {
+            artist: Some(artist.into()),
+            album_artist: Some(artist.into()),
+            album: Some(album.into()),
+            title: Some(title.into()),
+            track_number: Some(1),
+            ..TagSet::default()
+        },
+    );
+}
+
+pub fn tagged_with(fixture_name: &str, to: &Path, tags: TagSet) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(fixture(fixture_name), to).unwrap();
+    write_tags(to, &tags, Id3Version::V24).unwrap();
+}
+
+/// Waits until a scan newer than `after` has finished; returns `GET /library`.
+pub async fn scanned_after(app: &TestApp, after: i64) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (code, body) = app.get("/api/v1/library").await;
+        assert_eq!(code, 200, "{body}");
+        if body["last_scan"]["id"].as_i64().unwrap_or(0) > after
+            && body["last_scan"]["finished_at"].is_string()
+        {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no finished library scan after {after}: {body}"
+        );
+        actix_rt::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+struct Tree {
+    music: PathBuf,
+    extra: PathBuf,
+}
+
+fn build_tree(root: &Path) -> Tree {
+    let music = root.join("music");
+    let extra = root.join("extra");
+    let outside = root.join("outside");
+    tagged(
+        "tone.flac",
+        &music.join("Artist One/Album One/01 - First.flac"),
+        "Artist One",
+        "Album One",
+        "First",
+    );
+    tagged(
+        "tone.mp3",
+        &music.join("Artist One/Album One/02 - Second.mp3"),
+        "Artist One",
+        "Album One",
+        "Second",
+    );
+    tagged(
+        "tone.ogg",
+        &music.join("Artist Two/Album Two/CD1/deeper/03 - Third.ogg"),
+        "Artist Two",
+        "Album Two",
+        "Third",
+    );
+    tagged_with(
+        "tone.m4a",
+        &music.join("Artist Two/Album Two/04 - Fourth.m4a"),
+        TagSet {
+            artist: Some("Artist Two feat. Guest".into()),
+            album_artist: Some("artist two".into()),
+            album: Some("Album Two".into()),
+            title: Some("Fourth".into()),
+            isrc: Some("GBAYE0000001".into()),
+            spotify_track_id: Some("4uLU6hMCjMI75M1A2tKUQC".into()),
+            ..TagSet::default()
+        },
+    );
+    tagged(
+        "tone.opus",
+        &extra.join("Artist Three/Album Three/05 - Fifth.opus"),
+        "Artist Three",
+        "Album Three",
+        "Fifth",
+    );
+    std::fs::create_dir_all(music.join("Broken")).unwrap();
+    std::fs::copy(fixture("corrupt.mp3"), music.join("Broken/corrupt.mp3")).unwrap();
+    std::fs::copy(
+        fixture("cover_300.jpg"),
+        music.join("Artist One/Album One/cover.jpg"),
+    )
+    .unwrap();
+    tagged(
+        "tone.flac",
+        &outside.join("secret.flac"),
+        "Outsider",
+        "Elsewhere",
+        "Secret",
+    );
+    std::os::unix::fs::symlink(
+        outside.join("secret.flac"),
+        music.join("Artist One/linked.flac"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, music.join("outside-dir")).unwrap();
+    Tree { music, extra }
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn the_index_counts_exactly_rescans_incrementally_and_forgets_deleted_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = build_tree(dir.path());
+    let (music, extra) = (
+        tree.music.display().to_string(),
+        tree.extra.display().to_string(),
+    );
+    let app = TestApp::start(&[("MUSIC_DIR", &music), ("LIBRARY_EXTRA_DIRS", &extra)]).await;
+    app.wait_for_worker("library", Duration::from_secs(5), |w| {
+        w["state"] == "running"
+    })
+    .await;
+
+    let library = scanned_after(&app, 0).await;
+    let counts = &library["counts"];
+    assert_eq!(counts["tracks"], 5, "{library}");
+    assert_eq!(counts["artists"], 3, "{library}");
+    assert_eq!(counts["albums"], 3, "{library}");
+    assert_eq!(counts["unreadable"], 1, "{library}");
+    for format in ["flac", "mp3", "ogg_vorbis", "mp4", "ogg_opus"] {
+        assert_eq!(
+            counts["by_format"][format]["tracks"], 1,
+            "{format}: {library}"
+        );
+    }
+    assert!(counts["total_size_bytes"].as_i64().unwrap() > 0);
+    assert!(counts["total_duration_ms"].as_i64().unwrap() > 0);
+    let scan = &library["last_scan"];
+    assert_eq!(
+        (
+            scan["files_seen"].as_i64(),
+            scan["files_read"].as_i64(),
+            scan["files_skipped"].as_i64(),
+            scan["files_unreadable"].as_i64()
+        ),
+        (Some(6), Some(6), Some(0), Some(1)),
+        "{library}"
+    );
+    assert!(scan["error"].is_null(), "{library}");
+    let unreadable = library["unreadable"].as_array().unwrap();
+    assert_eq!(unreadable.len(), 1);
+    assert!(unreadable[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("Broken/corrupt.mp3"));
+    assert!(!unreadable[0]["reason"].as_str().unwrap().is_empty());
+    // The stored statistics of the scan, with its time.
+    assert_eq!(library["stats"]["tracks"], 5);
+    assert!(library["stats"]["scanned_at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+
+    // Tags, properties and ids of one file; links out of the roots are not taken.
+    let (code, page) = app.get("/api/v1/library/files?q=fourth").await;
+    assert_eq!(code, 200);
+    assert_eq!(page["total"], 1, "{page}");
+    let f = &page["items"][0];
+    assert_eq!(f["artist"], "Artist Two feat. Guest");
+    assert_eq!(f["album_artist"], "artist two");
+    assert_eq!(f["isrc"], "GBAYE0000001");
+    assert_eq!(f["spotify_track_id"], "4uLU6hMCjMI75M1A2tKUQC");
+    assert_eq!(f["format"], "mp4");
+    assert!(f["duration_ms"].as_i64().unwrap() > 0);
+    assert!(f["sample_rate"].as_i64().unwrap() > 0);
+    let (_, all) = app.get("/api/v1/library/files?limit=500").await;
+    assert_eq!(all["total"], 5, "{all}");
+    let paths: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.contains("secret") && !p.contains("linked")),
+        "{paths:?}"
+    );
+    let (_, paged) = app.get("/api/v1/library/files?limit=2&offset=4").await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 1);
+    let (code, _) = app.get("/api/v1/library/files?limit=x").await;
+    assert_eq!(code, 422);
+
+    // One file retagged, one deleted: only the changed one is read again.
+    std::thread::sleep(Duration::from_millis(20));
+    write_tags(
+        &tree.music.join("Artist One/Album One/02 - Second.mp3"),
+        &TagSet {
+            title: Some("Second (Retitled)".into()),
+            ..TagSet::default()
+        },
+        Id3Version::V24,
+    )
+    .unwrap();
+    std::fs::remove_file(
+        tree.music
+            .join("Artist Two/Album Two/CD1/deeper/03 - Third.ogg"),
+    )
+    .unwrap();
+    let first = scan["id"].as_i64().unwrap();
+    let (code, body) = app
+        .send_json("POST", "/api/v1/library/scan", &Value::Null)
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let library = scanned_after(&app, first).await;
+    let scan = &library["last_scan"];
+    assert_eq!(
+        (
+            scan["files_seen"].as_i64(),
+            scan["files_read"].as_i64(),
+            scan["files_skipped"].as_i64(),
+            scan["files_removed"].as_i64()
+        ),
+        (Some(5), Some(1), Some(4), Some(1)),
+        "{library}"
+    );
+    assert_eq!(library["counts"]["tracks"], 4);
+    assert_eq!(
+        library["counts"]["by_format"].get("ogg_vorbis"),
+        None,
+        "{library}"
+    );
+    let (_, page) = app.get("/api/v1/library/files?q=retitled").await;
+    assert_eq!(page["total"], 1, "{page}");
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_missing_root_keeps_its_files_in_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = build_tree(dir.path());
+    let (music, extra) = (
+        tree.music.display().to_string(),
+        tree.extra.display().to_string(),
+    );
+    let app = TestApp::start(&[("MUSIC_DIR", &music), ("LIBRARY_EXTRA_DIRS", &extra)]).await;
+    let library = scanned_after(&app, 0).await;
+    assert_eq!(library["counts"]["tracks"], 5);
+    // The extra share is unmounted: its file stays known, the scan says why.
+    std::fs::rename(&tree.extra, dir.path().join("unmounted")).unwrap();
+    let first = library["last_scan"]["id"].as_i64().unwrap();
+    app.send_json("POST", "/api/v1/library/scan", &Value::Null)
+        .await;
+    let library = scanned_after(&app, first).await;
+    assert_eq!(library["counts"]["tracks"], 5, "{library}");
+    assert!(
+        library["last_scan"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("extra"),
+        "{library}"
+    );
+    app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_file_harmony_organizes_is_indexed_as_it_lands() {
+    use common::fake_slskd::FakeOptions;
+    use serde_json::json;
+    let (app, fake, _music) = common::start_with_fake(
+        FakeOptions::default(),
+        &[("RETRY_SCAN_INTERVAL_SEC", "0.05")],
+        &[],
+    )
+    .await;
+    let remote = "@@abcde\\Music\\Daft Punk\\Discovery\\01 - One More Time.flac";
+    let bytes = std::fs::read(fixture("tone.flac")).unwrap();
+    let size = bytes.len() as u64;
+    fake.share_content("daftfan", remote, bytes);
+    let (code, body) = app
+        .send_json(
+            "POST",
+            "/api/v1/downloads",
+            &json!({"items": [{"username": "daftfan", "filename": remote, "size": size,
+                "track": {"artist": "Daft Punk", "title": "One More Time", "album": "Discovery", "track_number": 1}}]}),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, page) = app.get("/api/v1/library/files?q=one%20more%20time").await;
+        // Indexed once the metadata worker wrote the title (the tone has none).
+        if page["total"] == 1 && page["items"][0]["title"] == "One More Time" {
+            let f = &page["items"][0];
+            assert!(
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("Daft Punk/Discovery/01 - One More Time.flac"),
+                "{f}"
+            );
+            assert_eq!(f["format"], "flac");
+            assert_eq!(f["artist"], "Daft Punk");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never indexed: {page}"
+        );
+        actix_rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    app.app.shutdown().await;
+}
