@@ -18,10 +18,12 @@ pub enum LibraryJob {
 impl WorkerJob for LibraryJob {
     const WORKER: WorkerName = WorkerName::Library;
 
-    /// `index:<path>`: a file waiting is read once, however often it lands.
+    /// None for `index`: a file changed again while its job runs (tagged
+    /// right after it landed) must be read again, not folded into the
+    /// running job.
     fn dedupe_key(&self) -> Option<String> {
         match self {
-            LibraryJob::Index { path } => Some(format!("{}:{path}", kind_of(self))),
+            LibraryJob::Index { .. } => None,
             LibraryJob::WritePlaylists {} => Some(kind_of(self)),
         }
     }
@@ -44,10 +46,7 @@ mod tests {
         let encoded = encode(&job).unwrap();
         assert_eq!(encoded.kind, "index");
         assert_eq!(encoded.payload, r#"{"path":"/m/A/B/01 - X.flac"}"#);
-        assert_eq!(
-            job.dedupe_key().as_deref(),
-            Some("index:/m/A/B/01 - X.flac")
-        );
+        assert_eq!(job.dedupe_key(), None);
         assert_eq!(
             LibraryJob::WritePlaylists {}.dedupe_key().as_deref(),
             Some("write_playlists")

@@ -336,3 +336,201 @@ async fn a_file_harmony_organizes_is_indexed_as_it_lands() {
     }
     app.app.shutdown().await;
 }
+
+/// The app with a fake slskd and a fake Spotify; `MUSIC_DIR` is `<dir>/music`.
+pub async fn start_with_both(
+    dir: std::sync::Arc<tempfile::TempDir>,
+    extra: &[(&str, &str)],
+) -> (
+    TestApp,
+    common::fake_slskd::FakeSlskd,
+    common::fake_spotify::FakeSpotify,
+) {
+    use common::fake_slskd::{FakeOptions, FakeSlskd};
+    use common::fake_spotify::{FakeSpotify, FakeSpotifyOptions};
+    let slskd = FakeSlskd::start(FakeOptions::default(), dir.path().join("slskd-downloads")).await;
+    let options = FakeSpotifyOptions::default();
+    let spotify = FakeSpotify::start(options.clone()).await;
+    let music = dir.path().join("music").display().to_string();
+    let downloads = slskd.downloads_dir.display().to_string();
+    let (api, accounts) = (spotify.api_url(), spotify.accounts_url());
+    let mut env: Vec<(&str, &str)> = vec![
+        ("SLSKD_URL", &slskd.url),
+        ("SLSKD_DOWNLOADS_DIR", &downloads),
+        ("MUSIC_DIR", &music),
+        ("SYNC_POLL_INTERVAL_SEC", "0.05"),
+        ("SYNC_IDLE_POLL_INTERVAL_SEC", "0.2"),
+        ("SPOTIFY_CLIENT_ID", &options.client_id),
+        ("SPOTIFY_REDIRECT_URI", &options.redirect_uris[0]),
+        ("SPOTIFY_API_URL", &api),
+        ("SPOTIFY_ACCOUNTS_URL", &accounts),
+        ("PLAYLIST_SYNC_INTERVAL", "3600"),
+        ("SEARCH_TIMEOUT_MS", "300"),
+    ];
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        env.push((k, v));
+    }
+    let app = TestApp::start_in(dir, &env, harmony::app::WorkerOverrides::default()).await;
+    (app, slskd, spotify)
+}
+
+/// Length of a fixture in milliseconds, as the index reads it.
+pub fn length_ms(path: &Path) -> u64 {
+    harmony::media::tags::read_for_index(path)
+        .unwrap()
+        .duration_ms
+        .unwrap()
+}
+
+pub struct PlaylistSetup {
+    pub app: TestApp,
+    pub slskd: common::fake_slskd::FakeSlskd,
+    pub spotify: common::fake_spotify::FakeSpotify,
+    pub music: PathBuf,
+    pub playlist: String,
+    /// Spotify order: not owned, owned by name, owned with another length, owned by id.
+    pub tracks: [String; 4],
+}
+
+/// A playlist of four tracks of which the library already holds two.
+pub async fn playlist_partly_owned(extra: &[(&str, &str)]) -> PlaylistSetup {
+    use common::fake_spotify::{Entry, FakePlaylist, FakeSpotify};
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let music = dir.path().join("music");
+    let eple = music.join("Röyksopp/Melody A.M/01 - Eple.flac");
+    tagged("tone.flac", &eple, "Röyksopp", "Melody A.M", "Eple");
+    let remind = music.join("Röyksopp/Melody A.M/02 - Remind Me.mp3");
+    tagged("tone.mp3", &remind, "Röyksopp", "Melody A.M", "Remind Me");
+    let length = length_ms(&eple);
+    let (app, slskd, spotify) = start_with_both(dir, extra).await;
+    let so_easy = spotify.add_simple_track("Röyksopp", "So Easy", "Melody A.M", length);
+    let eple_id = spotify.add_simple_track("Röyksopp", "Eple", "Melody A.M", length + 1_500);
+    // The library's "Remind Me" is the short one: another recording.
+    let remind_id =
+        spotify.add_simple_track("Röyksopp", "Remind Me", "Melody A.M", length + 60_000);
+    let by_id = spotify.add_simple_track("Röyksopp", "Poor Leno", "Melody A.M", 237_000);
+    let poor_leno = music.join("Various/Singles/Leno.ogg");
+    tagged_with(
+        "tone.ogg",
+        &poor_leno,
+        TagSet {
+            artist: Some("Roeyksopp".into()),
+            title: Some("Poor Leno (single)".into()),
+            spotify_track_id: Some(by_id.clone()),
+            ..TagSet::default()
+        },
+    );
+    let playlist = FakeSpotify::id("melody");
+    spotify.add_playlist(FakePlaylist::new(
+        &playlist,
+        "Melody: A.M.",
+        vec![
+            Entry::Track(so_easy.clone()),
+            Entry::Track(eple_id.clone()),
+            Entry::Track(remind_id.clone()),
+            Entry::Track(by_id.clone()),
+        ],
+    ));
+    scanned_after(&app, 0).await;
+    let (code, body) = common::authorize_spotify(&app).await;
+    assert_eq!(code, 200, "{body}");
+    common::eventually(Duration::from_secs(15), "the playlists listed", || async {
+        app.get("/api/v1/spotify/playlists").await.1["total"]
+            .as_i64()
+            .unwrap_or(0)
+            >= 2
+    })
+    .await;
+    let (code, body) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/spotify/playlists/{playlist}"),
+            &serde_json::json!({"sync": true}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    common::eventually(Duration::from_secs(15), "four wanted tracks", || async {
+        app.get("/api/v1/wanted?limit=1").await.1["total"] == 4
+    })
+    .await;
+    PlaylistSetup {
+        app,
+        slskd,
+        spotify,
+        music,
+        playlist,
+        tracks: [so_easy, eple_id, remind_id, by_id],
+    }
+}
+
+async fn wanted_by_title(app: &TestApp) -> std::collections::HashMap<String, Value> {
+    let (_, page) = app.get("/api/v1/wanted?limit=500").await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["title"].as_str().unwrap().to_string(), w.clone()))
+        .collect()
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn owned_playlist_tracks_are_completed_from_the_index_and_never_searched() {
+    let s = playlist_partly_owned(&[]).await;
+    let wanted = wanted_by_title(&s.app).await;
+    for (title, file) in [
+        ("Eple", "Röyksopp/Melody A.M/01 - Eple.flac"),
+        ("Poor Leno", "Various/Singles/Leno.ogg"),
+    ] {
+        let w = &wanted[title];
+        assert_eq!(w["state"], "completed", "{w}");
+        assert!(w["download_id"].is_null(), "{w}");
+        let path = w["library_path"].as_str().unwrap();
+        assert!(path.ends_with(file), "{w}");
+        assert!(Path::new(path).is_absolute());
+    }
+    // The others are searched: wait for both searches, then none was for the owned ones.
+    common::eventually(Duration::from_secs(20), "two searches", || async {
+        let w = wanted_by_title(&s.app).await;
+        ["So Easy", "Remind Me"]
+            .iter()
+            .all(|t| w[*t]["search_count"].as_i64().unwrap_or(0) >= 1)
+    })
+    .await;
+    let wanted = wanted_by_title(&s.app).await;
+    for title in ["So Easy", "Remind Me"] {
+        assert!(wanted[title]["library_path"].is_null());
+        assert_ne!(wanted[title]["state"], "completed");
+    }
+    let texts: Vec<String> = s
+        .slskd
+        .search_creations()
+        .into_iter()
+        .map(|c| c.text.to_lowercase())
+        .collect();
+    // Several queries per track (with and without the album, ASCII-folded).
+    assert!(!texts.is_empty());
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.contains("so easy") || t.contains("remind me")),
+        "{texts:?}"
+    );
+    // A single POST /wanted of an owned track answers it completed too.
+    let (code, body) = s
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/wanted",
+            &serde_json::json!({"items": [{"artist": "röyksopp", "title": "EPLE", "album": "Other"}]}),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["items"][0]["state"], "completed", "{body}");
+    assert!(body["items"][0]["library_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("01 - Eple.flac"));
+    let _ = (&s.music, &s.playlist, &s.tracks, &s.spotify);
+    s.app.app.shutdown().await;
+}

@@ -125,6 +125,9 @@ pub struct WantedView {
     pub next_search_at: Option<String>,
     pub last_error: Option<String>,
     pub download_id: Option<i64>,
+    /// The indexed library file that already holds the track (a `completed`
+    /// track found in the library index, issue 15); else `null`.
+    pub library_path: Option<String>,
     #[serde(rename = "match")]
     pub match_: Option<MatchView>,
     pub created_at: String,
@@ -161,6 +164,7 @@ impl From<WantedRow> for WantedView {
             match_,
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
+            library_path: r.library_path,
         }
     }
 }
