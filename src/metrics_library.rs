@@ -9,6 +9,8 @@ pub struct LibraryMetrics {
     scans: AtomicU64,
     /// The last scan's duration, in microseconds.
     last_scan_micros: AtomicU64,
+    playlists_written: AtomicU64,
+    playlists_unchanged: AtomicU64,
 }
 
 impl LibraryMetrics {
@@ -22,6 +24,13 @@ impl LibraryMetrics {
         self.scans.fetch_add(1, Ordering::Relaxed);
         self.last_scan_micros
             .store((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Playlist files rewritten, and left alone because nothing changed.
+    pub fn playlists(&self, written: u64, unchanged: u64) {
+        self.playlists_written.fetch_add(written, Ordering::Relaxed);
+        self.playlists_unchanged
+            .fetch_add(unchanged, Ordering::Relaxed);
     }
 
     /// Prometheus text of these series.
@@ -47,6 +56,15 @@ impl LibraryMetrics {
              # TYPE harmony_library_scan_duration_seconds gauge\n\
              harmony_library_scan_duration_seconds {:.6}",
             self.last_scan_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "# HELP harmony_library_playlist_files_total Playlist files checked: rewritten or left alone.\n\
+             # TYPE harmony_library_playlist_files_total counter\n\
+             harmony_library_playlist_files_total{{outcome=\"written\"}} {}\n\
+             harmony_library_playlist_files_total{{outcome=\"unchanged\"}} {}",
+            self.playlists_written.load(Ordering::Relaxed),
+            self.playlists_unchanged.load(Ordering::Relaxed)
         );
     }
 }

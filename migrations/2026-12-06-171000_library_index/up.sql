@@ -52,3 +52,7 @@ CREATE TABLE library_scans (
 
 -- Where a wanted track found in the index points.
 ALTER TABLE wanted_tracks ADD COLUMN library_path TEXT;
+
+-- A synced playlist's order on Spotify (0-based), for its .m3u8 file; NULL
+-- for tracks no longer in the playlist (they are kept, never deleted).
+ALTER TABLE spotify_playlist_tracks ADD COLUMN spotify_position INTEGER;

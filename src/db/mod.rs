@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod imports;
 pub mod jobs;
 pub mod library;
+pub mod playlist_order;
 mod pool;
 pub mod schema;
 pub mod schema_library;

@@ -203,6 +203,7 @@ diesel::table! {
         spotify_track_id -> Text,
         wanted_id -> Nullable<BigInt>,
         added_at -> BigInt,
+        spotify_position -> Nullable<Integer>,
     }
 }
 

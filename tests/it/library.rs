@@ -394,7 +394,8 @@ pub struct PlaylistSetup {
 }
 
 /// A playlist of four tracks of which the library already holds two.
-pub async fn playlist_partly_owned(extra: &[(&str, &str)]) -> PlaylistSetup {
+/// With `share_so_easy`, a peer shares "So Easy" and it is downloaded.
+pub async fn playlist_partly_owned(extra: &[(&str, &str)], share_so_easy: bool) -> PlaylistSetup {
     use common::fake_spotify::{Entry, FakePlaylist, FakeSpotify};
     let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
     let music = dir.path().join("music");
@@ -404,6 +405,13 @@ pub async fn playlist_partly_owned(extra: &[(&str, &str)]) -> PlaylistSetup {
     tagged("tone.mp3", &remind, "Röyksopp", "Melody A.M", "Remind Me");
     let length = length_ms(&eple);
     let (app, slskd, spotify) = start_with_both(dir, extra).await;
+    if share_so_easy {
+        slskd.share_content(
+            "melodyfan",
+            "@@mf\\Music\\Röyksopp\\Melody A.M\\01 - So Easy.flac",
+            std::fs::read(fixture("tone.flac")).unwrap(),
+        );
+    }
     let so_easy = spotify.add_simple_track("Röyksopp", "So Easy", "Melody A.M", length);
     let eple_id = spotify.add_simple_track("Röyksopp", "Eple", "Melody A.M", length + 1_500);
     // The library's "Remind Me" is the short one: another recording.
@@ -476,7 +484,7 @@ async fn wanted_by_title(app: &TestApp) -> std::collections::HashMap<String, Val
 
 #[actix_rt::test(system = "crate::common::TestSystem")]
 async fn owned_playlist_tracks_are_completed_from_the_index_and_never_searched() {
-    let s = playlist_partly_owned(&[]).await;
+    let s = playlist_partly_owned(&[], false).await;
     let wanted = wanted_by_title(&s.app).await;
     for (title, file) in [
         ("Eple", "Röyksopp/Melody A.M/01 - Eple.flac"),
@@ -532,5 +540,132 @@ async fn owned_playlist_tracks_are_completed_from_the_index_and_never_searched()
         .unwrap()
         .ends_with("01 - Eple.flac"));
     let _ = (&s.music, &s.playlist, &s.tracks, &s.spotify);
+    s.app.app.shutdown().await;
+}
+
+async fn playlist_metric(app: &TestApp, outcome: &str) -> u64 {
+    let (_, text) = app.get_text("/metrics").await;
+    let series = format!("harmony_library_playlist_files_total{{outcome=\"{outcome}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {text}"))
+}
+
+fn playlist_file(music: &Path) -> (PathBuf, String) {
+    let dir = music.join("Playlists");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    assert!(files.len() <= 1, "{files:?}");
+    match files.first() {
+        Some(f) => (f.clone(), std::fs::read_to_string(f).unwrap()),
+        None => (dir, String::new()),
+    }
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn a_synced_playlist_becomes_an_m3u8_file_updated_when_a_track_lands() {
+    let s = playlist_partly_owned(&[], true).await;
+    let eple = s.music.join("Röyksopp/Melody A.M/01 - Eple.flac");
+    let leno = s.music.join("Various/Singles/Leno.ogg");
+    let (eple_s, leno_s) = (
+        (length_ms(&eple) + 500) / 1000,
+        (length_ms(&leno) + 500) / 1000,
+    );
+    let owned = format!(
+        "#EXTINF:{eple_s},Röyksopp - Eple\n../Röyksopp/Melody A.M/01 - Eple.flac\n\
+         #EXTINF:{leno_s},Röyksopp - Poor Leno\n../Various/Singles/Leno.ogg\n"
+    );
+    // Spotify's order, once "So Easy" (first in the playlist) has landed.
+    let landed = s.music.join("Röyksopp/Melody A.M/01 - So Easy.flac");
+    let so_easy_s = (length_ms(&fixture("tone.flac")) + 500) / 1000;
+    let expected = format!(
+        "#EXTM3U\n#EXTINF:{so_easy_s},Röyksopp - So Easy\n../Röyksopp/Melody A.M/01 - So Easy.flac\n{owned}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        let (path, text) = playlist_file(&s.music);
+        if !text.is_empty() && seen.last() != Some(&text) {
+            seen.push(text.clone());
+        }
+        if text == expected {
+            assert_eq!(path.file_name().unwrap(), "Melody_ A.M..m3u8");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "playlist never complete; landed: {}; versions: {seen:#?}",
+            landed.exists()
+        );
+        actix_rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    // Before it landed, the file listed the two owned tracks only.
+    assert!(
+        seen.iter()
+            .all(|t| t == &expected || t == &format!("#EXTM3U\n{owned}")),
+        "{seen:#?}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(s.music.join("Playlists"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+
+    // Nothing changed for the playlist: its file is left alone.
+    let (path, _) = playlist_file(&s.music);
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let unchanged = playlist_metric(&s.app, "unchanged").await;
+    tagged(
+        "tone.mp3",
+        &s.music.join("Other/Other/x.mp3"),
+        "Other",
+        "Other",
+        "X",
+    );
+    s.app
+        .send_json("POST", "/api/v1/library/scan", &Value::Null)
+        .await;
+    common::eventually(
+        Duration::from_secs(10),
+        "the playlist checked again",
+        || async { playlist_metric(&s.app, "unchanged").await > unchanged },
+    )
+    .await;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        before
+    );
+    assert_eq!(playlist_file(&s.music).1, expected);
+    s.app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn write_playlists_off_writes_no_file() {
+    let s = playlist_partly_owned(&[("WRITE_PLAYLISTS", "false")], false).await;
+    // A scan that reads a file queues the playlist job; with the switch off
+    // it checks nothing and writes nothing.
+    tagged(
+        "tone.mp3",
+        &s.music.join("Other/Other/x.mp3"),
+        "Other",
+        "Other",
+        "X",
+    );
+    s.app
+        .send_json("POST", "/api/v1/library/scan", &Value::Null)
+        .await;
+    scanned_after(&s.app, 1).await;
+    common::eventually(
+        Duration::from_secs(10),
+        "the library queue drained",
+        || async { s.app.worker("library").await["queue_size"] == 0 },
+    )
+    .await;
+    actix_rt::time::sleep(Duration::from_millis(200)).await;
+    assert!(!s.music.join("Playlists").exists());
+    assert_eq!(playlist_metric(&s.app, "unchanged").await, 0);
+    assert_eq!(playlist_metric(&s.app, "written").await, 0);
     s.app.app.shutdown().await;
 }

@@ -5,6 +5,7 @@
 //! The walk and the tag reads run on a blocking thread with a few
 //! low-priority readers (`scan.rs`), never on the async threads.
 
+pub mod playlists;
 pub mod scan;
 
 use std::time::Duration;
@@ -52,6 +53,10 @@ impl WorkerLogic for LibraryWorker {
             for error in &summary.root_errors {
                 tracing::warn!(%error, "library root not fully scanned");
             }
+            if c.read + c.removed > 0 {
+                // Files came or went: the playlists may list others now.
+                enqueue_playlists(&env).await?;
+            }
             Ok(())
         })
     }
@@ -74,11 +79,43 @@ impl WorkerLogic for LibraryWorker {
                         .map_err(|e| JobError::Retry(e.to_string()))?;
                     if indexed {
                         env.metrics.library.indexed(1);
+                        enqueue_playlists(&env).await?;
                     }
                     Ok(())
                 }
-                LibraryJob::WritePlaylists {} => Ok(()),
+                LibraryJob::WritePlaylists {} => {
+                    let config = env.config.current();
+                    if !config.write_playlists {
+                        return Ok(());
+                    }
+                    let (db, dir) = (env.db.clone(), config.playlists_dir.clone());
+                    let done = actix_web::web::block(move || playlists::write_all(&db, &dir))
+                        .await
+                        .map_err(|e| JobError::Retry(e.to_string()))?
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                    env.metrics.library.playlists(
+                        u64::try_from(done.written).unwrap_or(0),
+                        u64::try_from(done.unchanged).unwrap_or(0),
+                    );
+                    if done.written > 0 {
+                        tracing::info!(
+                            written = done.written,
+                            unchanged = done.unchanged,
+                            "playlist files written"
+                        );
+                    }
+                    Ok(())
+                }
             }
         })
     }
+}
+
+/// Queues a rewrite of the playlist files (one waits at most).
+async fn enqueue_playlists(env: &WorkerEnv) -> Result<(), JobError> {
+    env.lifecycle
+        .enqueue(LibraryJob::WritePlaylists {})
+        .await
+        .map(|_| ())
+        .map_err(|e| JobError::Retry(e.to_string()))
 }
