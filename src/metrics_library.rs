@@ -1,7 +1,13 @@
 //! The library's series in `/metrics` (issue 15): files indexed, the last
 //! scan's duration, media-server rescan calls by outcome.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Servers and outcomes of `harmony_media_server_rescans_total` (all exist from the start).
+const SERVERS: [&str; 3] = ["navidrome", "jellyfin", "plex"];
+const OUTCOMES: [&str; 3] = ["ok", "unreachable", "unauthorized"];
 
 #[derive(Default)]
 pub struct LibraryMetrics {
@@ -11,6 +17,7 @@ pub struct LibraryMetrics {
     last_scan_micros: AtomicU64,
     playlists_written: AtomicU64,
     playlists_unchanged: AtomicU64,
+    rescans: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl LibraryMetrics {
@@ -31,6 +38,13 @@ impl LibraryMetrics {
         self.playlists_written.fetch_add(written, Ordering::Relaxed);
         self.playlists_unchanged
             .fetch_add(unchanged, Ordering::Relaxed);
+    }
+
+    /// A rescan call to `server` ended with `outcome` (a connection state).
+    pub fn rescan(&self, server: &'static str, outcome: &'static str) {
+        if let Ok(mut map) = self.rescans.lock() {
+            *map.entry((server, outcome)).or_default() += 1;
+        }
     }
 
     /// Prometheus text of these series.
@@ -66,5 +80,19 @@ impl LibraryMetrics {
             self.playlists_written.load(Ordering::Relaxed),
             self.playlists_unchanged.load(Ordering::Relaxed)
         );
+        out.push_str(
+            "# HELP harmony_media_server_rescans_total Rescan calls to media servers by outcome.\n\
+             # TYPE harmony_media_server_rescans_total counter\n",
+        );
+        let counted = self.rescans.lock().map(|m| m.clone()).unwrap_or_default();
+        for server in SERVERS {
+            for outcome in OUTCOMES {
+                let n = counted.get(&(server, outcome)).copied().unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "harmony_media_server_rescans_total{{server=\"{server}\",outcome=\"{outcome}\"}} {n}"
+                );
+            }
+        }
     }
 }

@@ -224,3 +224,60 @@ pub async fn scan(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     state.lifecycle.request_run(WorkerName::Library);
     Ok(HttpResponse::Accepted().json(ScanAccepted { status: "accepted" }))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaServerCheck {
+    /// `ok`, `unreachable`, `unauthorized` or `unconfigured`.
+    pub state: &'static str,
+    /// What the server said: its version, its music sections, or the error.
+    pub found: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaServerChecks {
+    pub navidrome: MediaServerCheck,
+    pub jellyfin: MediaServerCheck,
+    pub plex: MediaServerCheck,
+}
+
+#[utoipa::path(post, path = "/api/v1/library/media-servers/test", tag = "library",
+    operation_id = "test_media_servers",
+    responses((status = 200, body = MediaServerChecks, description = "Each configured server checked (nothing is rescanned); the states also go to /status")))]
+pub async fn test_media_servers(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    use crate::actors::registry::{ConnectionObserved, Service};
+    use crate::domain::connections::state::ConnectionState;
+    use crate::domain::library::media_server::{connection_state, MediaServer};
+    use crate::integrations::media_servers::{check, target};
+    let config = state.settings.current();
+    let mut checks = Vec::new();
+    for server in MediaServer::ALL {
+        let result = match target(&config, server) {
+            None => MediaServerCheck {
+                state: ConnectionState::Unconfigured.as_str(),
+                found: None,
+            },
+            Some(t) => {
+                let answer = check(&t).await;
+                let found = connection_state(&answer.end);
+                state.registry.do_send(ConnectionObserved {
+                    service: Service::Media(server),
+                    state: found,
+                });
+                MediaServerCheck {
+                    state: found.as_str(),
+                    found: Some(answer.found),
+                }
+            }
+        };
+        checks.push(result);
+    }
+    let mut it = checks.into_iter();
+    let (Some(navidrome), Some(jellyfin), Some(plex)) = (it.next(), it.next(), it.next()) else {
+        return Err(ApiError::Internal("three media servers".into()));
+    };
+    Ok(HttpResponse::Ok().json(MediaServerChecks {
+        navidrome,
+        jellyfin,
+        plex,
+    }))
+}

@@ -172,7 +172,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/backfill/{id}").get(backfill::get))
                 .service(resource("/library").get(library::get))
                 .service(resource("/library/files").get(library::files))
-                .service(resource("/library/scan").post(library::scan)),
+                .service(resource("/library/scan").post(library::scan))
+                .service(resource("/library/media-servers/test").post(library::test_media_servers)),
         )
         .default_service(web::to(not_found));
 }

@@ -65,6 +65,7 @@ use super::{metrics, middleware, search, settings, spotify, status, wanted, watc
         library::get,
         library::files,
         library::scan,
+        library::test_media_servers,
         openapi_json,
         docs,
     ),

@@ -88,6 +88,15 @@ pub struct Config {
     /// Where `.m3u8` playlists go: `PLAYLISTS_DIR`, else `<MUSIC_DIR>/Playlists`.
     pub playlists_dir: PathBuf,
     pub write_playlists: bool,
+    pub media_server_debounce: Duration,
+    /// Empty when not configured.
+    pub navidrome_url: String,
+    pub navidrome_user: String,
+    pub navidrome_password: Secret,
+    pub jellyfin_url: String,
+    pub jellyfin_api_key: Secret,
+    pub plex_url: String,
+    pub plex_token: Secret,
 }
 
 impl Config {
@@ -218,6 +227,14 @@ impl Config {
                 _ => r.path("PLAYLISTS_DIR")?,
             },
             write_playlists: r.bool("WRITE_PLAYLISTS")?,
+            media_server_debounce: r.secs("MEDIA_SERVER_DEBOUNCE_SEC", 0.0)?,
+            navidrome_url: r.url("NAVIDROME_URL", true)?,
+            navidrome_user: r.text("NAVIDROME_USER"),
+            navidrome_password: Secret::new(r.text("NAVIDROME_PASSWORD")),
+            jellyfin_url: r.url("JELLYFIN_URL", true)?,
+            jellyfin_api_key: Secret::new(r.text("JELLYFIN_API_KEY")),
+            plex_url: r.url("PLEX_URL", true)?,
+            plex_token: Secret::new(r.text("PLEX_TOKEN")),
         })
     }
 

@@ -3,5 +3,6 @@
 pub mod covers;
 pub mod http;
 pub mod lrclib;
+pub mod media_servers;
 pub mod slskd;
 pub mod spotify;

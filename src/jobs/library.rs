@@ -13,6 +13,8 @@ pub enum LibraryJob {
     Index { path: String },
     /// Write the playlist files whose tracks changed.
     WritePlaylists {},
+    /// Ask one media server (`navidrome`, `jellyfin`, `plex`) to rescan.
+    Rescan { server: String },
 }
 
 impl WorkerJob for LibraryJob {
@@ -25,11 +27,17 @@ impl WorkerJob for LibraryJob {
         match self {
             LibraryJob::Index { .. } => None,
             LibraryJob::WritePlaylists {} => Some(kind_of(self)),
+            // One waiting call per server: a burst of files is one rescan.
+            LibraryJob::Rescan { server } => Some(format!("{}:{server}", kind_of(self))),
         }
     }
 
     fn max_attempts(&self) -> i32 {
-        5
+        match self {
+            // A server down for a while (a NAS restarting): keep trying ~1 h.
+            LibraryJob::Rescan { .. } => 12,
+            _ => 5,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::ids::{BackfillId, DownloadId, WantedId, WatchId};
 use crate::domain::time::{to_rfc3339, UnixMillis};
 
 /// The activity feed's types (`type` of its entries), as the contract lists them.
-pub const ACTIVITY_TYPES: [&str; 10] = [
+pub const ACTIVITY_TYPES: [&str; 11] = [
     "worker",
     "download",
     "matching",
@@ -22,6 +22,7 @@ pub const ACTIVITY_TYPES: [&str; 10] = [
     "metadata",
     "artwork",
     "lyrics",
+    "library",
 ];
 
 /// How a download came to be queued.
@@ -145,6 +146,17 @@ pub enum Event {
         workers: Vec<&'static str>,
         unfinished: Vec<&'static str>,
     },
+    /// A media server was asked to rescan and accepted (issue 15).
+    MediaServerRescanned {
+        server: &'static str,
+        found: String,
+    },
+    /// A media server's rescan call failed (retried while attempts remain).
+    MediaServerRescanFailed {
+        server: &'static str,
+        state: &'static str,
+        error: String,
+    },
 }
 
 /// Where one transfer stands.
@@ -197,6 +209,8 @@ impl Event {
             Event::WorkerStale { .. } => "worker.stale",
             Event::WorkersStarted { .. } => "worker.started",
             Event::WorkersStopped { .. } => "worker.stopped",
+            Event::MediaServerRescanned { .. } => "library.media_server_rescanned",
+            Event::MediaServerRescanFailed { .. } => "library.media_server_rescan_failed",
         }
     }
 
@@ -376,6 +390,20 @@ impl Event {
                 "worker",
                 "stopped",
                 json!({"workers": workers, "unfinished": unfinished}),
+            ),
+            Event::MediaServerRescanned { server, found } => entry(
+                "library",
+                "media_server_rescanned",
+                json!({"server": server, "found": found}),
+            ),
+            Event::MediaServerRescanFailed {
+                server,
+                state,
+                error,
+            } => entry(
+                "library",
+                "media_server_rescan_failed",
+                json!({"server": server, "state": state, "error": error}),
             ),
         }
     }

@@ -12,6 +12,7 @@ pub mod download_outcomes;
 pub mod downloads;
 pub mod events;
 pub mod in_index;
+pub mod library;
 pub mod sources;
 pub mod wanted;
 pub mod wanted_bulk;

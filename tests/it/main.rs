@@ -25,6 +25,7 @@ mod lifecycle;
 mod matching_api;
 mod matching_corpus;
 mod media;
+mod media_servers;
 mod openapi;
 mod process;
 mod request_errors;

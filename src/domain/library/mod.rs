@@ -5,4 +5,5 @@
 pub mod audio_files;
 pub mod in_library;
 pub mod m3u;
+pub mod media_server;
 pub mod stats;

@@ -5,6 +5,7 @@
 //! The walk and the tag reads run on a blocking thread with a few
 //! low-priority readers (`scan.rs`), never on the async threads.
 
+pub mod media;
 pub mod playlists;
 pub mod scan;
 
@@ -15,7 +16,9 @@ use crate::config::Config;
 use crate::jobs::LibraryJob;
 
 #[derive(Default)]
-pub struct LibraryWorker;
+pub struct LibraryWorker {
+    landed: media::Landed,
+}
 
 fn roots(config: &Config) -> Vec<std::path::PathBuf> {
     scan::configured_roots(&config.music_dir, &config.library_extra_dirs)
@@ -24,6 +27,15 @@ fn roots(config: &Config) -> Vec<std::path::PathBuf> {
 impl WorkerLogic for LibraryWorker {
     type Job = LibraryJob;
 
+    /// A media server back after an outage is asked again soon.
+    fn retry_delay(&self, job: &LibraryJob, attempt: u32) -> Duration {
+        let first = match job {
+            LibraryJob::Rescan { .. } => Duration::from_secs(2),
+            _ => Duration::from_secs(5),
+        };
+        crate::domain::workers::backoff::doubling_delay(attempt, first, Duration::from_secs(600))
+    }
+
     fn tick_interval(&self, config: &Config) -> Option<Duration> {
         Some(config.library_scan_interval)
     }
@@ -31,6 +43,8 @@ impl WorkerLogic for LibraryWorker {
     fn tick(&mut self, env: &WorkerEnv) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
         Box::pin(async move {
+            // First, so /status knows the servers before a long first scan ends.
+            media::probe(&env).await;
             let (db, dirs) = (env.db.clone(), roots(&env.config.current()));
             let summary = actix_web::web::block(move || scan::scan(&db, &dirs))
                 .await
@@ -68,11 +82,14 @@ impl WorkerLogic for LibraryWorker {
         _meta: JobMeta,
     ) -> WorkFuture<Result<(), JobError>> {
         let env = env.clone();
+        let landed = self.landed.clone();
         Box::pin(async move {
             match job {
+                LibraryJob::Rescan { server } => media::rescan(&env, &landed, &server).await,
                 LibraryJob::Index { path } => {
                     let (db, dirs) = (env.db.clone(), roots(&env.config.current()));
                     let path = std::path::PathBuf::from(path);
+                    let file = path.clone();
                     let indexed = actix_web::web::block(move || scan::index_one(&db, &dirs, &path))
                         .await
                         .map_err(|e| JobError::Retry(e.to_string()))?
@@ -80,6 +97,9 @@ impl WorkerLogic for LibraryWorker {
                     if indexed {
                         env.metrics.library.indexed(1);
                         enqueue_playlists(&env).await?;
+                        if file.exists() {
+                            media::file_landed(&env, &landed, file).await?;
+                        }
                     }
                     Ok(())
                 }
