@@ -132,3 +132,36 @@ pub fn lower_thread_priority() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_taken_only_to_files_inside_the_roots() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("music"), dir.path().join("outside"));
+        std::fs::create_dir_all(root.join("A")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(root.join("A/a.mp3"), b"x").unwrap();
+        std::fs::write(root.join("A/notes.txt"), b"x").unwrap();
+        std::fs::write(outside.join("o.mp3"), b"x").unwrap();
+        std::os::unix::fs::symlink(root.join("A/a.mp3"), root.join("b.mp3")).unwrap();
+        std::os::unix::fs::symlink(outside.join("o.mp3"), root.join("c.mp3")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("D")).unwrap();
+        // A loop is never entered.
+        std::os::unix::fs::symlink(&root, root.join("A/loop")).unwrap();
+        let (roots, failed) = resolve_roots(&[root.clone(), dir.path().join("missing")]);
+        assert_eq!(failed.len(), 1);
+        let mut found = Vec::new();
+        let report = walk(&roots[0], &roots, |f| found.push(f.path));
+        found.sort();
+        let base = &roots[0].path;
+        assert_eq!(found, vec![base.join("A/a.mp3"), base.join("b.mp3")]);
+        assert_eq!(
+            report.links_not_followed, 1,
+            "c.mp3 (D and loop are directories)"
+        );
+        assert_eq!(report.errors, 0);
+    }
+}

@@ -178,8 +178,17 @@ async fn the_index_counts_exactly_rescans_incrementally_and_forgets_deleted_file
         .unwrap()
         .ends_with("Broken/corrupt.mp3"));
     assert!(!unreadable[0]["reason"].as_str().unwrap().is_empty());
-    // The stored statistics of the scan, with its time.
+    // The stored statistics of the scan, with its time, and the metrics.
     assert_eq!(library["stats"]["tracks"], 5);
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(
+        metrics.contains("harmony_library_files_indexed_total 6"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("harmony_library_scans_total 1"),
+        "{metrics}"
+    );
     assert!(library["stats"]["scanned_at"]
         .as_str()
         .unwrap()
@@ -668,4 +677,31 @@ async fn write_playlists_off_writes_no_file() {
     assert_eq!(playlist_metric(&s.app, "unchanged").await, 0);
     assert_eq!(playlist_metric(&s.app, "written").await, 0);
     s.app.app.shutdown().await;
+}
+
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn without_workers_the_library_answers_but_cannot_scan() {
+    let app = TestApp::start(&[("HARMONY_DISABLE_WORKERS", "1")]).await;
+    let (code, body) = app.get("/api/v1/library").await;
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body["last_scan"].is_null() && body["stats"].is_null(),
+        "{body}"
+    );
+    assert_eq!(body["counts"]["tracks"], 0);
+    let (code, body) = app
+        .send_json("POST", "/api/v1/library/scan", &Value::Null)
+        .await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(body["error"]["details"]["dependency"], "library");
+    let (_, metrics) = app.get_text("/metrics").await;
+    for series in [
+        "harmony_library_files_indexed_total 0",
+        "harmony_library_scan_duration_seconds 0",
+        "harmony_media_server_rescans_total{server=\"plex\",outcome=\"unauthorized\"} 0",
+    ] {
+        assert!(metrics.contains(series), "{series} missing: {metrics}");
+    }
+    app.app.shutdown().await;
 }
