@@ -180,15 +180,13 @@ async fn the_index_counts_exactly_rescans_incrementally_and_forgets_deleted_file
     assert!(!unreadable[0]["reason"].as_str().unwrap().is_empty());
     // The stored statistics of the scan, with its time, and the metrics.
     assert_eq!(library["stats"]["tracks"], 5);
-    let (_, metrics) = app.get_text("/metrics").await;
-    assert!(
-        metrics.contains("harmony_library_files_indexed_total 6"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("harmony_library_scans_total 1"),
-        "{metrics}"
-    );
+    // (counted once the worker has the scan's summary, just after the row is written)
+    common::eventually(Duration::from_secs(5), "the scan in /metrics", || async {
+        let (_, metrics) = app.get_text("/metrics").await;
+        metrics.contains("harmony_library_files_indexed_total 6")
+            && metrics.contains("harmony_library_scans_total 1")
+    })
+    .await;
     assert!(library["stats"]["scanned_at"]
         .as_str()
         .unwrap()
