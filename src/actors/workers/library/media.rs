@@ -81,8 +81,8 @@ pub async fn rescan(env: &WorkerEnv, landed: &Landed, server: &str) -> Result<()
     let files: Vec<PathBuf> = landed.borrow().clone();
     let answer: Answer = media_servers::rescan(&target, &files).await;
     let state = connection_state(&answer.end);
-    observe(env, server, state);
     env.metrics.library.rescan(server.as_str(), state.as_str());
+    observe(env, server, state);
     if answer.is_ok() {
         if server == MediaServer::Plex {
             landed.borrow_mut().drain(..files.len());
