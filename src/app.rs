@@ -144,7 +144,11 @@ pub async fn start_on(
     let shared = SharedConfig::new(config.clone());
     let metrics = Arc::new(Metrics::default());
     let directory = WorkerDirectory::default();
-    let lifecycle = Lifecycle::new(db.clone(), Arc::new(directory.clone()), EventBus::default());
+    let tolerance = shared.clone();
+    let lifecycle = Lifecycle::new(db.clone(), Arc::new(directory.clone()), EventBus::default())
+        .with_library_tolerance(Arc::new(move || {
+            (tolerance.current().match_duration_tolerance_sec * 1000.0) as u64
+        }));
     spawn_event_counter(&lifecycle, Arc::clone(&metrics));
     let active = active_workers(&config);
 

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod media;
 pub mod metrics;
+pub mod metrics_library;
 pub mod settings;
 pub mod telemetry;
 pub mod ui;

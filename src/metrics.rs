@@ -48,6 +48,8 @@ pub struct Metrics {
     events: Mutex<BTreeMap<&'static str, u64>>,
     /// Notification attempts by target kind and outcome (`sent`, `retried`, `failed`).
     notifications: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    /// The library index and the media servers (issue 15).
+    pub library: crate::metrics_library::LibraryMetrics,
 }
 
 impl Metrics {

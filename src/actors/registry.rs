@@ -18,6 +18,8 @@ pub use crate::domain::connections::state::ConnectionState;
 pub enum Service {
     Slskd,
     Spotify,
+    /// A media server of the library worker (issue 15).
+    Media(crate::domain::library::media_server::MediaServer),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,8 @@ pub struct StatusReport {
     pub workers: Vec<WorkerReport>,
     pub slskd: ConnectionState,
     pub spotify: ConnectionState,
+    /// navidrome, jellyfin, plex (in `MediaServer::ALL` order).
+    pub media_servers: [ConnectionState; 3],
     /// `false` when workers are disabled on purpose.
     pub workers_enabled: bool,
 }
@@ -69,6 +73,7 @@ pub struct WorkerRegistry {
     stale_after: Duration,
     slskd: ConnectionState,
     spotify: ConnectionState,
+    media_servers: [ConnectionState; 3],
     workers_enabled: bool,
     lifecycle: Lifecycle,
     /// slskd outages worth telling (`NOTIFY_OUTAGE_AFTER_SEC`).
@@ -108,6 +113,7 @@ impl WorkerRegistry {
             stale_after,
             slskd: initial.0,
             spotify: initial.1,
+            media_servers: [ConnectionState::Unconfigured; 3],
             workers_enabled,
             lifecycle,
             slskd_outage: OutageWatch::default(),
@@ -135,6 +141,7 @@ impl WorkerRegistry {
             workers,
             slskd: self.slskd,
             spotify: self.spotify,
+            media_servers: self.media_servers,
             workers_enabled: self.workers_enabled,
         }
     }
@@ -311,6 +318,7 @@ impl Handler<ConnectionObserved> for WorkerRegistry {
                 }
             }
             Service::Spotify => self.spotify = msg.state,
+            Service::Media(server) => self.media_servers[server as usize] = msg.state,
         }
     }
 }

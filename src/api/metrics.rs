@@ -130,5 +130,6 @@ fn render(report: &StatusReport, metrics: &Metrics) -> String {
         "Seconds since start.",
         vec![(String::new(), format!("{:.3}", report.uptime.as_secs_f64()))],
     );
+    metrics.library.render(&mut out);
     out
 }

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod json;
+pub mod library;
 pub mod matching;
 pub mod metrics;
 pub mod middleware;
@@ -181,7 +182,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .patch(notifications::patch)
                         .delete(notifications::delete),
                 )
-                .service(resource("/notifications/targets/{id}/test").post(notifications::test)),
+                .service(resource("/notifications/targets/{id}/test").post(notifications::test))
+                .service(resource("/library").get(library::get))
+                .service(resource("/library/files").get(library::files))
+                .service(resource("/library/scan").post(library::scan))
+                .service(resource("/library/media-servers/test").post(library::test_media_servers)),
         )
         .default_service(web::to(not_found));
 }

@@ -9,6 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
+use super::library;
 use super::{activity, backfill, doc_schemas, downloads, error, health, imports, matching};
 use super::{metrics, middleware, search, settings, spotify, status, wanted, watchlist};
 
@@ -67,6 +68,10 @@ use super::{metrics, middleware, search, settings, spotify, status, wanted, watc
         super::notifications::patch,
         super::notifications::delete,
         super::notifications::test,
+        library::get,
+        library::files,
+        library::scan,
+        library::test_media_servers,
         openapi_json,
         docs,
     ),

@@ -37,6 +37,10 @@ impl Serialize for OrderedWorkers {
 pub struct Connections {
     pub slskd: &'static str,
     pub spotify: &'static str,
+    /// Media servers (issue 15): `ok`, `unreachable`, `unauthorized`, `unconfigured`.
+    pub navidrome: &'static str,
+    pub jellyfin: &'static str,
+    pub plex: &'static str,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -79,6 +83,9 @@ impl From<StatusReport> for StatusResponse {
             connections: Connections {
                 slskd: report.slskd.as_str(),
                 spotify: report.spotify.as_str(),
+                navidrome: report.media_servers[0].as_str(),
+                jellyfin: report.media_servers[1].as_str(),
+                plex: report.media_servers[2].as_str(),
             },
         }
     }

@@ -133,6 +133,18 @@ pub const KEYS: &[KeySpec] = &[
         settable: Settable::No,
         secret: true,
     },
+    live("LIBRARY_EXTRA_DIRS", ""),
+    live("LIBRARY_SCAN_INTERVAL", "21600"),
+    live("PLAYLISTS_DIR", ""),
+    live("WRITE_PLAYLISTS", "true"),
+    live("MEDIA_SERVER_DEBOUNCE_SEC", "60"),
+    live("NAVIDROME_URL", ""),
+    live("NAVIDROME_USER", ""),
+    live_secret("NAVIDROME_PASSWORD"),
+    live("JELLYFIN_URL", ""),
+    live_secret("JELLYFIN_API_KEY"),
+    live("PLEX_URL", ""),
+    live_secret("PLEX_TOKEN"),
 ];
 
 pub fn find(name: &str) -> Option<&'static KeySpec> {

@@ -92,6 +92,21 @@ pub struct Config {
     pub notify_retry_max: Duration,
     /// Targets declared in the settings file (`NOTIFY_TARGETS`).
     pub notify_targets: Vec<crate::domain::notify::target::ValidTarget>,
+    /// Read-only library folders besides `music_dir`.
+    pub library_extra_dirs: Vec<PathBuf>,
+    pub library_scan_interval: Duration,
+    /// Where `.m3u8` playlists go: `PLAYLISTS_DIR`, else `<MUSIC_DIR>/Playlists`.
+    pub playlists_dir: PathBuf,
+    pub write_playlists: bool,
+    pub media_server_debounce: Duration,
+    /// Empty when not configured.
+    pub navidrome_url: String,
+    pub navidrome_user: String,
+    pub navidrome_password: Secret,
+    pub jellyfin_url: String,
+    pub jellyfin_api_key: Secret,
+    pub plex_url: String,
+    pub plex_token: Secret,
 }
 
 impl Config {
@@ -213,6 +228,37 @@ impl Config {
                     )
                 })?
             },
+            library_extra_dirs: r.parse(
+                "LIBRARY_EXTRA_DIRS",
+                "comma-separated directory paths",
+                |s| {
+                    Some(
+                        s.split(',')
+                            .map(str::trim)
+                            .filter(|d| !d.is_empty())
+                            .map(PathBuf::from)
+                            .collect(),
+                    )
+                    .filter(|dirs: &Vec<PathBuf>| {
+                        dirs.iter()
+                            .all(|d| !d.as_os_str().to_string_lossy().contains('\0'))
+                    })
+                },
+            )?,
+            library_scan_interval: r.secs("LIBRARY_SCAN_INTERVAL", 60.0)?,
+            playlists_dir: match r.text("PLAYLISTS_DIR") {
+                dir if dir.is_empty() => r.path("MUSIC_DIR")?.join("Playlists"),
+                _ => r.path("PLAYLISTS_DIR")?,
+            },
+            write_playlists: r.bool("WRITE_PLAYLISTS")?,
+            media_server_debounce: r.secs("MEDIA_SERVER_DEBOUNCE_SEC", 0.0)?,
+            navidrome_url: r.url("NAVIDROME_URL", true)?,
+            navidrome_user: r.text("NAVIDROME_USER"),
+            navidrome_password: Secret::new(r.text("NAVIDROME_PASSWORD")),
+            jellyfin_url: r.url("JELLYFIN_URL", true)?,
+            jellyfin_api_key: Secret::new(r.text("JELLYFIN_API_KEY")),
+            plex_url: r.url("PLEX_URL", true)?,
+            plex_token: Secret::new(r.text("PLEX_TOKEN")),
         })
     }
 

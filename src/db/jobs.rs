@@ -290,6 +290,29 @@ pub fn set_waiting_priority(
 
 /// A waiting job with this key due after `run_at` is due at `run_at`
 /// instead, with this priority.
+/// Moves the waiting job with this key to `run_at`, later or earlier (a
+/// debounce: each new reason to run pushes the run back).
+pub fn reschedule(
+    conn: &mut SqliteConnection,
+    worker: &str,
+    dedupe_key: &str,
+    run_at: i64,
+    now: i64,
+) -> Result<(), DbError> {
+    diesel::update(
+        worker_jobs::table
+            .filter(worker_jobs::worker.eq(worker))
+            .filter(worker_jobs::dedupe_key.eq(dedupe_key))
+            .filter(worker_jobs::state.eq(QUEUED)),
+    )
+    .set((
+        worker_jobs::run_at.eq(run_at),
+        worker_jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn bring_forward(
     conn: &mut SqliteConnection,
     worker: &str,

@@ -203,6 +203,7 @@ diesel::table! {
         spotify_track_id -> Text,
         wanted_id -> Nullable<BigInt>,
         added_at -> BigInt,
+        spotify_position -> Nullable<Integer>,
     }
 }
 
@@ -286,6 +287,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         search_query -> Nullable<Text>,
+        library_path -> Nullable<Text>,
     }
 }
 

@@ -50,6 +50,8 @@ pub struct WantedRow {
     pub updated_at: i64,
     /// The user's own search text, searched instead of the derived queries.
     pub search_query: Option<String>,
+    /// The indexed file that made the track `completed` (issue 15).
+    pub library_path: Option<String>,
 }
 
 impl WantedRow {

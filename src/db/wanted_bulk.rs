@@ -91,13 +91,14 @@ pub fn insert_chunk(
     keys: &[String],
     chunk: &[usize],
     library: &HashMap<usize, i64>,
+    indexed: &HashMap<usize, String>,
     now: UnixMillis,
 ) -> Result<Vec<(usize, WantedId)>, DbError> {
     let rows: Vec<_> = chunk
         .iter()
         .map(|&i| {
             let n = &news[i];
-            let state = if library.contains_key(&i) {
+            let state = if library.contains_key(&i) || indexed.contains_key(&i) {
                 WantedState::Completed
             } else {
                 WantedState::Pending
@@ -116,6 +117,7 @@ pub fn insert_chunk(
                 wanted_tracks::track.eq(n.track.to_json()),
                 wanted_tracks::dedupe_key.eq(keys[i].as_str()),
                 wanted_tracks::download_id.eq(library.get(&i).copied()),
+                wanted_tracks::library_path.eq(indexed.get(&i).map(String::as_str)),
                 wanted_tracks::created_at.eq(now),
                 wanted_tracks::updated_at.eq(now),
             )

@@ -6,6 +6,7 @@ pub mod connections;
 pub mod downloads;
 pub mod ids;
 pub mod imports;
+pub mod library;
 pub mod lyrics;
 pub mod matching;
 pub mod notify;

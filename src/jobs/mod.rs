@@ -6,6 +6,7 @@
 //! attempts) is part of the job, here, not of the code that enqueues it.
 
 mod codec;
+pub mod library;
 pub mod matching;
 pub mod media;
 pub mod notify;
@@ -18,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use codec::{decode, encode, kind_of, Encoded, JobDecodeError};
+pub use library::LibraryJob;
 pub use matching::MatchingJob;
 pub use media::{ArtifactJob, ArtworkJob, LyricsJob, MetadataJob};
 pub use notify::NotifyJob;

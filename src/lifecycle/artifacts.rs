@@ -88,6 +88,10 @@ pub fn record_metadata(
         MetadataOutcome::Written { path, .. } => {
             let details = json!({"path": path});
             note(c, id, Artifact::Metadata, "metadata_written", details)?;
+            // Its tags changed: the index reads them again.
+            c.enqueue(&crate::jobs::LibraryJob::Index {
+                path: path.to_string(),
+            })?;
             ArtifactStatus::Done
         }
         MetadataOutcome::Skipped { reason } => {

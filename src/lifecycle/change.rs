@@ -17,7 +17,11 @@ pub struct Change<'c> {
     conn: &'c mut SqliteConnection,
     now: UnixMillis,
     effects: Effects,
+    library_tolerance_ms: u64,
 }
+
+/// `MATCH_DURATION_TOLERANCE_SEC`'s default, for changes made without a configuration.
+pub const DEFAULT_LIBRARY_TOLERANCE_MS: u64 = 5_000;
 
 /// What a committed change hands on.
 #[derive(Debug, Default)]
@@ -36,7 +40,19 @@ impl<'c> Change<'c> {
             conn,
             now,
             effects: Effects::default(),
+            library_tolerance_ms: DEFAULT_LIBRARY_TOLERANCE_MS,
         }
+    }
+
+    /// The largest length difference of "already in the library" by artist
+    /// and title (`MATCH_DURATION_TOLERANCE_SEC`, read when the change began).
+    pub fn with_library_tolerance_ms(mut self, ms: u64) -> Self {
+        self.library_tolerance_ms = ms;
+        self
+    }
+
+    pub fn library_tolerance_ms(&self) -> u64 {
+        self.library_tolerance_ms
     }
 
     pub fn conn(&mut self) -> &mut SqliteConnection {

@@ -263,6 +263,10 @@ pub fn complete(c: &mut Change<'_>, id: DownloadId, path: &str) -> Result<bool, 
     let mut tag = ArtifactJob::new(download_id);
     tag.path = Some(path.to_string());
     c.enqueue(&MetadataJob::of(tag))?;
+    // The library index learns of the file as it lands (issue 15).
+    c.enqueue(&crate::jobs::LibraryJob::Index {
+        path: path.to_string(),
+    })?;
     Ok(true)
 }
 

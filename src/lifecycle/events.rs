@@ -11,7 +11,7 @@ use crate::domain::ids::{BackfillId, DownloadId, WantedId, WatchId};
 use crate::domain::time::{to_rfc3339, UnixMillis};
 
 /// The activity feed's types (`type` of its entries), as the contract lists them.
-pub const ACTIVITY_TYPES: [&str; 11] = [
+pub const ACTIVITY_TYPES: [&str; 12] = [
     "worker",
     "download",
     "matching",
@@ -23,6 +23,7 @@ pub const ACTIVITY_TYPES: [&str; 11] = [
     "artwork",
     "lyrics",
     "notify",
+    "library",
 ];
 
 /// How a download came to be queued.
@@ -186,6 +187,17 @@ pub enum Event {
         message_id: String,
         error: String,
     },
+    /// A media server was asked to rescan and accepted (issue 15).
+    MediaServerRescanned {
+        server: &'static str,
+        found: String,
+    },
+    /// A media server's rescan call failed (retried while attempts remain).
+    MediaServerRescanFailed {
+        server: &'static str,
+        state: &'static str,
+        error: String,
+    },
 }
 
 /// Where one transfer stands.
@@ -244,6 +256,8 @@ impl Event {
             Event::WorkerRestartingRepeatedly { .. } => "worker.restarting_repeatedly",
             Event::NotificationSent { .. } => "notification.sent",
             Event::NotificationFailed { .. } => "notification.failed",
+            Event::MediaServerRescanned { .. } => "library.media_server_rescanned",
+            Event::MediaServerRescanFailed { .. } => "library.media_server_rescan_failed",
         }
     }
 
@@ -469,6 +483,20 @@ impl Event {
                 json!({"target_id": target_id, "target": target, "kind": kind,
                        "event": about, "count": count, "message_id": message_id,
                        "error": error}),
+            ),
+            Event::MediaServerRescanned { server, found } => entry(
+                "library",
+                "media_server_rescanned",
+                json!({"server": server, "found": found}),
+            ),
+            Event::MediaServerRescanFailed {
+                server,
+                state,
+                error,
+            } => entry(
+                "library",
+                "media_server_rescan_failed",
+                json!({"server": server, "state": state, "error": error}),
             ),
         }
     }

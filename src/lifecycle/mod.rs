@@ -11,6 +11,8 @@ mod change;
 pub mod download_outcomes;
 pub mod downloads;
 pub mod events;
+pub mod in_index;
+pub mod library;
 pub mod notify;
 pub mod sources;
 pub mod wanted;
@@ -35,16 +37,32 @@ pub trait WorkerWaker: Send + Sync + 'static {
     fn run_now(&self, worker: WorkerName);
 }
 
+/// Reads the live `MATCH_DURATION_TOLERANCE_SEC` in milliseconds (the
+/// lifecycle does not know the configuration; the app hands it this).
+pub type ToleranceReader = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 #[derive(Clone)]
 pub struct Lifecycle {
     db: Db,
     waker: Arc<dyn WorkerWaker>,
     events: EventBus,
+    library_tolerance: ToleranceReader,
 }
 
 impl Lifecycle {
     pub fn new(db: Db, waker: Arc<dyn WorkerWaker>, events: EventBus) -> Self {
-        Lifecycle { db, waker, events }
+        Lifecycle {
+            db,
+            waker,
+            events,
+            library_tolerance: Arc::new(|| change::DEFAULT_LIBRARY_TOLERANCE_MS),
+        }
+    }
+
+    /// Where each change reads the tolerance of "already in the library".
+    pub fn with_library_tolerance(mut self, read: ToleranceReader) -> Self {
+        self.library_tolerance = read;
+        self
     }
 
     /// A lifecycle whose jobs wake no one (tools, benchmarks, unit tests):
@@ -74,10 +92,12 @@ impl Lifecycle {
         F: FnOnce(&mut Change<'_>) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
+        let tolerance = (self.library_tolerance)();
         let (value, effects) = self
             .db
             .write(move |conn| {
-                let mut change = Change::new(conn, now_millis());
+                let mut change =
+                    Change::new(conn, now_millis()).with_library_tolerance_ms(tolerance);
                 let value = f(&mut change)?;
                 Ok((value, change.finish()?))
             })

@@ -10,7 +10,7 @@ use super::{wanted_bulk, Change};
 use crate::db::backfill::{self as backfill_rows, BackfillRow, Outcome};
 use crate::db::imports::{self as import_rows, ImportRow};
 use crate::db::wanted::{self as wanted_rows, NewWanted, WantedRow};
-use crate::db::{jobs, spotify as playlist_rows, watchlist as watch_rows, DbError};
+use crate::db::{jobs, playlist_order, spotify as playlist_rows, watchlist as watch_rows, DbError};
 use crate::domain::ids::{BackfillId, WatchId};
 use crate::domain::imports::{ImportTrack, PlaylistLink, Skipped};
 use crate::domain::time::UnixMillis;
@@ -95,23 +95,32 @@ pub fn link_to_import(
 
 /// New tracks of a synced playlist become wanted (each linked to the
 /// wanted entry it became). Returns how many were new to the playlist.
+/// `first_position` is the place of `tracks[0]` in Spotify's order (0 on
+/// the first page: the places of the last sync are forgotten).
 pub fn take_playlist_tracks(
     c: &mut Change<'_>,
     playlist_id: &str,
     tracks: &[(String, NewWanted<'_>)],
+    first_position: i32,
 ) -> Result<usize, DbError> {
     let now = c.now();
+    if first_position == 0 {
+        playlist_order::clear_positions(c.conn(), playlist_id)?;
+    }
     let ids: Vec<&str> = tracks.iter().map(|(id, _)| id.as_str()).collect();
     let known = playlist_rows::known_tracks(c.conn(), playlist_id, &ids)?;
     let mut added = 0;
-    for (spotify_id, new) in tracks {
+    for (n, (spotify_id, new)) in tracks.iter().enumerate() {
+        let position = first_position.saturating_add(i32::try_from(n).unwrap_or(i32::MAX));
         if known.contains(spotify_id) {
+            playlist_order::set_position(c.conn(), playlist_id, spotify_id, position)?;
             continue;
         }
         if !playlist_rows::insert_track(c.conn(), playlist_id, spotify_id, now)? {
             // The same track twice in one playlist.
             continue;
         }
+        playlist_order::set_position(c.conn(), playlist_id, spotify_id, position)?;
         let (row, _) = wanted::create_or_get(c, new)?;
         playlist_rows::set_track_wanted(c.conn(), playlist_id, spotify_id, row.id)?;
         added += 1;

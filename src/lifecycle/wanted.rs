@@ -134,12 +134,20 @@ pub fn create_or_get(
         return Ok((row, Created::Rearmed));
     }
     let library = in_library(c, new)?;
-    let state = if library.is_some() {
+    // Not organized by Harmony, but one of the files the index knows.
+    let indexed = match library {
+        Some(_) => None,
+        None => {
+            let tolerance = c.library_tolerance_ms();
+            super::in_index::find(c.conn(), new, tolerance)?
+        }
+    };
+    let state = if library.is_some() || indexed.is_some() {
         WantedState::Completed
     } else {
         WantedState::Pending
     };
-    let row = rows::insert(
+    let mut row = rows::insert(
         c.conn(),
         new,
         &key,
@@ -147,6 +155,11 @@ pub fn create_or_get(
         library.as_ref().map(|d| d.id),
         now,
     )?;
+    if let Some(path) = indexed {
+        crate::db::library::set_wanted_library_path(c.conn(), row.id, &path)?;
+        row.library_path = Some(path);
+        return Ok((row, Created::InLibrary));
+    }
     if library.is_some() {
         return Ok((row, Created::InLibrary));
     }

@@ -43,11 +43,18 @@ pub fn create_many(c: &mut Change<'_>, news: &[NewWanted<'_>]) -> Result<Vec<Wan
         }
     }
     let library = in_library(c.conn(), news, &fresh_order)?;
+    let not_organized: Vec<usize> = fresh_order
+        .iter()
+        .copied()
+        .filter(|i| !library.contains_key(i))
+        .collect();
+    let tolerance = c.library_tolerance_ms();
+    let indexed = super::in_index::find_many(c.conn(), news, &not_organized, tolerance)?;
     for chunk in fresh_order.chunks(CHUNK) {
-        let inserted = insert_chunk(c.conn(), news, &keys, chunk, &library, now)?;
+        let inserted = insert_chunk(c.conn(), news, &keys, chunk, &library, &indexed, now)?;
         let searches: Vec<_> = inserted
             .iter()
-            .filter(|(i, _)| !library.contains_key(i))
+            .filter(|(i, _)| !library.contains_key(i) && !indexed.contains_key(i))
             .map(|&(i, id)| MatchingJob::Search {
                 wanted_id: id,
                 priority: news[i].priority,

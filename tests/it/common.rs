@@ -1,7 +1,9 @@
 //! Starts the real app on a temporary directory, and workers with scripted
 //! jobs for supervision and queue tests.
 
-pub use harmony_testkit::{fake_notify, fake_providers, fake_slskd, fake_spotify, idle_proxy};
+pub use harmony_testkit::{
+    fake_media_servers, fake_notify, fake_providers, fake_slskd, fake_spotify, idle_proxy,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::TestApp;
 use serde_json::Value;
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 11] = [
     "sync",
     "matching",
     "playlist_sync",
@@ -17,6 +17,7 @@ const NAMES: [&str; 10] = [
     "backfill",
     "watchlist",
     "retry_scheduler",
+    "library",
     "notify",
 ];
 
@@ -37,7 +38,7 @@ async fn nine_workers_run_and_stay_running_while_idle() {
     // Idle for three times the stale threshold: heartbeats keep every worker running.
     actix_rt::time::sleep(Duration::from_millis(1500)).await;
     let status = app.status().await;
-    assert_eq!(status["workers"].as_object().unwrap().len(), 10);
+    assert_eq!(status["workers"].as_object().unwrap().len(), 11);
     let (_, raw) = app.get_text("/status").await;
     let positions: Vec<usize> = NAMES
         .iter()
@@ -67,6 +68,7 @@ async fn nine_workers_run_and_stay_running_while_idle() {
         "backfill",
         "watchlist",
         "notify",
+        "library",
     ] {
         assert_eq!(status["workers"][queued]["queue_size"], 0, "{queued}");
     }

@@ -1,8 +1,9 @@
-//! The workers of the contract (the nine of the seeds, and `notify`).
+//! The workers of the contract (the nine of the seeds, `library` and `notify`).
 
 mod artwork;
 mod backfill;
 mod completed_file;
+pub mod library;
 mod lyrics;
 mod matching;
 mod metadata;
@@ -15,6 +16,7 @@ mod watchlist;
 
 pub use artwork::ArtworkWorker;
 pub use backfill::BackfillWorker;
+pub use library::LibraryWorker;
 pub use lyrics::LyricsWorker;
 pub use matching::MatchingWorker;
 pub use metadata::MetadataWorker;
@@ -40,5 +42,6 @@ pub fn spawner_for(name: WorkerName) -> SpawnWorker {
         WorkerName::Watchlist => spawner(WatchlistWorker::default),
         WorkerName::RetryScheduler => spawner(RetryScheduler::default),
         WorkerName::Notify => spawner(NotifyWorker::default),
+        WorkerName::Library => spawner(LibraryWorker::default),
     }
 }

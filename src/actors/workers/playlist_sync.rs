@@ -149,6 +149,8 @@ async fn sync_playlist(
     let source = format!("playlist:{}", playlist.id);
     let mut next: Option<String> = None;
     let mut added = 0;
+    // Spotify's order, for the playlist's .m3u8 file.
+    let mut position: i32 = 0;
     loop {
         let url = next.clone();
         let id = playlist.id.clone();
@@ -180,6 +182,8 @@ async fn sync_playlist(
             (tracks, page.next)
         };
         let (id, source_now) = (playlist.id.clone(), source.clone());
+        let first_position = position;
+        position = position.saturating_add(i32::try_from(tracks.len()).unwrap_or(i32::MAX));
         added += env
             .lifecycle
             .change(move |c| {
@@ -189,7 +193,7 @@ async fn sync_playlist(
                         NewWanted::from_track(t, &source_now).map(|n| (spotify_id.clone(), n))
                     })
                     .collect();
-                sources::take_playlist_tracks(c, &id, &news)
+                sources::take_playlist_tracks(c, &id, &news, first_position)
             })
             .await?;
         match after {
@@ -208,6 +212,8 @@ async fn sync_playlist(
             let now = c.now();
             store::mark_synced(c.conn(), &id, snapshot.as_deref(), now)?;
             c.emit(synced);
+            // Its order or its tracks changed: the library worker writes its file.
+            c.enqueue(&crate::jobs::LibraryJob::WritePlaylists {})?;
             Ok(())
         })
         .await?;

@@ -137,6 +137,9 @@ pub struct WantedView {
     pub next_search_at: Option<String>,
     pub last_error: Option<String>,
     pub download_id: Option<i64>,
+    /// The indexed library file that already holds the track (a `completed`
+    /// track found in the library index, issue 15); else `null`.
+    pub library_path: Option<String>,
     #[serde(rename = "match")]
     pub match_: Option<MatchView>,
     pub created_at: String,
@@ -177,6 +180,7 @@ impl From<WantedRow> for WantedView {
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
             search_query: r.search_query,
+            library_path: r.library_path,
         }
     }
 }

@@ -1,9 +1,10 @@
-//! The nine background workers of the contract, by name.
+//! The background workers of the contract, by name: the nine of the seeds
+//! and `library` (issue 15).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// One of the nine workers. The order is the order `/status` lists them in.
+/// One of the workers. The order is the order `/status` lists them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WorkerName {
     Sync,
@@ -15,11 +16,12 @@ pub enum WorkerName {
     Backfill,
     Watchlist,
     RetryScheduler,
+    Library,
     Notify,
 }
 
 impl WorkerName {
-    pub const ALL: [WorkerName; 10] = [
+    pub const ALL: [WorkerName; 11] = [
         WorkerName::Sync,
         WorkerName::Matching,
         WorkerName::PlaylistSync,
@@ -29,6 +31,7 @@ impl WorkerName {
         WorkerName::Backfill,
         WorkerName::Watchlist,
         WorkerName::RetryScheduler,
+        WorkerName::Library,
         WorkerName::Notify,
     ];
 
@@ -43,6 +46,7 @@ impl WorkerName {
             WorkerName::Backfill => "backfill",
             WorkerName::Watchlist => "watchlist",
             WorkerName::RetryScheduler => "retry_scheduler",
+            WorkerName::Library => "library",
             WorkerName::Notify => "notify",
         }
     }

@@ -153,12 +153,28 @@ impl AudioDoc {
         Ok((format, doc))
     }
 
+    /// Opens `path` for the library index: tags and properties, no cover
+    /// art (a cover is most of a tag's bytes and the index never shows it).
+    pub(crate) fn open_without_covers(path: &Path) -> Result<AudioDoc, TagError> {
+        let format = detect(path)?;
+        let file = File::open(path).map_err(|e| TagError::io("opening", e))?;
+        let opts = parse_options().read_cover_art(false);
+        Self::read_with(format, &mut BufReader::new(file), opts)
+    }
+
     /// Parses `reader` as `format`.
     pub(crate) fn read<R: std::io::Read + std::io::Seek>(
         format: AudioFormat,
         reader: &mut R,
     ) -> Result<AudioDoc, TagError> {
-        let opts = parse_options();
+        Self::read_with(format, reader, parse_options())
+    }
+
+    fn read_with<R: std::io::Read + std::io::Seek>(
+        format: AudioFormat,
+        reader: &mut R,
+        opts: ParseOptions,
+    ) -> Result<AudioDoc, TagError> {
         let doc = match format {
             AudioFormat::Mp3 => {
                 AudioDoc::Mp3(MpegFile::read_from(reader, opts).map_err(lofty_err)?)

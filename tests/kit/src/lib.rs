@@ -3,6 +3,7 @@
 //! closes idle connections. A dev-dependency only, so a build of the service
 //! carries none of it.
 
+pub mod fake_media_servers;
 pub mod fake_notify;
 pub mod fake_providers;
 pub mod fake_slskd;
