@@ -17,6 +17,7 @@ use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::db::{activity, downloads as download_rows, wanted as wanted_rows};
 use crate::domain::downloads::state::DownloadState;
+use crate::domain::library::media_server::MediaServer;
 use crate::domain::wanted::WantedState;
 
 /// The parts, each with the live topic that refreshes it.
@@ -139,6 +140,11 @@ fn workers(report: &crate::actors::registry::StatusReport, budget: Option<Search
         dl.facts {
             dt { "slskd" } dd { (state_chip(report.slskd.as_str())) }
             dt { "Spotify" } dd { (state_chip(report.spotify.as_str())) }
+            @for (server, state) in MediaServer::ALL.iter().zip(report.media_servers.iter()) {
+                @if state.as_str() != "unconfigured" {
+                    dt { (server.as_str()) } dd { (state_chip(state.as_str())) }
+                }
+            }
             @if let Some(b) = budget {
                 dt { "Soulseek searches" }
                 dd {

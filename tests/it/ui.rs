@@ -465,3 +465,83 @@ async fn a_pasted_list_becomes_an_import_with_its_skipped_lines() {
     assert!(import.body.contains("not a track line"), "{}", import.body);
     assert!(import.body.contains("Skipped lines"));
 }
+
+/// "Search again with an edited query" through the UI's form: slskd is
+/// asked exactly that text, the API shows it, an empty one goes back to the
+/// derived queries; the API's `q` finds tracks by words.
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn an_edited_query_is_what_slskd_is_asked_and_q_finds_tracks_by_words() {
+    let (app, fake, _music) = common::start_with_fake(
+        FakeOptions::default(),
+        &[
+            ("SEARCH_TIMEOUT_MS", "150"),
+            ("SEARCH_MAX_PER_WINDOW", "100"),
+            ("SEARCH_WINDOW_SEC", "1"),
+        ],
+        &[],
+    )
+    .await;
+    let (code, body) = app
+        .send_json(
+            "POST",
+            "/api/v1/wanted",
+            &json!({"items": [
+                {"artist": "Daft Punk", "title": "One More Time"},
+                {"artist": "Air", "title": "Sexy Boy"},
+                {"artist": "Daft Punk", "title": "Digital Love"},
+            ]}),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["items"][0]["id"].as_i64().unwrap();
+    let (_, found) = app.get("/api/v1/wanted?q=daft+ONE").await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["title"], "One More Time");
+    let (_, none) = app.get("/api/v1/wanted?q=100%25").await;
+    assert_eq!(none["total"], 0, "% is a literal character");
+
+    let origin = own(&app);
+    let searched = |text: &'static str| {
+        let fake = &fake;
+        move || async move { fake.search_creations().iter().any(|s| s.text == text) }
+    };
+    let answer = post(
+        &app,
+        &format!("/wanted/{id}/search"),
+        &[("query", "  daft punk omt radio edit ")],
+        Some(&origin),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    common::eventually(
+        Duration::from_secs(15),
+        "slskd asked the edited query",
+        searched("daft punk omt radio edit"),
+    )
+    .await;
+    let (_, wanted) = app.get(&format!("/api/v1/wanted/{id}")).await;
+    assert_eq!(wanted["search_query"], "daft punk omt radio edit");
+    let detail = page(&app, &format!("/wanted/{id}"), None).await;
+    assert!(detail.body.contains("value=\"daft punk omt radio edit\""));
+
+    // Through the API: a query too long is refused; an empty one resets.
+    let (code, body) = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/wanted/{id}/search"),
+            &json!({"query": "x".repeat(201)}),
+        )
+        .await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "query");
+    let (code, body) = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/wanted/{id}/search"),
+            &json!({"query": ""}),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["search_query"], serde_json::Value::Null);
+}

@@ -1,0 +1,2 @@
+DROP INDEX wanted_by_source;
+DROP INDEX wanted_by_created;
