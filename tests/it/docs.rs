@@ -139,8 +139,7 @@ fn ci_runs_exactly_the_test_command_the_readme_gives() {
     let last = ci
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .last()
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap();
     assert_eq!(
         last, command,
