@@ -1,6 +1,8 @@
-//! `harmony healthcheck`: asks the running service's `/health/live` on the
-//! configured address, for a container runtime's health check. Plain std
-//! networking: it must start and answer in milliseconds, with no runtime.
+//! `harmony healthcheck`: asks the running service's `/health/ready` on the
+//! configured address, for a container runtime's health check and monitoring.
+//! Ready, not live: a process whose database is gone cannot work, so it is
+//! not healthy. Plain std networking: it must start and answer in
+//! milliseconds, with no runtime.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
@@ -24,7 +26,7 @@ pub fn target(bind: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, bind.port())
 }
 
-/// `Ok` when `/health/live` answers 200 within `timeout`.
+/// `Ok` when `/health/ready` answers 200 within `timeout`.
 pub fn probe(bind: SocketAddr, timeout: Duration) -> Result<(), HealthError> {
     let addr = target(bind);
     let unreachable = |e| HealthError::Unreachable(addr, e);
@@ -35,9 +37,10 @@ pub fn probe(bind: SocketAddr, timeout: Duration) -> Result<(), HealthError> {
     stream
         .set_write_timeout(Some(timeout))
         .map_err(unreachable)?;
-    let request = format!("GET /health/live HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /health/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).map_err(unreachable)?;
-    // The status line is all that matters; a live answer is a few hundred bytes.
+    // The status line is all that matters; a ready answer is a few hundred bytes.
     let mut head = [0u8; 64];
     let n = stream.read(&mut head).map_err(unreachable)?;
     let status_line = String::from_utf8_lossy(&head[..n])

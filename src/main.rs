@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use harmony::app::{self, StartError, WorkerOverrides};
 use harmony::config;
 use harmony::data_dir_lock::DataDirLock;
+use harmony::settings::with_overrides;
 
 /// Harmony: Spotify playlists, liked songs, watched artists and pasted track
 /// lists into a tagged music library, through slskd. Configured by
@@ -21,15 +22,17 @@ enum Command {
     /// Run the service (what `harmony` alone does).
     Run,
     /// Exit 0 when the service on the configured address answers
-    /// `/health/live`, 1 when it does not (for a container's health check).
+    /// `/health/ready` (database and actors up), 1 when it does not (for a
+    /// container's health check and monitoring).
     Healthcheck {
         /// Seconds to wait for the answer.
         #[arg(long, default_value_t = 3.0)]
         timeout: f64,
     },
-    /// Check the configuration without starting: exit 0 and say where it
+    /// Check the configuration without starting or writing anything: exit 0
+    /// and print every key's effective value (secrets masked) and where it
     /// came from, or exit 2 with the first problem (the key, the value, what
-    /// was expected).
+    /// was expected), exactly as the service would.
     Config {
         #[command(subcommand)]
         action: ConfigAction,
@@ -67,20 +70,25 @@ fn healthcheck(timeout: f64) -> ExitCode {
 }
 
 fn config_check() -> ExitCode {
-    let checked = config::load_from_env()
-        .map_err(StartError::from)
-        .and_then(|raw| app::check(&raw).map(|config| (config, raw)));
-    match checked {
-        Ok((config, raw)) => {
-            println!(
-                "configuration ok: {} (from {})",
-                config.bind,
-                raw.sources().join(", ")
-            );
+    match effective_config() {
+        Ok(report) => {
+            print!("{report}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string(), e.exit_code()),
     }
+}
+
+/// Every layer the service would read, in its order: files and environment,
+/// then the settings stored in its database (read-only; none before the
+/// first start).
+fn effective_config() -> Result<String, StartError> {
+    let raw = config::load_from_env()?;
+    let layered = app::check(&raw)?;
+    let stored = harmony::db::settings_peek::stored_overrides(&layered.database_path)?;
+    let raw = with_overrides(&raw, &stored);
+    let config = app::check(&raw)?;
+    Ok(config::report::render(&raw, &config))
 }
 
 fn run() -> ExitCode {

@@ -5,6 +5,7 @@ mod error;
 pub mod help;
 pub mod keys;
 mod raw;
+pub mod report;
 mod shared;
 mod typed;
 

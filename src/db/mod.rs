@@ -14,6 +14,7 @@ mod pool;
 pub mod schema;
 pub mod schema_library;
 pub mod settings;
+pub mod settings_peek;
 pub mod spotify;
 pub mod sql_types;
 pub mod ui_sessions;

@@ -26,6 +26,8 @@ pub enum DbError {
     Directory(String, std::io::Error),
     #[error("database task failed: {0}")]
     Task(String),
+    #[error("cannot open the database: {0}")]
+    Open(#[from] diesel::ConnectionError),
 }
 
 impl DbError {

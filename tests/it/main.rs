@@ -16,6 +16,7 @@ mod artifacts;
 mod backfill;
 mod browser;
 mod crash;
+mod docs;
 mod downloads;
 mod fake_slskd;
 mod http_contract;

@@ -5,7 +5,7 @@
 //! values, broken JSON and a wrong content type — and every answer must have
 //! a documented status and a body that validates against the documented
 //! schema. Invalid requests must not be accepted. (Schemathesis does the
-//! same with random data; see README "Tests".)
+//! same with random data; see docs/testing.md.)
 
 use crate::common;
 

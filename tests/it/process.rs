@@ -312,8 +312,137 @@ fn the_command_line_tells_its_version_and_checks_the_configuration() {
     assert!(!dir.path().join("data").exists());
 }
 
+#[test]
+fn config_check_prints_every_key_masked_with_where_it_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    // Layer 5: settings the service stored in its database.
+    let db_path = dir.path().join("data").join("harmony.db");
+    let db = harmony::db::Db::open(&db_path).unwrap();
+    db.read_blocking(|conn| {
+        conn.immediate_transaction(|conn| {
+            harmony::db::settings::apply(conn, "MATCH_MIN_SCORE", Some("0.85"), 1)?;
+            harmony::db::settings::apply(conn, "NAVIDROME_PASSWORD", Some("stored-secret-pw"), 1)
+        })
+    })
+    .unwrap();
+    drop(db);
+    let files_before = listing(&dir.path().join("data"));
+    let db_before = std::fs::read(&db_path).unwrap();
+
+    // Layer 3: a settings file; layer 4: the environment.
+    let file = dir.path().join("harmony.toml");
+    std::fs::write(
+        &file,
+        "MUSIC_DIR = \"/srv/music\"\nSLSKD_API_KEY = \"file-secret-key\"\n",
+    )
+    .unwrap();
+    let mut check = harmony(&dir);
+    check
+        .args(["config", "check"])
+        .env("HARMONY_CONFIG", &file)
+        .env("HARMONY_API_KEYS", "env-secret-api-key")
+        .env("SLSKD_DOWNLOADS_DIR", "/srv/slskd/downloads");
+    let out = check.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout.contains("configuration ok"), "{stdout}");
+    assert!(
+        !stdout.contains("secret-"),
+        "a secret was printed: {stdout}"
+    );
+
+    // Every key once, as a TOML document.
+    let table: toml::Table = stdout.parse().unwrap();
+    for spec in harmony::config::keys::KEYS {
+        assert!(
+            table.contains_key(spec.name),
+            "{} missing: {stdout}",
+            spec.name
+        );
+    }
+    assert_eq!(table.len(), harmony::config::keys::KEYS.len());
+
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no {key} line: {stdout}"))
+            .to_string()
+    };
+    let file_name = file.display().to_string();
+    let expect = [
+        ("MUSIC_DIR", "\"/srv/music\"", file_name.as_str()),
+        ("SLSKD_API_KEY", "\"********\"", file_name.as_str()),
+        ("HARMONY_API_KEYS", "\"********\"", "environment"),
+        (
+            "SLSKD_DOWNLOADS_DIR",
+            "\"/srv/slskd/downloads\"",
+            "environment",
+        ),
+        ("MATCH_MIN_SCORE", "\"0.85\"", "settings database"),
+        ("NAVIDROME_PASSWORD", "\"********\"", "settings database"),
+        ("SEARCH_MAX_CONCURRENT", "\"2\"", "default"),
+        ("PLEX_TOKEN", "\"\"", "default"),
+    ];
+    for (key, value, source) in expect {
+        let line = line(key);
+        assert!(
+            line.ends_with(&format!("= {value}  # {source}")),
+            "{key}: {line}"
+        );
+    }
+    // Derived defaults say what they stand for.
+    assert!(
+        line("DATABASE_URL").contains(&db_path.display().to_string()),
+        "{stdout}"
+    );
+
+    // The check read the database and wrote nothing.
+    assert_eq!(listing(&dir.path().join("data")), files_before);
+    assert_eq!(std::fs::read(&db_path).unwrap(), db_before);
+}
+
+#[test]
+fn config_check_refuses_what_the_service_refuses_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("harmony.toml");
+    std::fs::write(&file, "MATCH_MIN_SCORE = \"high\"\n").unwrap();
+    let mut bad_file = harmony(&dir);
+    bad_file
+        .args(["config", "check"])
+        .env("HARMONY_CONFIG", &file);
+    let (code, stderr) = run_to_end(bad_file);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("MATCH_MIN_SCORE") && stderr.contains("harmony.toml"),
+        "{stderr}"
+    );
+
+    let mut public = harmony(&dir);
+    public
+        .args(["config", "check"])
+        .env("HARMONY_BIND", "0.0.0.0:8080");
+    let (code, stderr) = run_to_end(public);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("HARMONY_API_KEYS"), "{stderr}");
+    assert!(!dir.path().join("data").exists());
+}
+
+/// The names of the files in a directory, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[actix_rt::test(system = "crate::common::TestSystem")]
-async fn healthcheck_says_whether_the_service_answers() {
+async fn healthcheck_asks_for_readiness_not_just_life() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
     let app = crate::common::TestApp::start(&[]).await;
     let dir = tempfile::tempdir().unwrap();
     let addr = app.app.addr.to_string();
@@ -323,11 +452,30 @@ async fn healthcheck_says_whether_the_service_answers() {
             .env("HARMONY_BIND", bind);
         cmd
     };
-    let live = probe(addr.clone());
-    let (code, stderr) = actix_web::web::block(move || run_to_end(live))
+    let ready = probe(addr.clone());
+    let (code, stderr) = actix_web::web::block(move || run_to_end(ready))
         .await
         .unwrap();
     assert_eq!(code, 0, "{stderr}");
+
+    // Alive but not ready (a migration is pending): unhealthy.
+    let path = app.dir.path().join("data").join("harmony.db");
+    let mut conn =
+        diesel::sqlite::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000; \
+         DELETE FROM __diesel_schema_migrations WHERE version = \
+         (SELECT MAX(version) FROM __diesel_schema_migrations);",
+    )
+    .unwrap();
+    assert_eq!(app.get("/health/live").await.0, 200);
+    let not_ready = probe(addr.clone());
+    let (code, stderr) = actix_web::web::block(move || run_to_end(not_ready))
+        .await
+        .unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("503"), "{stderr}");
+
     app.app.shutdown().await;
     let gone = probe(addr);
     let (code, stderr) = actix_web::web::block(move || run_to_end(gone))
