@@ -113,10 +113,6 @@ fn every_relative_link_in_readme_and_docs_leads_to_a_file() {
             if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
                 continue;
             }
-            // docs/ui.md is written by the UI's author; the link may precede it.
-            if target.ends_with("ui.md") {
-                continue;
-            }
             assert!(
                 dir.join(target).exists(),
                 "{}: link to {target} leads nowhere",
