@@ -466,13 +466,20 @@ async fn a_pasted_list_becomes_an_import_with_its_skipped_lines() {
     assert!(import.body.contains("Skipped lines"));
 }
 
-/// "Search again with an edited query" through the UI's form: slskd is
-/// asked exactly that text, the API shows it, an empty one goes back to the
-/// derived queries; the API's `q` finds tracks by words.
+/// "Search again with an edited query" through the UI's form, while the
+/// track's search is running: slskd is asked exactly that text, the API
+/// shows it, an empty one goes back to the derived queries; the API's `q`
+/// finds tracks by words.
 #[actix_rt::test(system = "crate::common::TestSystem")]
 async fn an_edited_query_is_what_slskd_is_asked_and_q_finds_tracks_by_words() {
+    // Each search creation takes a while: the edit below arrives while the
+    // track's first search is running (its request joins that job).
+    let options = FakeOptions {
+        search_create_latency: Duration::from_millis(800),
+        ..FakeOptions::default()
+    };
     let (app, fake, _music) = common::start_with_fake(
-        FakeOptions::default(),
+        options,
         &[
             ("SEARCH_TIMEOUT_MS", "150"),
             ("SEARCH_MAX_PER_WINDOW", "100"),
@@ -500,6 +507,16 @@ async fn an_edited_query_is_what_slskd_is_asked_and_q_finds_tracks_by_words() {
     let (_, none) = app.get("/api/v1/wanted?q=100%25").await;
     assert_eq!(none["total"], 0, "% is a literal character");
 
+    common::eventually(
+        Duration::from_secs(15),
+        "the first search is being created",
+        || async {
+            fake.search_creations()
+                .iter()
+                .any(|s| s.text.to_lowercase().contains("one more time") && s.answered.is_none())
+        },
+    )
+    .await;
     let origin = own(&app);
     let searched = |text: &'static str| {
         let fake = &fake;

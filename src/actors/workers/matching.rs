@@ -53,7 +53,7 @@ impl WorkerLogic for MatchingWorker {
         Box::pin(async move {
             let id = job.wanted_id();
             match job {
-                MatchingJob::Search { .. } => search(&env, id).await,
+                MatchingJob::Search { .. } => search_until_current(&env, id).await,
                 MatchingJob::Choose { .. } => choose(&env, id).await,
             }
         })
@@ -118,15 +118,38 @@ async fn rank_off_thread(
     .map_err(|e| JobError::Retry(format!("ranking failed: {e}")))
 }
 
-async fn search(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
+/// A person may edit the track's own query while its search runs: their
+/// request joins the running job (one search job per track), so the job
+/// searches again with the new text, a few times at most.
+async fn search_until_current(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
+    for _ in 0..3 {
+        let Some(used) = search(env, id).await? else {
+            return Ok(());
+        };
+        let current = env
+            .db
+            .read(move |c| wanted_rows::get(c, id))
+            .await
+            .map_err(db_error)?
+            .search_query;
+        if current == used {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// One search; `Some(own query it searched with)` when it ran.
+async fn search(env: &WorkerEnv, id: WantedId) -> Result<Option<Option<String>>, JobError> {
     let Some(row) = env
         .lifecycle
         .change(move |c| wanted::begin_search(c, id))
         .await
         .map_err(db_error)?
     else {
-        return Ok(());
+        return Ok(None);
     };
+    let own_query = row.search_query.clone();
     let config = env.config.current();
     let prefs = config.match_preferences();
     let track = query_of(&row);
@@ -216,7 +239,7 @@ async fn search(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
         .await
         .map_err(db_error)?;
     log_choice(id, &choice);
-    Ok(())
+    Ok(Some(own_query))
 }
 
 async fn choose(env: &WorkerEnv, id: WantedId) -> Result<(), JobError> {
