@@ -39,6 +39,11 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// The fields with a message, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(f, _)| f.as_str())
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -25,7 +25,14 @@ async fn render(
     let body = html! {
         h1 { "Settings" }
         @if !errors.is_empty() {
-            p.notice.bad role="alert" { "Nothing was changed: fix the values marked below." }
+            p.notice.bad role="alert" {
+                "Nothing was changed: fix "
+                @for (i, field) in errors.fields().enumerate() {
+                    @if i > 0 { ", " }
+                    a href={ "#" (field) } { (field) }
+                }
+                "."
+            }
         }
         form method="post" action="/settings" {
             section.panel aria-label="Settable keys" {

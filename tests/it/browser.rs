@@ -412,6 +412,13 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
         .await
         .unwrap();
     assert_eq!(invalid.as_deref(), Some("true"));
+    b.client
+        .execute(
+            "document.getElementById('MATCH_MIN_SCORE').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
     b.screenshot("settings-error", false).await;
     let (_, settings) = w.app.get("/api/v1/settings").await;
     assert_eq!(settings["settings"]["MATCH_MIN_SCORE"], "0.7");

@@ -416,6 +416,10 @@ async fn a_bad_setting_is_refused_beside_its_key_and_nothing_changes() {
         refused.body.contains("value=\"2.5\""),
         "the typed value stays for correction"
     );
+    assert!(
+        refused.body.contains("href=\"#MATCH_MIN_SCORE\""),
+        "the notice links the refused key"
+    );
     let (_, after) = app.get("/api/v1/settings").await;
     assert_eq!(before, after, "all or nothing");
 
