@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::schema::{peer_failures, wanted_candidates, wanted_rejections, wanted_tracks};
 use super::DbError;
 use crate::domain::ids::{DownloadId, WantedId};
-use crate::domain::matching::{Candidate, Components, Refusal};
+use crate::domain::matching::{Candidate, Components, Refusal, TrackQuery};
 use crate::domain::time::UnixMillis;
 use crate::domain::track::Track;
 use crate::domain::wanted::{WantedState, PEER_PENALTY};
@@ -57,6 +57,17 @@ pub struct WantedRow {
 impl WantedRow {
     pub fn state(&self) -> WantedState {
         self.state
+    }
+
+    /// What the matching engine scores candidates against.
+    pub fn query(&self) -> TrackQuery {
+        TrackQuery {
+            artist: self.artist.clone(),
+            title: self.title.clone(),
+            album: self.album.clone(),
+            duration_ms: self.duration_ms.and_then(|d| u64::try_from(d).ok()),
+            track_number: self.track_number.and_then(|n| u32::try_from(n).ok()),
+        }
     }
 
     /// What the track's download is meant to be.

@@ -317,13 +317,7 @@ pub async fn detail(
         chosen.as_ref().map(|(u, f)| (u.as_str(), f.as_str())),
     );
     let open = row.state.accepts_user_choice();
-    let derived = search_queries(&crate::domain::matching::TrackQuery {
-        artist: row.artist.clone(),
-        title: row.title.clone(),
-        album: row.album.clone(),
-        duration_ms: None,
-        track_number: None,
-    });
+    let derived = search_queries(&row.query());
     let query_value = row
         .search_query
         .clone()

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::actors::logic::{JobError, JobMeta, WorkFuture, WorkerEnv, WorkerLogic};
 use crate::actors::search_scheduler::SearchError;
-use crate::db::wanted::{self as wanted_rows, StoredCandidate, WantedRow};
+use crate::db::wanted::{self as wanted_rows, StoredCandidate};
 use crate::db::DbError;
 use crate::domain::matching::{
     rank, search_queries, Candidate, Preferences, RankContext, Ranking, Refusal, TrackQuery,
@@ -70,16 +70,6 @@ impl WorkerLogic for MatchingWorker {
             let n = db.read(wanted_rows::count_to_search).await?;
             Ok(Some(u64::try_from(n).unwrap_or(0)))
         })
-    }
-}
-
-fn query_of(row: &WantedRow) -> TrackQuery {
-    TrackQuery {
-        artist: row.artist.clone(),
-        title: row.title.clone(),
-        album: row.album.clone(),
-        duration_ms: row.duration_ms.and_then(|d| u64::try_from(d).ok()),
-        track_number: row.track_number.and_then(|n| u32::try_from(n).ok()),
     }
 }
 
@@ -152,7 +142,7 @@ async fn search(env: &WorkerEnv, id: WantedId) -> Result<Option<Option<String>>,
     let own_query = row.search_query.clone();
     let config = env.config.current();
     let prefs = config.match_preferences();
-    let track = query_of(&row);
+    let track = row.query();
     let context = rank_context(env, id).await?;
 
     let mut candidates: Vec<Candidate> = Vec::new();
