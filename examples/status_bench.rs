@@ -6,10 +6,13 @@
 //! Starts `target/release/harmony` (or the path given as first argument) on a
 //! temporary directory with its defaults and every worker on (artwork and
 //! lyrics enabled; slskd at its default URL, where nothing answers), then
-//! measures: start → first 200 on `/status`; resident memory (VmRSS) and
-//! threads right after start, after 20 s idle, and after a load burst (the
-//! latency and throughput runs below, then 5 s of quiet); sequential `/status`
-//! latency over one keep-alive connection, and throughput with 64 connections.
+//! measures: start → first 200 on `/status`; resident memory (VmRSS, split
+//! into the binary's and libraries' file pages and private memory) and
+//! threads right after start, after 20 s idle, and after a load burst (every
+//! UI page and the main API lists, then the latency and throughput runs
+//! below, then 15 s of quiet: the service gives
+//! freed memory back every 10 s); sequential `/status` latency over one
+//! keep-alive connection, and throughput with 64 connections.
 //! Traffic goes to 127.0.0.1 only and every loop is bounded.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,7 +24,22 @@ const SEQUENTIAL: usize = 5_000;
 const CONCURRENT: usize = 64;
 const THROUGHPUT_WINDOW: Duration = Duration::from_secs(5);
 const IDLE: Duration = Duration::from_secs(20);
-const SETTLE: Duration = Duration::from_secs(5);
+const SETTLE: Duration = Duration::from_secs(15);
+const BURST_ROUNDS: usize = 20;
+const BURST_PATHS: [&str; 12] = [
+    "/",
+    "/wanted",
+    "/downloads",
+    "/sources",
+    "/settings",
+    "/activity",
+    "/api/v1/wanted",
+    "/api/v1/downloads",
+    "/api/v1/activity",
+    "/api/v1/settings",
+    "/api/v1/library",
+    "/openapi.json",
+];
 
 fn main() {
     let binary = std::env::args()
@@ -57,6 +75,14 @@ fn main() {
     let at_start = memory(child.id());
     std::thread::sleep(IDLE);
     let idle = memory(child.id());
+
+    // Every page and list once per round: the code a user's visit runs.
+    for _ in 0..BURST_ROUNDS {
+        for path in BURST_PATHS {
+            let mut s = TcpStream::connect(&addr).expect("connect");
+            assert_eq!(get(&mut s, path, true), Some(200), "{path}");
+        }
+    }
 
     let mut stream = TcpStream::connect(&addr).expect("connect");
     stream.set_nodelay(true).ok();
@@ -99,14 +125,25 @@ fn main() {
         "start → first 200 on /status : {:.1} ms",
         first_ok.as_secs_f64() * 1000.0
     );
-    for (when, (rss_kib, threads)) in [
+    for (
+        when,
+        Memory {
+            rss,
+            file,
+            private,
+            threads,
+        },
+    ) in [
         ("right after start  ", at_start),
         ("after 20 s idle    ", idle),
         ("after a load burst ", after_load),
     ] {
+        let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "RSS {when}       : {:.1} MiB, {threads} threads",
-            rss_kib as f64 / 1024.0
+            "RSS {when}       : {:.1} MiB ({:.1} file pages, {:.1} private), {threads} threads",
+            mib(rss),
+            mib(file),
+            mib(private)
         );
     }
     println!(
@@ -129,10 +166,15 @@ fn free_port() -> u16 {
 
 /// One GET /status on a keep-alive (or closing) connection; the status code.
 fn one_request(stream: &mut TcpStream, close: bool) -> Option<u16> {
+    get(stream, "/status", close)
+}
+
+/// One GET of `path`; the status code, after reading the whole body.
+fn get(stream: &mut TcpStream, path: &str, close: bool) -> Option<u16> {
     let connection = if close { "close" } else { "keep-alive" };
     write!(
         stream,
-        "GET /status HTTP/1.1\r\nHost: bench\r\nConnection: {connection}\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: {connection}\r\n\r\n"
     )
     .ok()?;
     let mut reader = BufReader::new(stream);
@@ -155,8 +197,18 @@ fn one_request(stream: &mut TcpStream, close: bool) -> Option<u16> {
     Some(status)
 }
 
-/// Resident memory (KiB) and thread count, from `/proc/<pid>/status`.
-fn memory(pid: u32) -> (u64, u64) {
+/// Resident memory (KiB) and threads, from `/proc/<pid>/status`.
+struct Memory {
+    rss: u64,
+    /// Pages of the binary and the shared libraries (`RssFile`): shared with
+    /// the page cache, given back by the kernel under pressure.
+    file: u64,
+    /// Heap, stacks and the rest no one else holds (`RssAnon` + `RssShmem`).
+    private: u64,
+    threads: u64,
+}
+
+fn memory(pid: u32) -> Memory {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -165,5 +217,10 @@ fn memory(pid: u32) -> (u64, u64) {
             .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("Threads:"))
+    Memory {
+        rss: field("VmRSS:"),
+        file: field("RssFile:"),
+        private: field("RssAnon:") + field("RssShmem:"),
+        threads: field("Threads:"),
+    }
 }

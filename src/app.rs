@@ -226,7 +226,6 @@ pub async fn start_on(
         settings: Settings::new(raw.clone(), startup, shared.clone(), db.clone()),
         api_keys: config.api_keys.clone(),
         workers_disabled: config.disable_workers,
-        openapi: api::openapi::document(),
         features: api::Features {
             artwork: config.enable_artwork,
             lyrics: config.enable_lyrics,

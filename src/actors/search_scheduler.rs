@@ -1,7 +1,9 @@
 //! The search scheduler: the only way to a Soulseek search. Every caller —
 //! the matching worker on its arbiter, HTTP handlers on actix-web's threads —
-//! holds a [`SearchHandle`]; the scheduler actor runs on an arbiter of its
-//! own (it owns an `awc` client, which is not `Send`).
+//! holds a [`SearchHandle`]; the scheduler actor stays on the thread that
+//! started it (it owns an `awc` client, which is not `Send`): the service's
+//! main thread, where it mostly waits (a thread of its own cost memory and
+//! bought nothing).
 //!
 //! Rules (`architecture.md`, `config.md`, `slskd-api.md` §1.4); who goes
 //! next is decided by [`SearchQueue`], this actor carries it out:
@@ -132,14 +134,13 @@ pub struct SearchHandle {
 }
 
 impl SearchHandle {
-    /// Starts the scheduler on its own Arbiter (inside an actix system).
+    /// Starts the scheduler on the current arbiter (inside an actix system).
     pub fn start(
         config: SharedConfig,
         metrics: Arc<Metrics>,
         registry: Option<Addr<WorkerRegistry>>,
     ) -> SearchHandle {
-        let arbiter = Arbiter::new();
-        let addr = SearchScheduler::start_in_arbiter(&arbiter.handle(), move |_| SearchScheduler {
+        let addr = <SearchScheduler as Actor>::create(move |_| SearchScheduler {
             config,
             metrics,
             registry,
@@ -256,11 +257,6 @@ pub struct SearchScheduler {
 
 impl Actor for SearchScheduler {
     type Context = Context<Self>;
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        // The arbiter exists for this actor only.
-        Arbiter::current().stop();
-    }
 }
 
 /// Takes the reply sender actix hands over, so the answer can be sent when

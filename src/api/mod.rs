@@ -40,7 +40,6 @@ pub struct AppState {
     pub settings: crate::settings::Settings,
     pub api_keys: Vec<Secret>,
     pub workers_disabled: bool,
-    pub openapi: String,
     pub features: Features,
 }
 

@@ -192,7 +192,9 @@ fn apply_conventions(operation: &mut Operation, public: bool) {
     }
 }
 
-/// The document as JSON, built once at start.
+/// The document as JSON. Built for each request, off the async threads: it
+/// is asked for rarely (the API reference, a client generator), and kept it
+/// would hold 80 KB of memory for the life of the service.
 pub fn document() -> String {
     ApiDoc::openapi()
         .to_json()
@@ -201,10 +203,13 @@ pub fn document() -> String {
 
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "get_openapi",
     responses((status = 200, description = "This OpenAPI 3 document", body = Object)))]
-pub async fn openapi_json(doc: actix_web::web::Data<super::AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn openapi_json() -> Result<HttpResponse, super::error::ApiError> {
+    let doc = actix_web::web::block(document)
+        .await
+        .map_err(|e| super::error::ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(doc.openapi.clone())
+        .body(doc))
 }
 
 /// The viewer (Swagger UI, vendored in `docs_viewer/`) is part of the page:

@@ -73,7 +73,7 @@ pub const KEYS: &[KeySpec] = &[
     key("HARMONY_LOG_LEVEL", "info"),
     key("HARMONY_LOG_FORMAT", "text"),
     key("HARMONY_DISABLE_WORKERS", "false"),
-    key("HARMONY_HTTP_WORKERS", "2"),
+    key("HARMONY_HTTP_WORKERS", "1"),
     restart("ENABLE_ARTWORK", "false"),
     restart("ENABLE_LYRICS", "false"),
     key("SHUTDOWN_GRACE_SEC", "10"),

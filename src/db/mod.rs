@@ -17,9 +17,10 @@ pub mod settings;
 pub mod settings_peek;
 pub mod spotify;
 pub mod sql_types;
+mod threads;
 pub mod ui_sessions;
 pub mod wanted;
 pub mod wanted_bulk;
 pub mod watchlist;
 
-pub use pool::{Db, DbError, MIGRATIONS};
+pub use pool::{release_cached_pages, Db, DbError, MIGRATIONS};

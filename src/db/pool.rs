@@ -11,8 +11,9 @@ use scheduled_thread_pool::ScheduledThreadPool;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// Readers run in parallel under WAL; writers are serialised by SQLite.
-const POOL_SIZE: u32 = 4;
+/// One connection per database thread: readers run in parallel under WAL,
+/// writers are serialised by SQLite.
+const POOL_SIZE: u32 = super::threads::MAX_THREADS as u32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -94,7 +95,7 @@ impl Db {
         Ok(db)
     }
 
-    /// Runs `f` on a pooled connection on the blocking thread pool.
+    /// Runs `f` on a pooled connection on the database threads.
     pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
@@ -106,9 +107,9 @@ impl Db {
             let mut conn: Conn = pool.get()?;
             f(&mut conn)
         };
-        match actix_web::web::block(work).await {
+        match super::threads::run(work).await {
             Ok(result) => result,
-            Err(e) => Err(DbError::Task(e.to_string())),
+            Err(e) => Err(DbError::Task(e)),
         }
     }
 
@@ -152,6 +153,18 @@ impl Db {
     }
 }
 
+/// Frees what SQLite's page caches hold for pages no statement is using, in
+/// every connection, and returns how many bytes it freed. The pages are read
+/// again from the file (most likely the system's file cache) when needed;
+/// kept, they grow with the database up to 2 MiB per connection. Needs
+/// `SQLITE_ENABLE_MEMORY_MANAGEMENT`, which the bundled build defines.
+pub fn release_cached_pages() -> usize {
+    // SAFETY: thread-safe by SQLite's contract (SQLITE_THREADSAFE=1); it only
+    // frees unpinned cache pages under SQLite's own locks.
+    let freed = unsafe { libsqlite3_sys::sqlite3_release_memory(std::ffi::c_int::MAX) };
+    usize::try_from(freed).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::prelude::*;
@@ -183,12 +196,35 @@ mod tests {
             })
     }
 
+    #[test]
+    fn cached_pages_are_given_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        db.read_blocking(|c| {
+            c.batch_execute(
+                "CREATE TABLE filler (v TEXT); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+                 INSERT INTO filler SELECT printf('%.200c', 'x') FROM n;",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        // About 100 pages of rows were just written through this connection's cache.
+        assert!(release_cached_pages() > 100 * 1024);
+        let count: Number = db
+            .read_blocking(|c| {
+                Ok(diesel::sql_query("SELECT count(*) AS value FROM filler").get_result(c)?)
+            })
+            .unwrap();
+        assert_eq!(count.value, 2000, "the data is read back from the file");
+    }
+
     #[actix_rt::test]
     async fn every_connection_gets_the_pragmas() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("sub/h.db")).unwrap();
-        // Hold several connections at once so the pool has to open new ones.
-        let held: Vec<_> = (0..3).map(|_| db.pool.get().unwrap()).collect();
+        // Hold every connection at once so the pool has to open new ones.
+        let held: Vec<_> = (0..POOL_SIZE).map(|_| db.pool.get().unwrap()).collect();
         for mut conn in held {
             let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
                 .get_result(&mut conn)

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::io::ErrorKind;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use awc::error::{ConnectError, SendRequestError};
@@ -25,6 +26,23 @@ pub const USER_AGENT: &str = concat!(
 /// the fresh-connection resend covers the rest.
 pub const POOL_IDLE_KEEP_ALIVE: Duration = Duration::from_secs(4);
 
+/// The one TLS configuration every client uses: Mozilla's roots and ALPN as
+/// awc's own default. awc would build one per connector, each with its own
+/// copy of the root store, and keep them all for the service's life.
+pub fn tls() -> Arc<rustls::ClientConfig> {
+    static TLS: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    Arc::clone(TLS.get_or_init(|| {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let mut config = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Arc::new(config)
+    }))
+}
+
 /// A client for one arbiter (`awc::Client` is not `Send`).
 pub fn client(timeout: Duration) -> awc::Client {
     build(timeout, None)
@@ -33,6 +51,7 @@ pub fn client(timeout: Duration) -> awc::Client {
 /// `lifetime`: how long any connection may be reused (awc's default 75 s).
 fn build(timeout: Duration, lifetime: Option<Duration>) -> awc::Client {
     let mut connector = awc::Connector::new()
+        .rustls_0_23(tls())
         .timeout(timeout.min(Duration::from_secs(10)))
         .conn_keep_alive(POOL_IDLE_KEEP_ALIVE);
     if let Some(lifetime) = lifetime {

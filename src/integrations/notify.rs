@@ -24,6 +24,7 @@ impl NotifySender {
     /// slot of the notify worker for that long and nothing else.
     pub fn new(timeout: Duration) -> Self {
         let connector = awc::Connector::new()
+            .rustls_0_23(super::http::tls())
             .timeout(timeout.min(Duration::from_secs(10)))
             .conn_keep_alive(super::http::POOL_IDLE_KEEP_ALIVE);
         let client = awc::Client::builder()

@@ -233,7 +233,7 @@ mod tests {
             *witness.seen.lock().unwrap(),
             vec![(WorkerName::Matching, 2)]
         );
-        assert_eq!(events.try_recv().unwrap(), event());
+        assert_eq!(*events.try_recv().unwrap(), event());
         // The feed has the event's line, written in the same transaction.
         let feed = db
             .read(|c| crate::db::activity::list(c, Some("matching"), None, 10))

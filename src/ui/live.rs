@@ -50,7 +50,7 @@ fn message(name: &str) -> String {
 /// One connection's state: what changed since the last flush, and when the
 /// next flush and tick are due.
 struct Live {
-    rx: broadcast::Receiver<Event>,
+    rx: broadcast::Receiver<std::sync::Arc<Event>>,
     dirty: BTreeSet<&'static str>,
     flush_at: Option<Instant>,
     tick_at: Instant,

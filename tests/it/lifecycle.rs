@@ -66,7 +66,7 @@ async fn a_committed_change_is_announced_and_counted() {
     let queued = actix_rt::time::timeout(Duration::from_secs(5), async {
         loop {
             // Other events (the workers starting) come and go around it.
-            if let Event::DownloadQueued { download_id, .. } = events.recv().await.unwrap() {
+            if let Event::DownloadQueued { download_id, .. } = *events.recv().await.unwrap() {
                 return download_id;
             }
         }

@@ -256,7 +256,7 @@ async fn tokens_are_refreshed_after_a_401_and_a_refused_refresh_needs_a_new_auth
     assert_eq!(app.status().await["connections"]["spotify"], "unauthorized");
     let announced = actix_rt::time::timeout(WAIT, async {
         while let Ok(event) = events.recv().await {
-            if event == harmony::lifecycle::Event::SpotifyAuthorizationNeeded {
+            if *event == harmony::lifecycle::Event::SpotifyAuthorizationNeeded {
                 return true;
             }
         }

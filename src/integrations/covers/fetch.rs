@@ -54,7 +54,11 @@ async fn follow(
     let client = awc::Client::builder()
         .disable_redirects()
         .add_default_header((USER_AGENT, http::USER_AGENT))
-        .connector(awc::Connector::new().timeout(limits.timeout))
+        .connector(
+            awc::Connector::new()
+                .rustls_0_23(http::tls())
+                .timeout(limits.timeout),
+        )
         .timeout(limits.timeout)
         .finish();
     let mut current = url.to_string();
