@@ -561,8 +561,14 @@ async fn playlist_metric(app: &TestApp, outcome: &str) -> u64 {
 
 fn playlist_file(music: &Path) -> (PathBuf, String) {
     let dir = music.join("Playlists");
+    // A write in progress (its temporary file, renamed over the playlist
+    // when complete) is not a second playlist.
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| !p.to_string_lossy().ends_with(".harmony-tmp"))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(files.len() <= 1, "{files:?}");
     match files.first() {
