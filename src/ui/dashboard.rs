@@ -56,7 +56,7 @@ impl Part {
 /// A part in its refreshable frame.
 fn frame(part: Part, title: &str, inner: Markup) -> Markup {
     html! {
-        section.panel class=[(part == Part::Workers).then_some("wide")] id={ "part-" (part.name()) } aria-labelledby={ "h-" (part.name()) }
+        section.panel.wide[part == Part::Workers] id={ "part-" (part.name()) } aria-labelledby={ "h-" (part.name()) }
             hx-get={ "/ui/parts/" (part.name()) } hx-trigger=(part.trigger()) hx-swap="outerHTML" hx-disinherit="*" {
             h2 id={ "h-" (part.name()) } { (title) }
             (inner)

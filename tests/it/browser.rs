@@ -348,6 +348,20 @@ async fn a_person_connects_spotify_fixes_choices_imports_and_sets_up_harmony() {
     // The download stalls at 50 %: the dashboard shows it live.
     b.goto(&format!("{base}/")).await;
     b.wait_text("#part-downloads", "50 %").await;
+    // The workers' table has room for every column on a desktop: its panel
+    // spans two of the grid's columns, and nothing in it is cut off.
+    let fits = b
+        .client
+        .execute(
+            "const p = document.getElementById('part-workers'); \
+             const t = p.querySelector('table'); \
+             return p.getBoundingClientRect().width > p.parentElement.getBoundingClientRect().width / 2 \
+                 && t.scrollWidth <= p.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, Value::Bool(true), "the workers' table is cut off");
 
     // Pick the MP3 instead; hold the transfers to watch it finish live.
     b.goto(&format!("{base}{wanted_path}")).await;

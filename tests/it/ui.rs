@@ -104,6 +104,12 @@ async fn every_page_is_html_with_a_strict_policy() {
             csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
             "{path}: {csp}"
         );
+        // An element with two class attributes loses the second (the
+        // workers' panel once lost its width that way).
+        for tag in answer.body.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or_default();
+            assert!(tag.matches(" class=").count() <= 1, "{path}: <{tag}>");
+        }
         for outside in [
             "src=\"http",
             "href=\"http",
