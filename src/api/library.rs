@@ -163,7 +163,7 @@ pub struct ScanAccepted {
 pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let view = state
         .db
-        .read(|c| {
+        .snapshot(|c| {
             let stats = store::last_finished_scan(c)?.and_then(|scan| {
                 let stats = serde_json::from_str(scan.stats.as_deref()?).ok()?;
                 Some(StoredStats {

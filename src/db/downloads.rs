@@ -216,7 +216,7 @@ pub fn insert(
     Ok(row)
 }
 
-/// Newest first; `states` empty means all.
+/// Newest first, with the total (one snapshot); `states` empty means all.
 pub fn list(
     conn: &mut SqliteConnection,
     states: &[DownloadState],
@@ -229,14 +229,16 @@ pub fn list(
         query = query.filter(downloads::state.eq_any(states.to_vec()));
         count = count.filter(downloads::state.eq_any(states.to_vec()));
     }
-    let rows = query
-        .order((downloads::created_at.desc(), downloads::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select(DownloadRow::as_select())
-        .load(conn)?;
-    let total = count.count().get_result(conn)?;
-    Ok((rows, total))
+    conn.transaction(|conn| {
+        let rows = query
+            .order((downloads::created_at.desc(), downloads::id.desc()))
+            .limit(limit)
+            .offset(offset)
+            .select(DownloadRow::as_select())
+            .load(conn)?;
+        let total = count.count().get_result(conn)?;
+        Ok((rows, total))
+    })
 }
 
 /// Oldest first.

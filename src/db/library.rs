@@ -231,9 +231,14 @@ struct ByFormat {
     size: Option<i64>,
 }
 
-/// The statistics of the index as it is now. Artists and albums are
-/// counted case-insensitively by album artist (else track artist).
+/// The statistics of the index as it is now, from one snapshot. Artists
+/// and albums are counted case-insensitively by album artist (else track
+/// artist).
 pub fn stats(conn: &mut SqliteConnection) -> Result<LibraryStats, DbError> {
+    conn.transaction(stats_now)
+}
+
+fn stats_now(conn: &mut SqliteConnection) -> Result<LibraryStats, DbError> {
     let totals: Totals = diesel::sql_query(
         "SELECT COUNT(*) AS tracks, SUM(size) AS size, SUM(duration_ms) AS duration, \
          COUNT(DISTINCT lower(trim(COALESCE(album_artist, artist)))) AS artists, \
@@ -305,14 +310,16 @@ pub fn search(
         }
         query
     };
-    let total: i64 = filtered().select(count_star()).first(conn)?;
-    let rows = filtered()
-        .order(library_files::path)
-        .limit(limit)
-        .offset(offset)
-        .select(LibraryFileRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    conn.transaction(|conn| {
+        let total: i64 = filtered().select(count_star()).first(conn)?;
+        let rows = filtered()
+            .order(library_files::path)
+            .limit(limit)
+            .offset(offset)
+            .select(LibraryFileRow::as_select())
+            .load(conn)?;
+        Ok((rows, total))
+    })
 }
 
 /// Files that could not be read, with the reason, by path.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use scheduled_thread_pool::ScheduledThreadPool;
 
@@ -113,6 +114,18 @@ impl Db {
         }
     }
 
+    /// Runs a read-only `f` inside one read transaction: every statement in
+    /// it sees the same snapshot of the database (WAL), so a view built from
+    /// several queries never mixes states while a writer commits in between.
+    /// Not for writes: upgrading this transaction can fail with "busy".
+    pub async fn snapshot<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| conn.transaction(f)).await
+    }
+
     /// Runs `f` inside an immediate transaction (the write lock is taken
     /// up front, so a read-then-write cannot fail half way with "locked").
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
@@ -217,6 +230,31 @@ mod tests {
             })
             .unwrap();
         assert_eq!(count.value, 2000, "the data is read back from the file");
+    }
+
+    #[actix_rt::test]
+    async fn a_snapshot_does_not_see_a_write_committed_half_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("h.db")).unwrap();
+        db.read_blocking(|c| Ok(c.batch_execute("CREATE TABLE t (v INTEGER)")?))
+            .unwrap();
+        let count = |c: &mut SqliteConnection| -> Result<i64, DbError> {
+            let n: Number = diesel::sql_query("SELECT count(*) AS value FROM t").get_result(c)?;
+            Ok(n.value)
+        };
+        let writer = db.clone();
+        let (before, after) = db
+            .snapshot(move |c| {
+                let before = count(c)?;
+                // Another connection commits a row between the two reads.
+                writer.read_blocking(|w| Ok(w.batch_execute("INSERT INTO t VALUES (1)")?))?;
+                Ok((before, count(c)?))
+            })
+            .await
+            .unwrap();
+        assert_eq!((before, after), (0, 0));
+        let now = db.read(move |c| count(c)).await.unwrap();
+        assert_eq!(now, 1, "the write itself did land");
     }
 
     #[actix_rt::test]

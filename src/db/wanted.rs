@@ -229,61 +229,53 @@ fn like_pattern(word: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Newest first.
+/// Newest first, with the total the filter matches (one snapshot).
 pub fn list(
     conn: &mut SqliteConnection,
     filter: &WantedFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<WantedRow>, i64), DbError> {
-    let mut query = wanted_tracks::table.into_boxed();
-    let mut count = wanted_tracks::table.into_boxed();
-    if !filter.states.is_empty() {
-        query = query.filter(wanted_tracks::state.eq_any(filter.states.clone()));
-        count = count.filter(wanted_tracks::state.eq_any(filter.states.clone()));
-    }
-    if let Some(source) = &filter.source {
-        query = query.filter(wanted_tracks::source.eq(source.clone()));
-        count = count.filter(wanted_tracks::source.eq(source.clone()));
-    }
-    // Each word must appear somewhere; at most 8 words are read.
-    for word in filter
-        .text
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
-        .take(8)
-    {
-        let pattern = like_pattern(word);
-        query = query.filter(
-            wanted_tracks::artist
-                .like(pattern.clone())
-                .escape('\\')
-                .or(wanted_tracks::title.like(pattern.clone()).escape('\\'))
-                .or(wanted_tracks::album
+    let filtered = || {
+        let mut query = wanted_tracks::table.into_boxed();
+        if !filter.states.is_empty() {
+            query = query.filter(wanted_tracks::state.eq_any(filter.states.clone()));
+        }
+        if let Some(source) = &filter.source {
+            query = query.filter(wanted_tracks::source.eq(source.clone()));
+        }
+        // Each word must appear somewhere; at most 8 words are read.
+        for word in filter
+            .text
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .take(8)
+        {
+            let pattern = like_pattern(word);
+            query = query.filter(
+                wanted_tracks::artist
                     .like(pattern.clone())
                     .escape('\\')
-                    .assume_not_null()),
-        );
-        count = count.filter(
-            wanted_tracks::artist
-                .like(pattern.clone())
-                .escape('\\')
-                .or(wanted_tracks::title.like(pattern.clone()).escape('\\'))
-                .or(wanted_tracks::album
-                    .like(pattern)
-                    .escape('\\')
-                    .assume_not_null()),
-        );
-    }
-    let rows = query
-        .order((wanted_tracks::created_at.desc(), wanted_tracks::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select(WantedRow::as_select())
-        .load(conn)?;
-    let total = count.count().get_result(conn)?;
-    Ok((rows, total))
+                    .or(wanted_tracks::title.like(pattern.clone()).escape('\\'))
+                    .or(wanted_tracks::album
+                        .like(pattern)
+                        .escape('\\')
+                        .assume_not_null()),
+            );
+        }
+        query
+    };
+    conn.transaction(|conn| {
+        let rows = filtered()
+            .order((wanted_tracks::created_at.desc(), wanted_tracks::id.desc()))
+            .limit(limit)
+            .offset(offset)
+            .select(WantedRow::as_select())
+            .load(conn)?;
+        let total = filtered().count().get_result(conn)?;
+        Ok((rows, total))
+    })
 }
 
 /// Tracks waiting for or in a search: the matching worker's queue.

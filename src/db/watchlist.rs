@@ -60,17 +60,19 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<WatchRow>, i64), DbError> {
-    let rows = watchlist_artists::table
-        .order((
-            watchlist_artists::created_at.desc(),
-            watchlist_artists::id.desc(),
-        ))
-        .limit(limit)
-        .offset(offset)
-        .select(WatchRow::as_select())
-        .load(conn)?;
-    let total = watchlist_artists::table.count().get_result(conn)?;
-    Ok((rows, total))
+    conn.transaction(|conn| {
+        let rows = watchlist_artists::table
+            .order((
+                watchlist_artists::created_at.desc(),
+                watchlist_artists::id.desc(),
+            ))
+            .limit(limit)
+            .offset(offset)
+            .select(WatchRow::as_select())
+            .load(conn)?;
+        let total = watchlist_artists::table.count().get_result(conn)?;
+        Ok((rows, total))
+    })
 }
 
 pub fn get(conn: &mut SqliteConnection, id: WatchId) -> Result<WatchRow, DbError> {

@@ -174,7 +174,7 @@ pub async fn detail(
     let id = DownloadId(id.into_inner());
     let (row, events, art) = state
         .db
-        .read(move |c| {
+        .snapshot(move |c| {
             Ok((
                 download_rows::get(c, id)?,
                 download_rows::events(c, id)?,

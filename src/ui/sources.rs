@@ -41,7 +41,7 @@ async fn render(state: &AppState, feedback: Feedback) -> Result<HttpResponse, Ui
     let spotify = state.spotify.status().await?;
     let (playlists, (watched, watched_total)) = state
         .db
-        .read(|c| Ok((spotify_rows::list(c)?, watch_rows::list(c, 200, 0)?)))
+        .snapshot(|c| Ok((spotify_rows::list(c)?, watch_rows::list(c, 200, 0)?)))
         .await?;
     let failed = !feedback.watch.is_empty() || !feedback.import.is_empty();
     let body = html! {

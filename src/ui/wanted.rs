@@ -106,7 +106,7 @@ async fn list_page(
     let chosen = filter.clone();
     let (rows, total, sources) = state
         .db
-        .read(move |c| {
+        .snapshot(move |c| {
             let (rows, total) = wanted_rows::list(c, &chosen, PAGE, offset)?;
             Ok((rows, total, wanted_rows::sources(c, 200)?))
         })

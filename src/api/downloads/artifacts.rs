@@ -43,7 +43,7 @@ async fn load(
 ) -> Result<(DownloadRow, Option<ArtifactsRow>), ApiError> {
     Ok(state
         .db
-        .read(move |c| Ok((downloads::get(c, id)?, artifacts::get(c, id)?)))
+        .snapshot(move |c| Ok((downloads::get(c, id)?, artifacts::get(c, id)?)))
         .await?)
 }
 

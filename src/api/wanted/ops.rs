@@ -120,7 +120,7 @@ pub async fn with_candidates(
 ) -> Result<(WantedRow, Vec<CandidateRow>, Vec<RejectionRow>), ApiError> {
     Ok(state
         .db
-        .read(move |c| {
+        .snapshot(move |c| {
             let row = wanted_rows::get(c, id)?;
             let (candidates, rejections) = wanted_rows::candidates(c, id)?;
             Ok((row, candidates, rejections))
