@@ -15,11 +15,20 @@ use std::time::Duration;
 const FIRST: Duration = Duration::from_secs(5);
 const EVERY: Duration = Duration::from_secs(10);
 
-/// Releases free heap pages periodically, on the blocking pool, for the life
-/// of the current actix system.
+/// Once start-up has settled, unmaps the code only it ran
+/// ([`crate::startup_code`]); then releases free heap pages periodically, on
+/// the blocking pool, for the life of the current actix system.
 pub fn release_periodically() {
     actix_rt::spawn(async {
         let mut ticks = actix_rt::time::interval_at(actix_rt::time::Instant::now() + FIRST, EVERY);
+        ticks.tick().await;
+        // Start-up has settled: the code only it ran can leave memory (once).
+        let _ = actix_rt::task::spawn_blocking(|| {
+            let released = crate::startup_code::release();
+            tracing::debug!(released, "start-up code unmapped");
+            release_free_pages();
+        })
+        .await;
         loop {
             ticks.tick().await;
             let _ = actix_rt::task::spawn_blocking(release_free_pages).await;

@@ -17,5 +17,6 @@ pub mod media;
 pub mod metrics;
 pub mod metrics_library;
 pub mod settings;
+pub mod startup_code;
 pub mod telemetry;
 pub mod ui;

@@ -204,6 +204,59 @@ fn text_logs_and_a_trusted_lan_bind() {
     );
 }
 
+/// Resident kB of the binary's executable mapping (`/proc/<pid>/smaps`).
+fn resident_code_kb(pid: u32) -> u64 {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap();
+    let mut in_code = false;
+    let mut total = 0;
+    for line in smaps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.first().is_some_and(|f| f.contains('-')) && fields.len() >= 5 {
+            in_code = fields[1] == "r-xp" && fields.get(5).is_some_and(|p| p.ends_with("/harmony"));
+        } else if in_code && fields.first() == Some(&"Rss:") {
+            total += fields[1].parse::<u64>().unwrap();
+        }
+    }
+    total
+}
+
+#[test]
+fn once_started_the_code_only_start_up_ran_leaves_memory_and_the_service_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harmony(&dir);
+    cmd.env("HARMONY_LOG_FORMAT", "json")
+        .env("HARMONY_LOG_LEVEL", "info,harmony::heap=debug");
+    let (mut child, line, rx) = start(&mut cmd);
+    let addr = line["fields"]["bind"].as_str().unwrap().to_string();
+    assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
+    let before = resident_code_kb(child.id());
+    assert!(before > 0);
+    let released = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no release of the start-up code");
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if v["fields"]["message"] == "start-up code unmapped" {
+            break v["fields"]["released"].as_u64().unwrap();
+        }
+    };
+    let after = resident_code_kb(child.id());
+    assert!(released > 1 << 20, "{released} bytes released");
+    assert!(
+        after < before,
+        "resident code: {before} kB before, {after} kB after"
+    );
+    // What runs again maps back: the service is whole.
+    assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
+    sigterm(&child);
+    assert_eq!(
+        wait_with_deadline(&mut child, Duration::from_secs(10)),
+        Some(0)
+    );
+}
+
 /// One `GET /status` over a fresh connection; the status line.
 fn status_line(addr: &str) -> String {
     use std::io::{Read, Write};
