@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::error::{ApiError, FieldError};
 use super::extract::UPLOAD_LIMIT;
 use super::json::from_value;
+use super::multipart::read_parts;
 use super::AppState;
 use crate::db::imports::{self as store, ImportView};
 use crate::domain::imports::progress::ImportCounts;
@@ -76,11 +77,23 @@ async fn parse_body(req: &HttpRequest, payload: web::Payload) -> Result<ParsedIm
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let (name, file_type, bytes) = read_upload(Multipart::new(req.headers(), payload)).await?;
-        return web::block(move || parse_file(name.as_deref(), file_type.as_deref(), &bytes))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::validation("file", e.to_string()));
+        let file = read_parts(Multipart::new(req.headers(), payload))
+            .await?
+            .into_iter()
+            .find(|part| part.name == "file")
+            .ok_or_else(|| {
+                ApiError::validation("file", "a multipart part named 'file' is required")
+            })?;
+        return web::block(move || {
+            parse_file(
+                file.file_name.as_deref(),
+                file.content_type.as_deref(),
+                &file.bytes,
+            )
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::validation("file", e.to_string()));
     }
     let essence = content_type
         .split(';')
@@ -129,44 +142,6 @@ async fn read_limited(mut payload: web::Payload) -> Result<Bytes, ApiError> {
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
-}
-
-/// The `file` part: its name, content type and bytes (other parts ignored).
-async fn read_upload(
-    mut multipart: Multipart,
-) -> Result<(Option<String>, Option<String>, Bytes), ApiError> {
-    while let Some(field) = multipart.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
-        let disposition = field.content_disposition().cloned();
-        if disposition.as_ref().and_then(|d| d.get_name()) != Some("file") {
-            while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
-            }
-            continue;
-        }
-        let name = disposition
-            .as_ref()
-            .and_then(|d| d.get_filename())
-            .map(str::to_string);
-        let file_type = field.content_type().map(|m| m.essence_str().to_string());
-        let mut bytes = BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::BadRequest(format!("unreadable upload: {e}")))?;
-            if bytes.len() + chunk.len() > UPLOAD_LIMIT {
-                return Err(ApiError::PayloadTooLarge {
-                    limit: UPLOAD_LIMIT,
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok((name, file_type, bytes.freeze()));
-    }
-    Err(ApiError::validation(
-        "file",
-        "a multipart part named 'file' is required",
-    ))
 }
 
 /// Nothing valid: the reasons of the first skipped inputs.

@@ -14,6 +14,7 @@ pub mod library;
 pub mod matching;
 pub mod metrics;
 pub mod middleware;
+pub mod multipart;
 pub mod notifications;
 pub mod openapi;
 pub mod search;

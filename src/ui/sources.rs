@@ -4,9 +4,7 @@
 //! with its counts and skipped lines).
 
 use actix_multipart::Multipart;
-use actix_web::web::BytesMut;
 use actix_web::{web, HttpResponse};
-use futures_util::StreamExt;
 use maud::html;
 use serde::Deserialize;
 use serde_json::Value;
@@ -16,8 +14,8 @@ use super::form::Errors;
 use super::layout::Nav;
 use super::view::{self, see_other, state_chip, when};
 use crate::api::error::ApiError;
-use crate::api::extract::UPLOAD_LIMIT;
 use crate::api::imports::{self as api_imports, ImportStatus};
+use crate::api::multipart::{read_parts, FormPart};
 use crate::api::watchlist as api_watchlist;
 use crate::api::AppState;
 use crate::db::imports as import_rows;
@@ -239,38 +237,14 @@ pub async fn watchlist_action(
     Ok(see_other("/sources#watchlist"))
 }
 
-/// The pasted text and the uploaded file of the import form.
-async fn read_form(
-    mut multipart: Multipart,
-) -> Result<(String, Option<(Option<String>, Option<String>, Vec<u8>)>), ApiError> {
+/// The import form: the pasted list and the chosen file (when not empty).
+async fn read_form(multipart: Multipart) -> Result<(String, Option<FormPart>), ApiError> {
     let mut list = String::new();
     let mut file = None;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| ApiError::BadRequest(format!("unreadable form: {e}")))?;
-        let disposition = field.content_disposition().cloned();
-        let name = disposition
-            .as_ref()
-            .and_then(|d| d.get_name())
-            .unwrap_or("")
-            .to_string();
-        let file_name = disposition
-            .as_ref()
-            .and_then(|d| d.get_filename())
-            .map(str::to_string);
-        let file_type = field.content_type().map(|m| m.essence_str().to_string());
-        let mut bytes = BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable form: {e}")))?;
-            if bytes.len() + chunk.len() > UPLOAD_LIMIT {
-                return Err(ApiError::PayloadTooLarge {
-                    limit: UPLOAD_LIMIT,
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "list" => list = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" if !bytes.is_empty() => file = Some((file_name, file_type, bytes.to_vec())),
+    for part in read_parts(multipart).await? {
+        match part.name.as_str() {
+            "list" => list = String::from_utf8_lossy(&part.bytes).into_owned(),
+            "file" if !part.bytes.is_empty() => file = Some(part),
             _ => {}
         }
     }
@@ -296,7 +270,11 @@ pub async fn import(
         .await;
     }
     let parsed = web::block(move || match file {
-        Some((name, kind, bytes)) => parse_file(name.as_deref(), kind.as_deref(), &bytes),
+        Some(file) => parse_file(
+            file.file_name.as_deref(),
+            file.content_type.as_deref(),
+            &file.bytes,
+        ),
         None => parse_file(None, Some("text/plain"), list.as_bytes()),
     })
     .await

@@ -12,19 +12,27 @@ use serde_json::{json, Value};
 
 const NO_WORKERS: (&str, &str) = ("HARMONY_DISABLE_WORKERS", "1");
 
-async fn post_file(app: &TestApp, name: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+/// One part of a multipart body: name, file name and content type (for a
+/// file), bytes.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+async fn post_parts(app: &TestApp, parts: &[Part<'_>]) -> (u16, Value) {
     let boundary = "harmony-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-             Content-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    for (name, file, bytes) in parts {
+        let disposition = match file {
+            Some((file_name, content_type)) => format!(
+                "form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}"
+            ),
+            None => format!("form-data; name=\"{name}\""),
+        };
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     let mut res = common::client()
         .post(app.url("/api/v1/imports"))
         .insert_header((
@@ -37,6 +45,17 @@ async fn post_file(app: &TestApp, name: &str, content_type: &str, bytes: &[u8]) 
     let status = res.status().as_u16();
     let body = res.body().limit(8 << 20).await.unwrap();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn post_file(app: &TestApp, name: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+    post_parts(
+        app,
+        &[
+            ("note", None, b"ignored"),
+            ("file", Some((name, content_type)), bytes),
+        ],
+    )
+    .await
 }
 
 async fn import_json(app: &TestApp, body: &Value) -> (u16, Value) {
@@ -238,6 +257,44 @@ async fn uploaded_csv_text_and_json_files_are_imported() {
     assert_eq!(body["error"]["code"], "validation_error");
     let (code, _) = post_file(&app, "bad.txt", "text/plain", &[0xff, 0xfe, 0x00, 0x41]).await;
     assert_eq!(code, 422);
+}
+
+/// Uploads are read whole up to 10 MiB in all, whichever parts hold the
+/// bytes; a form without a `file` part names it.
+#[actix_rt::test(system = "crate::common::TestSystem")]
+async fn an_upload_over_10_mib_is_413_and_a_form_without_a_file_is_422() {
+    let app = TestApp::start(&[NO_WORKERS]).await;
+    let line = b"Daft Punk - One More Time\n";
+    let mut big = line.repeat((10 << 20) / line.len() + 1);
+    big.truncate((10 << 20) + 1);
+    let (code, body) = post_file(&app, "big.txt", "text/plain", &big).await;
+    assert_eq!(code, 413, "{body}");
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+    // Just under the limit is read: one track, then blank lines.
+    let mut under = line.to_vec();
+    under.resize((10 << 20) - 64, b'\n');
+    let (code, body) = post_parts(&app, &[("file", Some(("ok.txt", "text/plain")), &under)]).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["accepted"]["tracks"], 1, "{body}");
+    // The limit counts every part, not only the file.
+    let filler = vec![b'x'; 6 << 20];
+    let (code, body) = post_parts(
+        &app,
+        &[
+            ("note", None, &filler),
+            ("file", Some(("list.txt", "text/plain")), &filler),
+        ],
+    )
+    .await;
+    assert_eq!(code, 413, "{body}");
+    let (code, body) = post_parts(&app, &[("note", None, line)]).await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "file", "{body}");
+    let (_, wanted) = app.get("/api/v1/wanted?limit=1").await;
+    assert_eq!(
+        wanted["total"], 1,
+        "only the upload under the limit: {wanted}"
+    );
 }
 
 #[actix_rt::test(system = "crate::common::TestSystem")]
