@@ -186,6 +186,11 @@ pub fn reopen(conn: &mut SqliteConnection, import_id: i64) -> Result<(), DbError
 }
 
 pub fn get(conn: &mut SqliteConnection, id: i64) -> Result<ImportView, DbError> {
+    // The state is derived from all three reads: one snapshot.
+    conn.transaction(|conn| view(conn, id))
+}
+
+fn view(conn: &mut SqliteConnection, id: i64) -> Result<ImportView, DbError> {
     let row: ImportRow = imports::table
         .find(id)
         .select(ImportRow::as_select())
