@@ -26,11 +26,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::dev::{MessageResponse, OneshotSender};
 use actix::prelude::*;
+use actix_rt::ArbiterHandle;
 use futures_util::future::LocalBoxFuture;
 
 use super::registry::{ConnectionObserved, Service, WorkerRegistry};
@@ -95,9 +97,13 @@ pub enum SearchError {
     /// An interactive search did not end in time (slskd answers slowly).
     #[error("the Soulseek search did not finish in time")]
     TimedOut,
-    /// The scheduler is gone, or shutting down.
+    /// The scheduler is shutting down.
     #[error("the search scheduler is not running")]
     Stopped,
+    /// The scheduler failed (a panic) while this search waited or ran; a
+    /// new one has been started. Trying again is safe.
+    #[error("the search scheduler failed and was started again; try again")]
+    Failed,
 }
 
 impl From<SlskdError> for SearchError {
@@ -128,9 +134,49 @@ fn answer(slot: &ReplySlot, outcome: Outcome) {
 
 /// A cloneable, `Send + Sync` handle to the scheduler: keep it in app data,
 /// clone it into worker futures.
+///
+/// It also supervises the scheduler. Should the scheduler fail (a panic in
+/// it drops the actor and its mailbox), the first caller to find the mailbox
+/// closed has a new one started on the same thread: the requests the old one
+/// held are answered [`SearchError::Failed`] (the matching worker tries them
+/// again later; a person is told to), and the search budget starts over.
 #[derive(Clone)]
 pub struct SearchHandle {
-    addr: Addr<SearchScheduler>,
+    inner: Arc<Supervised>,
+}
+
+struct Supervised {
+    current: Mutex<Addr<SearchScheduler>>,
+    /// The thread the scheduler lives on (its awc client is not `Send`).
+    home: ArbiterHandle,
+    parts: Parts,
+    shut_down: AtomicBool,
+    restarts: AtomicU64,
+}
+
+/// What it takes to start a scheduler.
+#[derive(Clone)]
+struct Parts {
+    config: SharedConfig,
+    metrics: Arc<Metrics>,
+    registry: Option<Addr<WorkerRegistry>>,
+}
+
+impl Parts {
+    /// Starts a scheduler on the current arbiter.
+    fn start(&self) -> Addr<SearchScheduler> {
+        let parts = self.clone();
+        <SearchScheduler as Actor>::create(move |_| SearchScheduler {
+            config: parts.config,
+            metrics: parts.metrics,
+            registry: parts.registry,
+            client: Rc::new(SlskdClient::default()),
+            queue: SearchQueue::new(),
+            wake_up: None,
+            in_flight: Vec::new(),
+            stopping: Rc::new(Cell::new(false)),
+        })
+    }
 }
 
 impl SearchHandle {
@@ -140,17 +186,20 @@ impl SearchHandle {
         metrics: Arc<Metrics>,
         registry: Option<Addr<WorkerRegistry>>,
     ) -> SearchHandle {
-        let addr = <SearchScheduler as Actor>::create(move |_| SearchScheduler {
+        let parts = Parts {
             config,
             metrics,
             registry,
-            client: Rc::new(SlskdClient::default()),
-            queue: SearchQueue::new(),
-            wake_up: None,
-            in_flight: Vec::new(),
-            stopping: Rc::new(Cell::new(false)),
-        });
-        SearchHandle { addr }
+        };
+        SearchHandle {
+            inner: Arc::new(Supervised {
+                current: Mutex::new(parts.start()),
+                home: Arbiter::current(),
+                parts,
+                shut_down: AtomicBool::new(false),
+                restarts: AtomicU64::new(0),
+            }),
+        }
     }
 
     /// Background work (the matching worker): runs one search through the
@@ -169,22 +218,66 @@ impl SearchHandle {
     }
 
     async fn request(&self, text: String, interactive: bool) -> Result<SearchResults, SearchError> {
-        match self.addr.send(SearchRequest { text, interactive }).await {
+        let scheduler = self.current();
+        match scheduler.send(SearchRequest { text, interactive }).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(SearchError::Stopped),
+            Err(_) if self.inner.shut_down.load(Ordering::Acquire) => Err(SearchError::Stopped),
+            Err(_) => {
+                self.replace_if_dead(&scheduler);
+                Err(SearchError::Failed)
+            }
         }
     }
 
-    /// The Soulseek search budget as it stands; `None` once stopped.
+    /// The Soulseek search budget as it stands; `None` once stopped (or
+    /// while a failed scheduler is being replaced).
     pub async fn budget(&self) -> Option<SearchBudget> {
-        self.addr.send(GetBudget).await.ok()
+        let scheduler = self.current();
+        let budget = scheduler.send(GetBudget).await.ok();
+        if budget.is_none() {
+            self.replace_if_dead(&scheduler);
+        }
+        budget
+    }
+
+    /// How many times a failed scheduler was replaced.
+    pub fn restarts(&self) -> u64 {
+        self.inner.restarts.load(Ordering::Relaxed)
     }
 
     /// Shutdown: every waiting request is answered [`SearchError::Stopped`]
     /// at once, running searches are stopped and deleted (their callers are
     /// answered the same), and new requests are refused.
     pub fn shutdown(&self) {
-        self.addr.do_send(Shutdown);
+        self.inner.shut_down.store(true, Ordering::Release);
+        self.current().do_send(Shutdown);
+    }
+
+    fn current(&self) -> Addr<SearchScheduler> {
+        let current = self.inner.current.lock();
+        current.unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Starts another scheduler if `seen` is still the current one and has
+    /// stopped. Runs on the scheduler's own thread, one closure at a time,
+    /// so callers that saw the same failure start one scheduler between them.
+    fn replace_if_dead(&self, seen: &Addr<SearchScheduler>) {
+        let inner = Arc::clone(&self.inner);
+        let seen = seen.clone();
+        self.inner.home.spawn_fn(move || {
+            if inner.shut_down.load(Ordering::Acquire) || seen.connected() {
+                return;
+            }
+            let mut current = inner.current.lock().unwrap_or_else(PoisonError::into_inner);
+            if *current == seen {
+                *current = inner.parts.start();
+                let restarts = inner.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::error!(
+                    restarts,
+                    "the search scheduler failed; a new one is started"
+                );
+            }
+        });
     }
 }
 
@@ -724,7 +817,65 @@ impl Search {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
+
+    fn unconfigured_slskd() -> SharedConfig {
+        let env: HashMap<&str, String> = [("SLSKD_URL", String::new())].into_iter().collect();
+        let raw = crate::config::load(|k| env.get(k).cloned()).unwrap();
+        SharedConfig::new(Config::from_raw(&raw).unwrap())
+    }
+
+    /// Makes the scheduler fail as a bug in it would.
+    struct Crash;
+
+    impl Message for Crash {
+        type Result = ();
+    }
+
+    impl Handler<Crash> for SearchScheduler {
+        type Result = ();
+
+        fn handle(&mut self, _: Crash, _: &mut Self::Context) {
+            panic!("scripted failure of the search scheduler");
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_failed_scheduler_is_replaced_and_shutdown_is_not_a_failure() {
+        let handle = SearchHandle::start(unconfigured_slskd(), Arc::default(), None);
+        let unconfigured = Err(SearchError::Slskd(SlskdError::Unconfigured));
+        assert_eq!(handle.search("one".into()).await, unconfigured);
+
+        let failed = handle.current();
+        assert!(
+            failed.send(Crash).await.is_err(),
+            "the panic drops the actor"
+        );
+        // The first caller to meet the failure is told, and a new scheduler
+        // is started on the scheduler's thread.
+        assert_eq!(handle.search("two".into()).await, Err(SearchError::Failed));
+        let mut answer = Err(SearchError::Failed);
+        for _ in 0..100 {
+            answer = handle.search("three".into()).await;
+            if answer != Err(SearchError::Failed) {
+                break;
+            }
+            actix_rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(answer, unconfigured, "the new scheduler answers");
+        assert_ne!(handle.current(), failed);
+        assert_eq!(handle.restarts(), 1);
+        assert!(handle.budget().await.is_some());
+
+        handle.shutdown();
+        assert_eq!(
+            handle.search("four".into()).await,
+            Err(SearchError::Stopped)
+        );
+        assert_eq!(handle.restarts(), 1, "nothing is restarted at shutdown");
+    }
 
     #[test]
     fn a_refused_text_is_a_bad_query() {

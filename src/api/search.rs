@@ -138,6 +138,8 @@ fn soulseek_error(e: &SearchError) -> &'static str {
         SearchError::Slskd(SlskdError::RateLimited(_)) => "rate_limited",
         SearchError::Slskd(SlskdError::NotConnected(_) | SlskdError::Network(_)) => "unreachable",
         SearchError::Busy => "busy",
+        // Harmony's own scheduler is stopping, or was restarted after a failure.
+        SearchError::Stopped | SearchError::Failed => "unavailable",
         // slskd did not answer in time.
         SearchError::TimedOut => "unreachable",
         SearchError::Slskd(SlskdError::Status { status, .. }) if *status >= 500 => "unreachable",
