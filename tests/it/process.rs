@@ -231,23 +231,30 @@ fn once_started_the_code_only_start_up_ran_leaves_memory_and_the_service_answers
     assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
     let before = resident_code_kb(child.id());
     assert!(before > 0);
-    let released = loop {
+    let released_from = |line: &str| {
+        let v: Value = serde_json::from_str(line).ok()?;
+        (v["fields"]["message"] == "start-up code unmapped")
+            .then(|| v["fields"]["released"].as_u64().unwrap())
+    };
+    // A machine slow enough to reach the release (5 s after start) before
+    // `before` was read cannot compare; the log line still proves it ran.
+    let early = rx.try_iter().find_map(|line| released_from(&line));
+    let released = early.unwrap_or_else(|| loop {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("no release of the start-up code");
-        let Ok(v) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if v["fields"]["message"] == "start-up code unmapped" {
-            break v["fields"]["released"].as_u64().unwrap();
+        if let Some(released) = released_from(&line) {
+            break released;
         }
-    };
+    });
     let after = resident_code_kb(child.id());
     assert!(released > 1 << 20, "{released} bytes released");
-    assert!(
-        after < before,
-        "resident code: {before} kB before, {after} kB after"
-    );
+    if early.is_none() {
+        assert!(
+            after < before,
+            "resident code: {before} kB before, {after} kB after"
+        );
+    }
     // What runs again maps back: the service is whole.
     assert_eq!(status_line(&addr), "HTTP/1.1 200 OK");
     sigterm(&child);
