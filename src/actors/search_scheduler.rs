@@ -27,7 +27,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::dev::{MessageResponse, OneshotSender};
@@ -40,6 +40,7 @@ use crate::config::{Config, SharedConfig};
 use crate::domain::connections::state::ConnectionState;
 use crate::domain::matching::Candidate;
 use crate::domain::searches::queue::{Creation, Limits, Next, SearchQueue};
+use crate::domain::searches::window::SearchWindow;
 use crate::integrations::slskd::{
     new_search_id, to_candidates, Endpoint, SearchInfo, SearchResponse, SlskdClient, SlskdError,
 };
@@ -125,6 +126,12 @@ fn caller_gone(slot: &ReplySlot) -> bool {
     slot.borrow().as_ref().is_none_or(|tx| tx.is_closed())
 }
 
+/// A poisoned lock still holds good data here (plain values, no invariant
+/// spans two of them).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn answer(slot: &ReplySlot, outcome: Outcome) {
     if let Some(tx) = slot.borrow_mut().take() {
         // The caller may have gone meanwhile: nothing to do then.
@@ -160,18 +167,23 @@ struct Parts {
     config: SharedConfig,
     metrics: Arc<Metrics>,
     registry: Option<Addr<WorkerRegistry>>,
+    /// The creations that count against the budget, kept outside the
+    /// scheduler so that a new one after a failure goes on from them.
+    history: Arc<Mutex<SearchWindow>>,
 }
 
 impl Parts {
     /// Starts a scheduler on the current arbiter.
     fn start(&self) -> Addr<SearchScheduler> {
         let parts = self.clone();
+        let made = lock(&parts.history).clone();
         <SearchScheduler as Actor>::create(move |_| SearchScheduler {
             config: parts.config,
             metrics: parts.metrics,
             registry: parts.registry,
+            history: parts.history,
             client: Rc::new(SlskdClient::default()),
-            queue: SearchQueue::new(),
+            queue: SearchQueue::resuming(made),
             wake_up: None,
             in_flight: Vec::new(),
             stopping: Rc::new(Cell::new(false)),
@@ -190,6 +202,7 @@ impl SearchHandle {
             config,
             metrics,
             registry,
+            history: Arc::default(),
         };
         SearchHandle {
             inner: Arc::new(Supervised {
@@ -254,8 +267,7 @@ impl SearchHandle {
     }
 
     fn current(&self) -> Addr<SearchScheduler> {
-        let current = self.inner.current.lock();
-        current.unwrap_or_else(PoisonError::into_inner).clone()
+        lock(&self.inner.current).clone()
     }
 
     /// Starts another scheduler if `seen` is still the current one and has
@@ -268,7 +280,7 @@ impl SearchHandle {
             if inner.shut_down.load(Ordering::Acquire) || seen.connected() {
                 return;
             }
-            let mut current = inner.current.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut current = lock(&inner.current);
             if *current == seen {
                 *current = inner.parts.start();
                 let restarts = inner.restarts.fetch_add(1, Ordering::Relaxed) + 1;
@@ -338,6 +350,8 @@ pub struct SearchScheduler {
     config: SharedConfig,
     metrics: Arc<Metrics>,
     registry: Option<Addr<WorkerRegistry>>,
+    /// The budget's creations, also kept by the handle (see [`Parts`]).
+    history: Arc<Mutex<SearchWindow>>,
     client: Rc<SlskdClient>,
     queue: SearchQueue<Queued>,
     /// The timer of the next decision the queue asked for.
@@ -511,6 +525,14 @@ impl SearchScheduler {
         }
     }
 
+    /// Kept for a scheduler that may have to take over after a failure.
+    fn remember_creation(&self, at: Instant) {
+        let window = self.config.current().search_window;
+        let mut history = lock(&self.history);
+        history.record(at);
+        history.forget_older(Instant::now(), window);
+    }
+
     fn forget(&mut self, reply: &ReplySlot) {
         self.in_flight.retain(|r| !Rc::ptr_eq(r, reply));
     }
@@ -627,6 +649,7 @@ impl SearchScheduler {
                 }
                 act.queue
                     .creation_ended(Creation::MayExist { at: answered });
+                act.remember_creation(answered);
                 // Its slot is free once the search is over on slskd.
                 let over: LocalBoxFuture<'static, ()> = match result {
                     // Created (an unreadable answer still created it).
@@ -819,12 +842,18 @@ impl Search {
 mod tests {
     use std::collections::HashMap;
 
+    use harmony_testkit::fake_slskd::{FakeOptions, FakeSlskd};
+
     use super::*;
 
-    fn unconfigured_slskd() -> SharedConfig {
-        let env: HashMap<&str, String> = [("SLSKD_URL", String::new())].into_iter().collect();
+    fn config(pairs: &[(&str, &str)]) -> SharedConfig {
+        let env: HashMap<&str, String> = pairs.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let raw = crate::config::load(|k| env.get(k).cloned()).unwrap();
         SharedConfig::new(Config::from_raw(&raw).unwrap())
+    }
+
+    fn unconfigured_slskd() -> SharedConfig {
+        config(&[("SLSKD_URL", "")])
     }
 
     /// Makes the scheduler fail as a bug in it would.
@@ -875,6 +904,39 @@ mod tests {
             Err(SearchError::Stopped)
         );
         assert_eq!(handle.restarts(), 1, "nothing is restarted at shutdown");
+    }
+
+    #[actix_rt::test]
+    async fn after_a_failure_the_budget_goes_on_from_what_was_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeSlskd::start(FakeOptions::default(), dir.path().join("slskd")).await;
+        let one_per_ten_minutes = config(&[
+            ("SLSKD_URL", &fake.url),
+            ("SEARCH_TIMEOUT_MS", "150"),
+            ("SEARCH_MAX_PER_WINDOW", "1"),
+            ("SEARCH_WINDOW_SEC", "600"),
+        ]);
+        let handle = SearchHandle::start(one_per_ten_minutes, Arc::default(), None);
+        assert!(handle.search("one".into()).await.is_ok());
+
+        let failed = handle.current();
+        assert!(failed.send(Crash).await.is_err());
+        let mut budget = None;
+        for _ in 0..100 {
+            budget = handle.budget().await;
+            if budget.is_some() {
+                break;
+            }
+            actix_rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_ne!(handle.current(), failed, "a new scheduler");
+        assert_eq!(budget.map(|b| b.used), Some(1), "the creation still counts");
+        // So a person is told "busy" rather than a second search being made.
+        assert_eq!(
+            handle.search_now("two".into()).await,
+            Err(SearchError::Busy)
+        );
+        assert_eq!(fake.search_creations().len(), 1);
     }
 
     #[test]

@@ -75,6 +75,15 @@ impl<T> SearchQueue<T> {
         SearchQueue::default()
     }
 
+    /// A queue that goes on from the creations an earlier one made (they
+    /// still count against the budget).
+    pub fn resuming(window: SearchWindow) -> Self {
+        SearchQueue {
+            window,
+            ..SearchQueue::default()
+        }
+    }
+
     /// A person waits for this search; it must start by `start_by`.
     pub fn push_interactive(&mut self, request: T, start_by: Instant) {
         self.interactive.push_back((request, start_by));
@@ -242,6 +251,29 @@ mod tests {
         assert_eq!(q.next(t0, zero), Next::Create("d"));
         q.creation_ended(Creation::MayExist { at: t0 });
         assert_eq!(q.next(t0, zero), Next::Idle);
+    }
+
+    #[test]
+    fn a_resumed_queue_counts_the_earlier_creations() {
+        let t0 = Instant::now();
+        let tight = Limits {
+            max_concurrent: 1,
+            max_per_window: 1,
+            window: Duration::from_secs(600),
+        };
+        let mut made = SearchWindow::new();
+        made.record(t0);
+        let mut q = SearchQueue::resuming(made);
+        q.push_background("after a restart");
+        assert_eq!(q.used_at(t0 + ms(1), tight.window), 1);
+        assert_eq!(
+            q.next(t0 + ms(1), tight),
+            Next::WaitUntil(t0 + tight.window)
+        );
+        assert_eq!(
+            q.next(t0 + tight.window, tight),
+            Next::Create("after a restart")
+        );
     }
 
     #[test]

@@ -23,13 +23,7 @@ impl SearchWindow {
     /// A creation at `t` counts until `t + window` (half-open), so after
     /// waiting, no interval of length `window` holds more than `max` creations.
     pub fn wait_before_next(&mut self, now: Instant, max: u32, window: Duration) -> Duration {
-        while let Some(&oldest) = self.recent.front() {
-            if now.saturating_duration_since(oldest) >= window {
-                self.recent.pop_front();
-            } else {
-                break;
-            }
-        }
+        self.forget_older(now, window);
         let max = max.max(1) as usize;
         if self.recent.len() < max {
             return Duration::ZERO;
@@ -37,6 +31,17 @@ impl SearchWindow {
         // The creation that must leave the window before one more fits.
         let blocking = self.recent[self.recent.len() - max];
         (blocking + window).saturating_duration_since(now)
+    }
+
+    /// Forgets the creations that no longer count at `now`.
+    pub fn forget_older(&mut self, now: Instant, window: Duration) {
+        while let Some(&oldest) = self.recent.front() {
+            if now.saturating_duration_since(oldest) >= window {
+                self.recent.pop_front();
+            } else {
+                break;
+            }
+        }
     }
 
     /// A creation happened (its request was answered) at `at`.
@@ -67,6 +72,23 @@ impl SearchWindow {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn older_creations_are_forgotten() {
+        let start = Instant::now();
+        let window = Duration::from_secs(60);
+        let mut w = SearchWindow::new();
+        w.record(start);
+        w.record(start + Duration::from_secs(30));
+        w.forget_older(start + Duration::from_secs(60), window);
+        assert_eq!(
+            w.len(),
+            1,
+            "the first no longer counts at exactly one window"
+        );
+        w.forget_older(start + Duration::from_secs(200), window);
+        assert!(w.is_empty());
+    }
+
     #[test]
     fn what_is_used_counts_only_creations_inside_the_window() {
         let start = Instant::now();
