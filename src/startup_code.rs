@@ -151,12 +151,8 @@ mod elf {
     }
 }
 
-#[cfg(all(
-    test,
-    target_os = "linux",
-    target_env = "gnu",
-    target_pointer_width = "64"
-))]
+#[cfg(test)]
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 

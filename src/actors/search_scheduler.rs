@@ -146,7 +146,8 @@ fn answer(slot: &ReplySlot, outcome: Outcome) {
 /// it drops the actor and its mailbox), the first caller to find the mailbox
 /// closed has a new one started on the same thread: the requests the old one
 /// held are answered [`SearchError::Failed`] (the matching worker tries them
-/// again later; a person is told to), and the search budget starts over.
+/// again later; a person is told to), and the search budget goes on from
+/// what the failed one used.
 #[derive(Clone)]
 pub struct SearchHandle {
     inner: Arc<Supervised>,
@@ -871,6 +872,17 @@ mod tests {
         }
     }
 
+    /// The budget once a new scheduler answers (`None` if none did in 1 s).
+    async fn replaced(handle: &SearchHandle) -> Option<SearchBudget> {
+        for _ in 0..100 {
+            if let Some(budget) = handle.budget().await {
+                return Some(budget);
+            }
+            actix_rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+
     #[actix_rt::test]
     async fn a_failed_scheduler_is_replaced_and_shutdown_is_not_a_failure() {
         let handle = SearchHandle::start(unconfigured_slskd(), Arc::default(), None);
@@ -885,18 +897,14 @@ mod tests {
         // The first caller to meet the failure is told, and a new scheduler
         // is started on the scheduler's thread.
         assert_eq!(handle.search("two".into()).await, Err(SearchError::Failed));
-        let mut answer = Err(SearchError::Failed);
-        for _ in 0..100 {
-            answer = handle.search("three".into()).await;
-            if answer != Err(SearchError::Failed) {
-                break;
-            }
-            actix_rt::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert_eq!(answer, unconfigured, "the new scheduler answers");
+        assert!(replaced(&handle).await.is_some());
+        assert_eq!(
+            handle.search("three".into()).await,
+            unconfigured,
+            "the new scheduler answers"
+        );
         assert_ne!(handle.current(), failed);
         assert_eq!(handle.restarts(), 1);
-        assert!(handle.budget().await.is_some());
 
         handle.shutdown();
         assert_eq!(
@@ -921,14 +929,7 @@ mod tests {
 
         let failed = handle.current();
         assert!(failed.send(Crash).await.is_err());
-        let mut budget = None;
-        for _ in 0..100 {
-            budget = handle.budget().await;
-            if budget.is_some() {
-                break;
-            }
-            actix_rt::time::sleep(Duration::from_millis(10)).await;
-        }
+        let budget = replaced(&handle).await;
         assert_ne!(handle.current(), failed, "a new scheduler");
         assert_eq!(budget.map(|b| b.used), Some(1), "the creation still counts");
         // So a person is told "busy" rather than a second search being made.
